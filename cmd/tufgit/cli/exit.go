@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo"
+)
+
+// Exit codes. docs/exit-codes.md documents them; keep the two in step.
+const (
+	ExitOK       = 0 // success
+	ExitError    = 1 // the command could not do its job (bad input, I/O, git)
+	ExitUsage    = 2 // wrong flags or arguments
+	ExitInvalid  = 3 // verification found problems: the tree breaks TUF's or tufgit's rules
+	ExitExpired  = 4 // verification found nothing wrong except expired metadata
+	ExitNotFound = 5 // reserved: an unknown project, version or request
+)
+
+// exitError carries an exit code and a hint to the top level.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// withHint attaches the next thing to try.
+func withHint(err error, hint string) error {
+	return &exitError{code: ExitError, err: err, hint: hint}
+}
+
+// usageError marks bad flags or arguments.
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// silentExit ends with a code after the command printed its own report.
+func silentExit(code int) error { return &exitError{code: code} }
+
+// report prints err the CLI's way and returns the exit code.
+func report(w io.Writer, err error) int {
+	var ee *exitError
+	code, hint := ExitError, ""
+	if errors.As(err, &ee) {
+		code, hint = ee.code, ee.hint
+		if ee.err == nil {
+			return code
+		}
+	}
+	if hint == "" {
+		hint = hintFor(err)
+	}
+	msg := strings.TrimSpace(err.Error())
+	fmt.Fprintf(w, "tufgit: error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "tufgit: hint: %s\n", hint)
+	}
+	return code
+}
+
+// hintFor suggests a next step for well-known library errors.
+func hintFor(err error) string {
+	var ne *layout.NameError
+	switch {
+	case errors.Is(err, keys.ErrWrongPassphrase):
+		return "check the passphrase; tufgit reads it from TUFGIT_PASSPHRASE when set, else asks on the terminal"
+	case errors.Is(err, keys.ErrNoPassphrase):
+		return "set TUFGIT_PASSPHRASE or run on a terminal"
+	case errors.Is(err, keys.ErrKMSScheme):
+		return "give a key file, or a KMS URI starting with " + strings.Join(layout.KMSSchemes, "://, ") + "://"
+	case errors.Is(err, keys.ErrKeyExists):
+		return "choose another --out path; tufgit never overwrites a key"
+	case errors.Is(err, keys.ErrKeyFormat):
+		return "make a key with `tufgit key generate --out NAME`"
+	case errors.Is(err, gitstore.ErrNoRepo):
+		return "run inside a tufgit repository, pass --repo DIR, or create one with `tufgit init DIR`"
+	case errors.Is(err, gitstore.ErrUnknownRev):
+		return "list revisions with `git log --oneline`"
+	case errors.Is(err, repo.ErrExists):
+		return "choose a new directory for `tufgit init`"
+	case errors.Is(err, repo.ErrBadThreshold):
+		return "a threshold must be between 1 and the number of keys given"
+	case errors.As(err, &ne):
+		return "see metadata-layout/README.md for the allowed characters"
+	}
+	return ""
+}

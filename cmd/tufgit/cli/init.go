@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo"
+)
+
+// InitOptions are the options of `tufgit init`.
+type InitOptions struct {
+	IO               *IOStreams
+	Dir              string
+	Name             string
+	RootKeys         []string
+	RootThreshold    int
+	TargetsKeys      []string
+	TargetsThreshold int
+	OnlineKey        string
+	Expiry           []string
+}
+
+func newInitCmd(io *IOStreams) *cobra.Command {
+	o := &InitOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "init DIR --root-key K... --targets-key K... --online-key K",
+		Short: "Create a new tufgit repository",
+		Long: `Create a new git repository in DIR holding a new TUF repository:
+
+  root v1        signed by the root keys (offline, the admins')
+  targets v1     signed by the targets keys (offline, the admins')
+  36 index roles idx_0 … idx_z, signed by the targets keys; projects are
+                 delegated from these, by the first letters of their names
+  tufgit.json    the repository config: expiry periods, the online key
+
+Snapshot and timestamp are signed later, when publishing, by the online key;
+--online-key may be its public key file or KMS URI.
+
+A key given as a public key file (or a private one when fewer private keys are
+given than a threshold needs) leaves the repository with a pending signature
+request named "init" instead of signed metadata; its holders add their
+signatures with 'tufgit sign init'. 'tufgit verify' reports it as pending.
+
+Expiry periods default to: root, targets, index and project roles 365d,
+snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
+		Example: `  # One admin, all keys at hand: signed at once
+  tufgit init myrepo --root-key admin.key --targets-key admin.key --online-key online.pub
+
+  # Two of three admins must sign root; the others sign later
+  tufgit init myrepo --root-key a1.key --root-key a2.pub --root-key a3.pub --root-threshold 2 \
+      --targets-key a1.key --online-key awskms:///alias/tufgit-online --expiry timestamp=12h`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.RootKeys, "root-key", nil, "a root key (repeat for several)")
+	f.IntVar(&o.RootThreshold, "root-threshold", 1, "signatures root needs")
+	f.StringArrayVar(&o.TargetsKeys, "targets-key", nil, "a targets key (repeat for several)")
+	f.IntVar(&o.TargetsThreshold, "targets-threshold", 1, "signatures targets and the index roles need")
+	f.StringVar(&o.OnlineKey, "online-key", "", "the key that signs snapshot and timestamp when publishing")
+	f.StringVar(&o.Name, "name", "", "a human name for the repository")
+	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h)")
+	_ = cmd.MarkFlagRequired("root-key")
+	_ = cmd.MarkFlagRequired("targets-key")
+	_ = cmd.MarkFlagRequired("online-key")
+	return cmd
+}
+
+// Run creates the repository.
+func (o *InitOptions) Run(ctx context.Context) error {
+	exp, err := parseExpiry(o.Expiry)
+	if err != nil {
+		return err
+	}
+	now, err := o.IO.Now()
+	if err != nil {
+		return err
+	}
+	pass := cachedPassphrase(o.IO.Passphrase())
+	load := func(refs []string) ([]*keys.Key, error) {
+		var out []*keys.Key
+		for _, r := range refs {
+			k, err := keys.Load(ctx, r, pass)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, nil
+	}
+	rootKeys, err := load(o.RootKeys)
+	if err != nil {
+		return err
+	}
+	targetsKeys, err := load(o.TargetsKeys)
+	if err != nil {
+		return err
+	}
+	online, err := keys.Load(ctx, o.OnlineKey, pass)
+	if err != nil {
+		return err
+	}
+	online.Signer = nil // init never signs with the online key
+	res, err := repo.Init(ctx, repo.InitOptions{
+		Dir: o.Dir, Name: o.Name,
+		RootKeys: rootKeys, RootThreshold: o.RootThreshold,
+		TargetsKeys: targetsKeys, TargetsThreshold: o.TargetsThreshold,
+		OnlineKey: online, Expiry: exp, Now: now,
+	})
+	if err != nil {
+		return err
+	}
+	w := o.IO.Out
+	fmt.Fprintf(w, "created tufgit repository %s (commit %s)\n", o.Dir, res.Commit[:12])
+	fmt.Fprintf(w, "  root     v1: %d of %d signature(s) needed are present\n", res.RootSigned, res.RootThreshold)
+	fmt.Fprintf(w, "  targets  v1: %d of %d signature(s) needed are present\n", min(res.TargetsSigned, res.TargetsThreshold), res.TargetsThreshold)
+	fmt.Fprintf(w, "  %d index roles, signed like targets\n", res.IndexRoles)
+	fmt.Fprintf(w, "  online key %s will sign snapshot and timestamp when publishing\n", online.ID[:12])
+	if res.Pending {
+		fmt.Fprintf(w, "\nThe keys at hand do not meet every threshold, so the metadata waits in request %q.\n", res.RequestID)
+		fmt.Fprintf(w, "Each missing signer runs:  tufgit sign %s --key THEIR-KEY --repo %s\n", res.RequestID, o.Dir)
+	} else {
+		fmt.Fprintf(w, "\nNext: tufgit verify --repo %s\n", o.Dir)
+	}
+	return nil
+}
+
+// parseExpiry reads --expiry ROLE=DURATION flags over the defaults.
+func parseExpiry(flags []string) (layout.Expiry, error) {
+	e := layout.DefaultExpiry()
+	for _, f := range flags {
+		role, val, ok := strings.Cut(f, "=")
+		if !ok {
+			return e, usageError("--expiry %q: want ROLE=DURATION, e.g. timestamp=12h", f)
+		}
+		d, err := layout.ParseDuration(val)
+		if err != nil {
+			return e, usageError("--expiry %s: %v", role, err)
+		}
+		switch role {
+		case "root":
+			e.Root = d
+		case "targets":
+			e.Targets = d
+		case "index":
+			e.Index = d
+		case "project":
+			e.Project = d
+		case "snapshot":
+			e.Snapshot = d
+		case "timestamp":
+			e.Timestamp = d
+		default:
+			return e, usageError("--expiry %q: unknown role (root, targets, index, project, snapshot, timestamp)", role)
+		}
+	}
+	if e.Timestamp > e.Snapshot {
+		return e, usageError("--expiry: timestamp (%s) must not outlive snapshot (%s)", e.Timestamp, e.Snapshot)
+	}
+	return e, nil
+}
+
+// cachedPassphrase asks once per prompt, so one key given for two roles
+// is unlocked once.
+func cachedPassphrase(p keys.Passphrase) keys.Passphrase {
+	cache := map[string][]byte{}
+	return func(prompt string) ([]byte, error) {
+		if v, ok := cache[prompt]; ok {
+			return v, nil
+		}
+		v, err := p(prompt)
+		if err == nil {
+			cache[prompt] = v
+		}
+		return v, err
+	}
+}

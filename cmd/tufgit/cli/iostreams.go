@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/tufgit/tufgit/pkg/keys"
+)
+
+// IOStreams is the command's view of the outside world, injected so that
+// commands can be tested without a terminal.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Getenv reads the environment.
+	Getenv func(string) string
+	// TTY is the controlling terminal for prompts, or nil when there is none.
+	TTY *os.File
+}
+
+// systemIO returns the process's streams.
+func systemIO() *IOStreams {
+	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv}
+	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil && term.IsTerminal(int(tty.Fd())) {
+		s.TTY = tty
+	}
+	return s
+}
+
+// EnvPassphrase is the variable a passphrase is read from when set.
+const EnvPassphrase = "TUFGIT_PASSPHRASE"
+
+// EnvTestTime fixes the clock for tests (RFC 3339). Never set it in use:
+// it changes what counts as expired.
+const EnvTestTime = "TUFGIT_TEST_TIME"
+
+// Passphrase returns the function keys use to unlock private key files.
+func (s *IOStreams) Passphrase() keys.Passphrase {
+	return func(prompt string) ([]byte, error) {
+		if v := s.Getenv(EnvPassphrase); v != "" {
+			return []byte(v), nil
+		}
+		if s.TTY == nil {
+			return nil, fmt.Errorf("%w: set %s or run on a terminal", keys.ErrNoPassphrase, EnvPassphrase)
+		}
+		fmt.Fprintf(s.TTY, "%s: ", prompt)
+		pw, err := term.ReadPassword(int(s.TTY.Fd()))
+		fmt.Fprintln(s.TTY)
+		return pw, err
+	}
+}
+
+// NewPassphrase asks for a new passphrase twice (or reads the variable).
+func (s *IOStreams) NewPassphrase(what string) ([]byte, error) {
+	if v := s.Getenv(EnvPassphrase); v != "" {
+		return []byte(v), nil
+	}
+	if s.TTY == nil {
+		return nil, fmt.Errorf("%w: set %s or run on a terminal", keys.ErrNoPassphrase, EnvPassphrase)
+	}
+	ask := func(p string) ([]byte, error) {
+		fmt.Fprintf(s.TTY, "%s: ", p)
+		pw, err := term.ReadPassword(int(s.TTY.Fd()))
+		fmt.Fprintln(s.TTY)
+		return pw, err
+	}
+	a, err := ask("new passphrase for " + what)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ask("repeat it")
+	if err != nil {
+		return nil, err
+	}
+	if string(a) != string(b) {
+		return nil, errors.New("the passphrases differ")
+	}
+	return a, nil
+}
+
+// Confirm asks a yes/no question on the terminal; with no terminal it
+// answers yes (the caller decides when that is allowed).
+func (s *IOStreams) Confirm(question string) (bool, error) {
+	if s.TTY == nil {
+		return true, nil
+	}
+	fmt.Fprintf(s.TTY, "%s [y/N] ", question)
+	line, err := bufio.NewReader(s.TTY).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	line = strings.ToLower(strings.TrimSpace(line))
+	return line == "y" || line == "yes", nil
+}
+
+// Now is the current time, or the test clock.
+func (s *IOStreams) Now() (time.Time, error) {
+	if v := s.Getenv(EnvTestTime); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%s: %w", EnvTestTime, err)
+		}
+		return t, nil
+	}
+	return time.Now(), nil
+}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/keys"
+)
+
+func newKeyCmd(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "key",
+		Short: "Generate and inspect signing keys",
+		Long: `Generate and inspect signing keys.
+
+Everywhere tufgit takes a signing key (--key, --root-key, --targets-key,
+--online-key) it accepts a private key file made by 'tufgit key generate', a
+public key file (when the signature is to come later, from its holder), or a
+KMS URI: awskms://, gcpkms://, azurekms:// or hashivault://.`,
+	}
+	cmd.AddCommand(newKeyGenerateCmd(io), newKeyShowCmd(io))
+	return cmd
+}
+
+// KeyGenerateOptions are the options of `tufgit key generate`.
+type KeyGenerateOptions struct {
+	IO   *IOStreams
+	Out  string
+	Type string
+}
+
+func newKeyGenerateCmd(io *IOStreams) *cobra.Command {
+	o := &KeyGenerateOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "generate --out PATH [--type ed25519|ecdsa-p256]",
+		Short: "Make a new key pair: PATH.key (encrypted) and PATH.pub",
+		Long: `Make a new key pair.
+
+PATH.key holds the private key, encrypted with a passphrase (scrypt and
+secretbox, sigstore's format), with file mode 0600. PATH.pub holds the public
+key, to hand to the people who will list you as a signer. The TUF keyid is
+printed. Neither file is ever overwritten.
+
+The passphrase is asked twice on the terminal, or taken from the
+TUFGIT_PASSPHRASE environment variable when it is set.`,
+		Example: `  # A maintainer's key
+  tufgit key generate --out ~/.tufgit/alice
+
+  # An ECDSA P-256 key, passphrase from the environment (for scripts)
+  TUFGIT_PASSPHRASE=... tufgit key generate --out admin1 --type ecdsa-p256`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.Run() },
+	}
+	cmd.Flags().StringVar(&o.Out, "out", "", "write PATH.key and PATH.pub (required)")
+	cmd.Flags().StringVar(&o.Type, "type", keys.TypeEd25519, "key type: ed25519 or ecdsa-p256")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// Run generates the key pair.
+func (o *KeyGenerateOptions) Run() error {
+	if o.Type != keys.TypeEd25519 && o.Type != keys.TypeECDSAP256 {
+		return usageError("--type %q: use %s or %s", o.Type, keys.TypeEd25519, keys.TypeECDSAP256)
+	}
+	priv, err := keys.Generate(o.Type)
+	if err != nil {
+		return err
+	}
+	pw, err := o.IO.NewPassphrase(o.Out + ".key")
+	if err != nil {
+		return err
+	}
+	id, err := keys.WriteKeyPair(o.Out, priv, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "wrote %s.key (private, encrypted, mode 0600) and %s.pub (public)\n", o.Out, o.Out)
+	fmt.Fprintln(o.IO.Out, id)
+	return nil
+}
+
+// KeyShowOptions are the options of `tufgit key show`.
+type KeyShowOptions struct {
+	IO  *IOStreams
+	Ref string
+}
+
+func newKeyShowCmd(io *IOStreams) *cobra.Command {
+	o := &KeyShowOptions{IO: io}
+	return &cobra.Command{
+		Use:   "show FILE|KMS-URI",
+		Short: "Print a key's TUF keyid, keytype and scheme",
+		Long: `Print the TUF keyid, keytype and scheme of a key: a public key file, a
+private key file (its passphrase is needed to read it) or a KMS URI.`,
+		Example: `  tufgit key show alice.pub
+  tufgit key show awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Ref = args[0]
+			return o.Run(cmd)
+		},
+	}
+}
+
+// Run prints the key's facts.
+func (o *KeyShowOptions) Run(cmd *cobra.Command) error {
+	k, err := keys.Load(cmd.Context(), o.Ref, o.IO.Passphrase())
+	if err != nil {
+		return err
+	}
+	kind := "public"
+	if k.CanSign() {
+		kind = "private"
+	}
+	fmt.Fprintf(o.IO.Out, "keyid:   %s\nkeytype: %s\nscheme:  %s\nholds:   %s key\n", k.ID, k.Public.Type, k.Public.Scheme, kind)
+	return nil
+}

@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/trust"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+// VerifyOptions are the options of `tufgit verify`.
+type VerifyOptions struct {
+	IO            *IOStreams
+	Repo          string
+	Rev           string
+	Since         string
+	JSON          bool
+	SkipArtifacts bool
+}
+
+func newVerifyCmd(io *IOStreams) *cobra.Command {
+	o := &VerifyOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "verify [REV] [--repo DIR] [--since OLD] [--json]",
+		Short: "Check that a commit obeys TUF's rules and tufgit's layout",
+		Long: `Check the tree at REV (default HEAD) straight from git objects: no checkout is
+needed, so it works the same in a bare repository and in a pre-receive hook.
+
+It checks that every file belongs to the layout (no symlinks, no '..', no stray
+files); that every metadata file parses; that every root version is signed by
+its own threshold and by the previous root's; that every role is signed by the
+threshold of the keys its delegator lists; that delegations follow the prefix
+index (no target outside its role's paths, no cycles, no orphan role files);
+that every artifact in the embedded store matches its target's length and
+hashes; and that pending requests are well formed, with only valid signatures.
+
+With --since OLD it checks the move from OLD to REV instead, trusting that OLD
+was valid: changed files, roles whose delegation changed, and the transition
+rules (versions grow, root by exactly one per step, root history and artifacts
+are append-only, published releases never change or vanish, nothing still
+delegated is deleted). Its cost grows with the change, not the repository.
+
+It prints one line per problem naming the file, the role and what is wrong,
+then a summary. Expired metadata is reported apart from problems.
+
+Exit codes: 0 valid (pending requests allowed), 3 problems found, 4 valid but
+some metadata has expired, 1 the check could not run.`,
+		Example: `  # Check the current commit
+  tufgit verify
+
+  # In CI: check a pull request's change against its base
+  tufgit verify --since origin/main HEAD
+
+  # In a bare repository, for machines
+  tufgit verify --repo /srv/git/packages.git main --json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Rev = "HEAD"
+			if len(args) == 1 {
+				o.Rev = args[0]
+			}
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
+	cmd.Flags().StringVar(&o.Since, "since", "", "check only the move from this revision to REV")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&o.SkipArtifacts, "skip-artifacts", false, "do not read artifact bytes (their presence is still checked)")
+	return cmd
+}
+
+// Run verifies and prints the report.
+func (o *VerifyOptions) Run() error {
+	g, err := gitstore.Open(o.Repo)
+	if err != nil {
+		return err
+	}
+	now, err := o.IO.Now()
+	if err != nil {
+		return err
+	}
+	rev, err := g.Resolve(o.Rev)
+	if err != nil {
+		return err
+	}
+	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts}
+	var rep *verify.Report
+	if o.Since != "" {
+		var old plumbing.Hash
+		if old, err = g.Resolve(o.Since); err != nil {
+			return err
+		}
+		rep, err = verify.Since(g, old, rev, opts)
+	} else {
+		rep, err = verify.Commit(g, rev, opts)
+	}
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(o.IO.Out, rep)
+	}
+	switch {
+	case !rep.Valid():
+		return silentExit(ExitInvalid)
+	case len(rep.Expired) > 0:
+		return silentExit(ExitExpired)
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep *verify.Report) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	for _, p := range rep.Expired {
+		fmt.Fprintf(w, "expired: %s\n", p)
+	}
+	for _, pr := range rep.Pending {
+		fmt.Fprintf(w, "pending: request %s (%s", pr.ID, pr.Kind)
+		if pr.Project != "" {
+			fmt.Fprintf(w, " of %s", pr.Project)
+		}
+		fmt.Fprintf(w, ", by %s): %s\n", pr.Author, pendingState(pr))
+	}
+	var sum []string
+	sum = append(sum, plural(len(rep.Problems), "problem"), fmt.Sprintf("%d expired", len(rep.Expired)), plural(len(rep.Pending), "pending request"))
+	what := "full check"
+	if rep.Stats.Mode == "incremental" {
+		what = fmt.Sprintf("check of %d changed file(s) since %s", rep.Stats.Changes, rep.Since[:12])
+	}
+	verdict := "valid"
+	switch {
+	case !rep.Valid():
+		verdict = "INVALID"
+	case len(rep.Expired) > 0:
+		verdict = "valid but expired"
+	}
+	if !rep.Initialized && rep.Valid() {
+		verdict = "not yet initialized (waiting for the init request)"
+	}
+	fmt.Fprintf(w, "verify: %s: %s (%s of %s: %d roles, %d projects, %d targets, %d artifacts read)\n",
+		verdict, strings.Join(sum, ", "), what, rep.Commit[:12], rep.Stats.RolesChecked, rep.Stats.Projects, rep.Stats.Targets, rep.Stats.Artifacts)
+}
+
+func pendingState(pr verify.PendingRequest) string {
+	var parts []string
+	groups := map[string][]string{}
+	var order []string
+	for _, r := range pr.Roles {
+		key := fmt.Sprintf("%d of %d (missing %s)", len(r.Signed), r.Threshold, shortIDs(r.Missing))
+		if r.Met {
+			key = fmt.Sprintf("%d of %d, complete", len(r.Signed), r.Threshold)
+		}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], r.Role)
+		if r.Also != nil && !r.Also.Met {
+			parts = append(parts, fmt.Sprintf("root also needs %d of %d from root v%d", r.Also.Threshold-len(r.Also.Signed), r.Also.Threshold, r.Also.Version))
+		}
+	}
+	for _, k := range order {
+		roles := groups[k]
+		name := strings.Join(roles, ", ")
+		if len(roles) > 3 {
+			name = fmt.Sprintf("%s, %s and %d more", roles[0], roles[1], len(roles)-2)
+		}
+		parts = append(parts, name+": "+k)
+	}
+	if len(pr.Stale) > 0 {
+		parts = append(parts, "STALE: "+strings.Join(pr.Stale, "; "))
+	} else if pr.Ready {
+		parts = append(parts, "ready to apply")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func shortIDs(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = trust.Short(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

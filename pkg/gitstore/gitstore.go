@@ -1,0 +1,829 @@
+// Package gitstore is the one narrow seam between tufgit and git. It reads
+// trees, blobs, commits and refs, builds new trees straight from objects
+// and commits them, all through go-git. Nothing else in tufgit imports
+// go-git, so performance work (caching, shelling out to git) goes here.
+package gitstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// Errors callers test for with errors.Is.
+var (
+	ErrNotExist      = errors.New("no such file in the tree")
+	ErrTooLarge      = errors.New("file exceeds its size limit")
+	ErrNotFile       = errors.New("not a regular file")
+	ErrNoRepo        = errors.New("not a git repository")
+	ErrRefMoved      = errors.New("the branch moved while this change was made")
+	ErrUnknownRev    = errors.New("unknown revision")
+	ErrDirtyWorkTree = errors.New("the working tree has uncommitted changes to a file this change writes")
+)
+
+// DefaultBranch is the branch tufgit creates and commits to.
+const DefaultBranch = "main"
+
+// Repo is an opened git repository, bare or with a working tree.
+type Repo struct {
+	r        *git.Repository
+	gitDir   string
+	worktree string // "" for a bare repository
+}
+
+// Open opens the repository at path: a working tree (with .git inside) or a
+// bare repository. It does not search parent directories.
+func Open(path string) (*Repo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s: %w", path, ErrNoRepo)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	repo := &Repo{r: r, gitDir: abs}
+	if fi, err := os.Stat(filepath.Join(abs, ".git")); err == nil && fi.IsDir() {
+		repo.gitDir = filepath.Join(abs, ".git")
+		repo.worktree = abs
+	}
+	return repo, nil
+}
+
+// Init creates a new repository with a working tree at path, whose HEAD
+// points at the (still unborn) main branch.
+func Init(path string) (*Repo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := git.PlainInitWithOptions(abs, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(DefaultBranch)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create git repository %s: %w", path, err)
+	}
+	return &Repo{r: r, gitDir: filepath.Join(abs, ".git"), worktree: abs}, nil
+}
+
+// IsBare reports whether the repository has no working tree.
+func (r *Repo) IsBare() bool { return r.worktree == "" }
+
+// GitDir is the repository's git directory.
+func (r *Repo) GitDir() string { return r.gitDir }
+
+// WorkTree is the working tree's path, or "" for a bare repository.
+func (r *Repo) WorkTree() string { return r.worktree }
+
+// Resolve turns a revision (a branch, tag, HEAD or a hex hash) into a
+// commit hash.
+func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
+	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%q: %w", rev, ErrUnknownRev)
+	}
+	if _, err := r.r.CommitObject(*h); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%q is not a commit: %w", rev, ErrUnknownRev)
+	}
+	return *h, nil
+}
+
+// Branch returns the commit a branch points at, or ZeroHash when the branch
+// does not exist yet.
+func (r *Repo) Branch(name string) (plumbing.Hash, error) {
+	ref, err := r.r.Reference(plumbing.NewBranchReferenceName(name), true)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return ref.Hash(), nil
+}
+
+// HeadBranch is the short name of the branch HEAD points at.
+func (r *Repo) HeadBranch() (string, error) {
+	ref, err := r.r.Reference(plumbing.HEAD, false)
+	if err != nil {
+		return "", err
+	}
+	if ref.Type() != plumbing.SymbolicReference || !ref.Target().IsBranch() {
+		return "", errors.New("HEAD is detached: check out a branch first")
+	}
+	return ref.Target().Short(), nil
+}
+
+// CommitInfo is what tufgit reads from a commit.
+type CommitInfo struct {
+	Hash    plumbing.Hash
+	Tree    plumbing.Hash
+	Parents []plumbing.Hash
+	Message string
+	Author  string
+	When    time.Time
+}
+
+// Commit reads a commit.
+func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
+	c, err := r.r.CommitObject(h)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", h, err)
+	}
+	return &CommitInfo{Hash: h, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message,
+		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When}, nil
+}
+
+// IsAncestor reports whether a is an ancestor of (or equal to) b.
+func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
+	if a == b {
+		return true, nil
+	}
+	ca, err := r.r.CommitObject(a)
+	if err != nil {
+		return false, err
+	}
+	cb, err := r.r.CommitObject(b)
+	if err != nil {
+		return false, err
+	}
+	return ca.IsAncestor(cb)
+}
+
+// Tree is a git tree, read lazily object by object.
+type Tree struct {
+	repo *Repo
+	Hash plumbing.Hash
+}
+
+// TreeAt returns the tree of a commit.
+func (r *Repo) TreeAt(commit plumbing.Hash) (*Tree, error) {
+	c, err := r.r.CommitObject(commit)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", commit, err)
+	}
+	return &Tree{repo: r, Hash: c.TreeHash}, nil
+}
+
+// EmptyTree is a tree with nothing in it.
+func (r *Repo) EmptyTree() *Tree { return &Tree{repo: r, Hash: plumbing.ZeroHash} }
+
+// Entry is one entry of a tree.
+type Entry struct {
+	Path string
+	Mode filemode.FileMode
+	Hash plumbing.Hash
+}
+
+// IsRegular reports whether the entry is a plain, non-executable file.
+func (e Entry) IsRegular() bool { return e.Mode == filemode.Regular }
+
+func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
+	if h == plumbing.ZeroHash {
+		return nil, nil
+	}
+	t, err := object.GetTree(r.r.Storer, h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	return t.Entries, nil
+}
+
+// Lookup finds the entry at path without reading any blob.
+func (t *Tree) Lookup(p string) (Entry, error) {
+	parts := strings.Split(p, "/")
+	h := t.Hash
+	for i, name := range parts {
+		entries, err := t.repo.readTree(h)
+		if err != nil {
+			return Entry{}, err
+		}
+		found := false
+		for _, e := range entries {
+			if e.Name == name {
+				if i == len(parts)-1 {
+					return Entry{Path: p, Mode: e.Mode, Hash: e.Hash}, nil
+				}
+				if e.Mode != filemode.Dir {
+					return Entry{}, fmt.Errorf("%s: %w", p, ErrNotExist)
+				}
+				h, found = e.Hash, true
+				break
+			}
+		}
+		if !found {
+			return Entry{}, fmt.Errorf("%s: %w", p, ErrNotExist)
+		}
+	}
+	return Entry{}, fmt.Errorf("%s: %w", p, ErrNotExist)
+}
+
+// Exists reports whether a regular file or directory exists at path.
+func (t *Tree) Exists(p string) (bool, error) {
+	_, err := t.Lookup(p)
+	if errors.Is(err, ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ReadFile reads the regular file at path, refusing one larger than max
+// bytes before reading it.
+func (t *Tree) ReadFile(p string, max int64) ([]byte, error) {
+	e, err := t.Lookup(p)
+	if err != nil {
+		return nil, err
+	}
+	if e.Mode != filemode.Regular {
+		return nil, fmt.Errorf("%s: %w (mode %s)", p, ErrNotFile, e.Mode)
+	}
+	return t.repo.ReadBlob(e.Hash, max, p)
+}
+
+// BlobSize returns the size of a blob without reading its content when
+// the storage can tell.
+func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
+	if s, ok := r.r.Storer.(interface {
+		EncodedObjectSize(plumbing.Hash) (int64, error)
+	}); ok {
+		if n, err := s.EncodedObjectSize(h); err == nil {
+			return n, nil
+		}
+	}
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return 0, err
+	}
+	return o.Size(), nil
+}
+
+// ReadBlob reads a blob of at most max bytes; name is used in errors.
+func (r *Repo) ReadBlob(h plumbing.Hash, max int64, name string) ([]byte, error) {
+	size, err := r.BlobSize(h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if size > max {
+		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", name, ErrTooLarge, size, max)
+	}
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(io.LimitReader(rd, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: %w", name, ErrTooLarge)
+	}
+	return data, nil
+}
+
+// OpenBlob streams a blob.
+func (r *Repo) OpenBlob(h plumbing.Hash) (io.ReadCloser, int64, error) {
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, 0, err
+	}
+	rd, err := o.Reader()
+	return rd, o.Size(), err
+}
+
+// BadName describes a tree entry whose name is unsafe, like "..", a name
+// with a slash or a control character. Such entries can only come from a
+// crafted tree object, never from git add.
+type BadName struct {
+	Dir  string
+	Name string
+}
+
+// Walk calls fn for every non-directory entry in the tree, depth first in
+// tree order, with raw entry names. An unsafe name goes to bad and is not
+// descended into.
+func (t *Tree) Walk(fn func(Entry) error, bad func(BadName) error) error {
+	return t.walk(t.Hash, "", fn, bad)
+}
+
+// WalkDir is Walk limited to the subtree at dir; a missing dir walks nothing.
+func (t *Tree) WalkDir(dir string, fn func(Entry) error, bad func(BadName) error) error {
+	e, err := t.Lookup(dir)
+	if errors.Is(err, ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e.Mode != filemode.Dir {
+		return fn(e)
+	}
+	return t.walk(e.Hash, dir+"/", fn, bad)
+}
+
+func (t *Tree) walk(h plumbing.Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
+	entries, err := t.repo.readTree(h)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !validName(e.Name) {
+			if err := bad(BadName{Dir: strings.TrimSuffix(prefix, "/"), Name: e.Name}); err != nil {
+				return err
+			}
+			continue
+		}
+		p := prefix + e.Name
+		if e.Mode == filemode.Dir {
+			if err := t.walk(e.Hash, p+"/", fn, bad); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(Entry{Path: p, Mode: e.Mode, Hash: e.Hash}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validName(name string) bool {
+	if name == "" || name == "." || name == ".." || name == ".git" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < 0x20 || c == 0x7f || c == '/' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// ChangeAction says how a path changed between two trees.
+type ChangeAction int
+
+const (
+	Added ChangeAction = iota + 1
+	Modified
+	Deleted
+)
+
+func (a ChangeAction) String() string {
+	switch a {
+	case Added:
+		return "added"
+	case Modified:
+		return "modified"
+	case Deleted:
+		return "deleted"
+	}
+	return "?"
+}
+
+// Change is one changed non-directory path between two trees.
+type Change struct {
+	Path   string
+	Action ChangeAction
+	Old    Entry // zero for Added
+	New    Entry // zero for Deleted
+}
+
+// Diff lists what changed from old to new. Subtrees with equal hashes are
+// skipped without being read, so the cost grows with the change, not with
+// the repository. Unsafe names in new subtrees go to bad.
+func Diff(old, new *Tree, bad func(BadName) error) ([]Change, error) {
+	var out []Change
+	err := diff(old.repo, old.Hash, new.Hash, "", &out, bad)
+	return out, err
+}
+
+func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(BadName) error) error {
+	if a == b {
+		return nil
+	}
+	ea, err := r.readTree(a)
+	if err != nil {
+		return err
+	}
+	eb, err := r.readTree(b)
+	if err != nil {
+		return err
+	}
+	ma := make(map[string]object.TreeEntry, len(ea))
+	for _, e := range ea {
+		ma[e.Name] = e
+	}
+	mb := make(map[string]object.TreeEntry, len(eb))
+	for _, e := range eb {
+		if !validName(e.Name) {
+			if err := bad(BadName{Dir: strings.TrimSuffix(prefix, "/"), Name: e.Name}); err != nil {
+				return err
+			}
+			continue
+		}
+		mb[e.Name] = e
+	}
+	names := make([]string, 0, len(ma)+len(mb))
+	for n := range ma {
+		names = append(names, n)
+	}
+	for n := range mb {
+		if _, ok := ma[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		x, inA := ma[n]
+		y, inB := mb[n]
+		p := prefix + n
+		xDir := inA && x.Mode == filemode.Dir
+		yDir := inB && y.Mode == filemode.Dir
+		switch {
+		case inA && inB && x.Hash == y.Hash && x.Mode == y.Mode:
+			continue
+		case xDir && yDir:
+			if err := diff(r, x.Hash, y.Hash, p+"/", out, bad); err != nil {
+				return err
+			}
+			continue
+		}
+		// A file replaced by a directory or the other way round is a
+		// delete of one and an add of the other.
+		if inA {
+			if xDir {
+				if err := diff(r, x.Hash, plumbing.ZeroHash, p+"/", out, bad); err != nil {
+					return err
+				}
+			} else if !inB || yDir {
+				*out = append(*out, Change{Path: p, Action: Deleted, Old: Entry{p, x.Mode, x.Hash}})
+			}
+		}
+		if inB {
+			if yDir {
+				if err := diff(r, plumbing.ZeroHash, y.Hash, p+"/", out, bad); err != nil {
+					return err
+				}
+			} else if inA && !xDir {
+				*out = append(*out, Change{Path: p, Action: Modified, Old: Entry{p, x.Mode, x.Hash}, New: Entry{p, y.Mode, y.Hash}})
+			} else {
+				*out = append(*out, Change{Path: p, Action: Added, New: Entry{p, y.Mode, y.Hash}})
+			}
+		}
+	}
+	return nil
+}
+
+// FileChange is one file to write (Data non-nil) or delete (Data nil).
+type FileChange struct {
+	Path string
+	Data []byte
+}
+
+// BuildTree writes a new tree that is base with changes applied. Only the
+// trees on the changed paths are rewritten. Directories left empty vanish.
+func (r *Repo) BuildTree(base *Tree, changes []FileChange) (plumbing.Hash, error) {
+	for _, c := range changes {
+		for _, part := range strings.Split(c.Path, "/") {
+			if !validName(part) {
+				return plumbing.ZeroHash, fmt.Errorf("refusing to write unsafe path %q", c.Path)
+			}
+		}
+	}
+	baseHash := plumbing.ZeroHash
+	if base != nil {
+		baseHash = base.Hash
+	}
+	h, _, err := r.buildTree(baseHash, changes)
+	return h, err
+}
+
+func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Hash, bool, error) {
+	entries, err := r.readTree(base)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	m := make(map[string]object.TreeEntry, len(entries))
+	for _, e := range entries {
+		m[e.Name] = e
+	}
+	sub := map[string][]FileChange{}
+	for _, c := range changes {
+		first, rest, isDir := strings.Cut(c.Path, "/")
+		if isDir {
+			sub[first] = append(sub[first], FileChange{Path: rest, Data: c.Data})
+			continue
+		}
+		if c.Data == nil {
+			delete(m, first)
+			continue
+		}
+		h, err := r.writeBlob(c.Data)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		m[first] = object.TreeEntry{Name: first, Mode: filemode.Regular, Hash: h}
+	}
+	for name, cs := range sub {
+		old := plumbing.ZeroHash
+		if e, ok := m[name]; ok && e.Mode == filemode.Dir {
+			old = e.Hash
+		}
+		h, empty, err := r.buildTree(old, cs)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		if empty {
+			delete(m, name)
+		} else {
+			m[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+		}
+	}
+	if len(m) == 0 {
+		return plumbing.ZeroHash, true, nil
+	}
+	out := make([]object.TreeEntry, 0, len(m))
+	for _, e := range m {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return gitLess(out[i], out[j]) })
+	t := &object.Tree{Entries: out}
+	o := r.r.Storer.NewEncodedObject()
+	if err := t.Encode(o); err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	h, err := r.r.Storer.SetEncodedObject(o)
+	return h, false, err
+}
+
+// gitLess is git's tree order: directories compare as if named "name/".
+func gitLess(a, b object.TreeEntry) bool {
+	an, bn := a.Name, b.Name
+	if a.Mode == filemode.Dir {
+		an += "/"
+	}
+	if b.Mode == filemode.Dir {
+		bn += "/"
+	}
+	return an < bn
+}
+
+func (r *Repo) writeBlob(data []byte) (plumbing.Hash, error) {
+	o := r.r.Storer.NewEncodedObject()
+	o.SetType(plumbing.BlobObject)
+	o.SetSize(int64(len(data)))
+	w, err := o.Writer()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := w.Close(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return r.r.Storer.SetEncodedObject(o)
+}
+
+// HashBlob is the git blob hash of data, without storing it.
+func HashBlob(data []byte) plumbing.Hash {
+	return plumbing.ComputeHash(plumbing.BlobObject, data)
+}
+
+// Signature names a commit's author.
+type Signature struct {
+	Name  string
+	Email string
+}
+
+func (s Signature) String() string { return s.Name + " <" + s.Email + ">" }
+
+// Author finds who is committing: GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL when
+// set, else user.name and user.email from git's local, global and system
+// config, as git itself does.
+func (r *Repo) Author() (Signature, error) {
+	s := Signature{Name: os.Getenv("GIT_AUTHOR_NAME"), Email: os.Getenv("GIT_AUTHOR_EMAIL")}
+	if s.Name == "" || s.Email == "" {
+		for _, scope := range []config.Scope{config.LocalScope, config.GlobalScope, config.SystemScope} {
+			cfg, err := r.r.ConfigScoped(scope)
+			if err != nil {
+				continue
+			}
+			if s.Name == "" {
+				s.Name = cfg.User.Name
+			}
+			if s.Email == "" {
+				s.Email = cfg.User.Email
+			}
+		}
+	}
+	if s.Name == "" || s.Email == "" {
+		return s, errors.New("git does not know who you are: set user.name and user.email (git config --global user.name \"Your Name\")")
+	}
+	return s, nil
+}
+
+// CommitOptions describes a commit to create.
+type CommitOptions struct {
+	Branch  string        // branch to move; DefaultBranch when empty
+	Parent  plumbing.Hash // expected current branch value; ZeroHash for a new branch
+	Tree    plumbing.Hash
+	Message string
+	Author  Signature
+	When    time.Time
+}
+
+// CommitTree writes a commit of tree on top of Parent and moves the branch
+// to it, only if the branch still points at Parent (compare and swap).
+func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
+	if o.Branch == "" {
+		o.Branch = DefaultBranch
+	}
+	if o.When.IsZero() {
+		o.When = time.Now()
+	}
+	sig := object.Signature{Name: o.Author.Name, Email: o.Author.Email, When: o.When}
+	c := &object.Commit{Author: sig, Committer: sig, Message: o.Message, TreeHash: o.Tree}
+	if o.Parent != plumbing.ZeroHash {
+		c.ParentHashes = []plumbing.Hash{o.Parent}
+	}
+	obj := r.r.Storer.NewEncodedObject()
+	if err := c.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	h, err := r.r.Storer.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	name := plumbing.NewBranchReferenceName(o.Branch)
+	var old *plumbing.Reference
+	if o.Parent != plumbing.ZeroHash {
+		old = plumbing.NewHashReference(name, o.Parent)
+	} else if cur, _ := r.Branch(o.Branch); cur != plumbing.ZeroHash {
+		return plumbing.ZeroHash, fmt.Errorf("branch %s: %w", o.Branch, ErrRefMoved)
+	}
+	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, h), old); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("branch %s: %w (%v)", o.Branch, ErrRefMoved, err)
+	}
+	return h, nil
+}
+
+// Lock takes an exclusive lock on the repository for tufgit's
+// read-modify-commit cycle, waiting for another tufgit to finish.
+func (r *Repo) Lock() (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(r.gitDir, "tufgit.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock repository: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock repository: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// CheckWorkTree refuses when a working-tree file that changes would write
+// differs from the version in base (an uncommitted local edit that the
+// change would overwrite or lose).
+func (r *Repo) CheckWorkTree(base *Tree, changes []FileChange) error {
+	if r.worktree == "" {
+		return nil
+	}
+	for _, c := range changes {
+		local, err := os.ReadFile(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
+		localExists := err == nil
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: %w", c.Path, err)
+		}
+		e, lerr := base.Lookup(c.Path)
+		inBase := lerr == nil
+		if lerr != nil && !errors.Is(lerr, ErrNotExist) {
+			return lerr
+		}
+		switch {
+		case !inBase && !localExists:
+		case inBase && localExists && HashBlob(local) == e.Hash:
+		case !inBase && localExists && c.Data != nil && bytes.Equal(local, c.Data):
+		default:
+			return fmt.Errorf("%s: %w", c.Path, ErrDirtyWorkTree)
+		}
+	}
+	return nil
+}
+
+// WriteWorkTree writes changes into the working tree (each file to a
+// temporary name, then renamed into place) and, when stage is set, records
+// them in git's index so that the tree reads as clean after a commit.
+func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
+	if r.worktree == "" {
+		return nil
+	}
+	for _, c := range changes {
+		dst := filepath.Join(r.worktree, filepath.FromSlash(c.Path))
+		if c.Data == nil {
+			if err := os.Remove(dst); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			removeEmptyDirs(r.worktree, filepath.Dir(dst))
+			continue
+		}
+		if err := WriteFileAtomic(dst, c.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	if !stage {
+		return nil
+	}
+	idx, err := r.r.Storer.Index()
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.Data == nil {
+			_, _ = idx.Remove(c.Path)
+			continue
+		}
+		e, err := idx.Entry(c.Path)
+		if err != nil {
+			e = idx.Add(c.Path)
+		}
+		fi, err := os.Stat(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
+		if err != nil {
+			return err
+		}
+		e.Hash = HashBlob(c.Data)
+		e.Mode = filemode.Regular
+		e.Size = uint32(len(c.Data))
+		e.ModifiedAt = fi.ModTime()
+		e.CreatedAt = fi.ModTime()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			e.Dev, e.Inode, e.UID, e.GID = uint32(st.Dev), uint32(st.Ino), st.Uid, st.Gid
+			e.CreatedAt = time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+		}
+	}
+	sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })
+	return r.r.Storer.SetIndex(idx)
+}
+
+func removeEmptyDirs(top, dir string) {
+	for dir != top && strings.HasPrefix(dir, top) {
+		if err := os.Remove(dir); err != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it into place, creating parent directories as needed.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

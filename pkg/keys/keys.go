@@ -1,0 +1,262 @@
+// Package keys loads and generates the keys people sign with: encrypted
+// private key files, public key files (for signatures that come later) and
+// KMS keys through sigstore. It is imported by the commands that sign,
+// never by verification or the downloader.
+package keys
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/kms"
+	"github.com/sigstore/sigstore/pkg/signature/options"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/layout"
+)
+
+// Errors callers test for with errors.Is.
+var (
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	ErrNoPassphrase    = errors.New("no passphrase")
+	ErrKeyFormat       = errors.New("not a key file tufgit can read")
+	ErrKMSScheme       = errors.New("unsupported KMS scheme")
+	ErrKeyExists       = errors.New("key file already exists")
+)
+
+// MaxKeyFileSize bounds reading a key file.
+const MaxKeyFileSize = 64 << 10
+
+// Key types `tufgit key generate` makes.
+const (
+	TypeEd25519   = "ed25519"
+	TypeECDSAP256 = "ecdsa-p256"
+)
+
+// Passphrase obtains the passphrase for a key; prompt names the key.
+type Passphrase func(prompt string) ([]byte, error)
+
+// Key is a loaded key: always its public part, and a signer when the
+// private part is at hand.
+type Key struct {
+	Ref    string        // what the user gave: a path or a KMS URI
+	Public *metadata.Key // the TUF key
+	ID     string        // the TUF keyid
+	Signer signature.Signer
+}
+
+// CanSign reports whether the private part is at hand.
+func (k *Key) CanSign() bool { return k.Signer != nil }
+
+// Generate makes a new private key of the given type.
+func Generate(typ string) (crypto.Signer, error) {
+	switch typ {
+	case TypeEd25519, "":
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	case TypeECDSAP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	return nil, fmt.Errorf("unknown key type %q (use %s or %s)", typ, TypeEd25519, TypeECDSAP256)
+}
+
+// WriteKeyPair writes out+".key" (the private key encrypted with the
+// passphrase, mode 0600) and out+".pub" (the public key). It refuses to
+// overwrite either file. It returns the TUF keyid.
+func WriteKeyPair(out string, priv crypto.Signer, passphrase []byte) (string, error) {
+	if len(passphrase) == 0 {
+		return "", fmt.Errorf("%w: an empty passphrase would leave the key unprotected", ErrNoPassphrase)
+	}
+	der, err := cryptoutils.MarshalPrivateKeyToEncryptedDER(priv, func(bool) ([]byte, error) { return passphrase, nil })
+	if err != nil {
+		return "", fmt.Errorf("encrypt private key: %w", err)
+	}
+	privPEM := pem.EncodeToMemory(&pem.Block{Type: string(cryptoutils.EncryptedSigstorePrivateKeyPEMType), Bytes: der})
+	pubPEM, err := cryptoutils.MarshalPublicKeyToPEM(priv.Public())
+	if err != nil {
+		return "", err
+	}
+	tk, err := metadata.KeyFromPublicKey(priv.Public())
+	if err != nil {
+		return "", err
+	}
+	id, err := tk.ID()
+	if err != nil {
+		return "", err
+	}
+	if err := writeNew(out+".key", privPEM, 0o600); err != nil {
+		return "", err
+	}
+	if err := writeNew(out+".pub", pubPEM, 0o644); err != nil {
+		os.Remove(out + ".key")
+		return "", err
+	}
+	return id, nil
+}
+
+// writeNew creates path exclusively, so an existing key is never lost.
+func writeNew(path string, data []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s: %w", path, ErrKeyExists)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}
+
+// Load loads the key named by ref: a KMS URI, or a private or public key
+// file. pass is asked only for an encrypted private key file.
+func Load(ctx context.Context, ref string, pass Passphrase) (*Key, error) {
+	if i := strings.Index(ref, "://"); i > 0 {
+		return loadKMS(ctx, ref)
+	}
+	f, err := os.Open(ref)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", ref, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", ref, err)
+	}
+	if len(data) > MaxKeyFileSize {
+		return nil, fmt.Errorf("key %s: %w: larger than %d bytes", ref, ErrKeyFormat, MaxKeyFileSize)
+	}
+	return Parse(ref, data, pass)
+}
+
+// Parse reads a key from PEM bytes; name is used in messages.
+func Parse(name string, data []byte, pass Passphrase) (*Key, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("key %s: %w: no PEM block", name, ErrKeyFormat)
+	}
+	switch block.Type {
+	case string(cryptoutils.PublicKeyPEMType):
+		pub, err := cryptoutils.UnmarshalPEMToPublicKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+		}
+		return fromPublic(name, pub, nil)
+	case string(cryptoutils.EncryptedSigstorePrivateKeyPEMType), "ENCRYPTED COSIGN PRIVATE KEY":
+		if pass == nil {
+			return nil, fmt.Errorf("key %s: %w", name, ErrNoPassphrase)
+		}
+		pw, err := pass("passphrase for " + name)
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", name, err)
+		}
+		priv, err := cryptoutils.UnmarshalPEMToPrivateKey(data, func(bool) ([]byte, error) { return pw, nil })
+		if err != nil {
+			if strings.Contains(err.Error(), "decrypt") {
+				return nil, fmt.Errorf("key %s: %w", name, ErrWrongPassphrase)
+			}
+			return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+		}
+		return fromPrivate(name, priv)
+	case string(cryptoutils.PrivateKeyPEMType), string(cryptoutils.ECPrivateKeyPEMType), string(cryptoutils.PKCS1PrivateKeyPEMType):
+		return nil, fmt.Errorf("key %s: %w: unencrypted private keys are refused; make one with `tufgit key generate`", name, ErrKeyFormat)
+	}
+	return nil, fmt.Errorf("key %s: %w: PEM type %q", name, ErrKeyFormat, block.Type)
+}
+
+func fromPrivate(name string, priv crypto.PrivateKey) (*Key, error) {
+	var (
+		s   signature.Signer
+		err error
+	)
+	switch p := priv.(type) {
+	case ed25519.PrivateKey:
+		s, err = signature.LoadSigner(p, crypto.Hash(0))
+	case *ecdsa.PrivateKey:
+		if p.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("key %s: %w: only ECDSA P-256 is supported", name, ErrKeyFormat)
+		}
+		s, err = signature.LoadSigner(p, crypto.SHA256)
+	case *rsa.PrivateKey:
+		// go-tuf verifies rsassa-pss-sha256, so sign with PSS.
+		s, err = signature.LoadRSAPSSSigner(p, crypto.SHA256, &rsa.PSSOptions{Hash: crypto.SHA256})
+	default:
+		return nil, fmt.Errorf("key %s: %w: unsupported private key type %T", name, ErrKeyFormat, priv)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", name, err)
+	}
+	pub, err := s.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	return fromPublic(name, pub, s)
+}
+
+func fromPublic(name string, pub crypto.PublicKey, s signature.Signer) (*Key, error) {
+	if ec, ok := pub.(*ecdsa.PublicKey); ok && ec.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("key %s: %w: only ECDSA P-256 is supported", name, ErrKeyFormat)
+	}
+	tk, err := metadata.KeyFromPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+	}
+	id, err := tk.ID()
+	if err != nil {
+		return nil, err
+	}
+	return &Key{Ref: name, Public: tk, ID: id, Signer: s}, nil
+}
+
+// loadKMS opens a KMS key. The scheme is checked against tufgit's list
+// before sigstore sees it: sigstore would otherwise execute a plugin
+// program named after an unknown scheme from PATH.
+func loadKMS(ctx context.Context, ref string) (*Key, error) {
+	if !layout.IsKMSURI(ref) {
+		scheme, _, _ := strings.Cut(ref, "://")
+		return nil, fmt.Errorf("key %q: %w %q (use a key file or one of %s)", ref, ErrKMSScheme, scheme,
+			strings.Join(layout.KMSSchemes, "://, ")+"://")
+	}
+	registered := false
+	for _, p := range kms.SupportedProviders() {
+		if strings.HasPrefix(ref, p) {
+			registered = true
+		}
+	}
+	if !registered {
+		return nil, fmt.Errorf("key %q: %w: this build of tufgit has no provider for it", ref, ErrKMSScheme)
+	}
+	sv, err := kms.Get(ctx, ref, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", ref, err)
+	}
+	pub, err := sv.PublicKey(options.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("key %q: reading the public key from KMS: %w", ref, err)
+	}
+	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
+		return nil, fmt.Errorf("key %q: %w: RSA KMS keys sign PKCS#1 v1.5, which TUF's rsassa-pss-sha256 does not accept; use an ECDSA P-256 key", ref, ErrKeyFormat)
+	}
+	return fromPublic(ref, pub, sv)
+}

@@ -1,0 +1,459 @@
+package layout
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Format identifiers of tufgit's own files.
+const (
+	ConfigType        = "tufgit-config"
+	ProjectConfigType = "tufgit-project"
+	RequestType       = "tufgit-request"
+	FormatVersion     = 1
+)
+
+// Duration is a human duration as stored in the config: "365d", "7d",
+// "24h", "1d12h" or any Go duration; days are 24 hours.
+type Duration time.Duration
+
+// ParseDuration parses the config's duration syntax.
+func ParseDuration(s string) (Duration, error) {
+	orig := s
+	var total time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 36500 {
+			return 0, fmt.Errorf("invalid duration %q", printable(orig))
+		}
+		total = time.Duration(n) * 24 * time.Hour
+		s = s[i+1:]
+	}
+	if s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q (use e.g. 365d, 7d, 24h)", printable(orig))
+		}
+		total += d
+	}
+	if total <= 0 {
+		return 0, fmt.Errorf("invalid duration %q: must be positive", printable(orig))
+	}
+	if total > 100*365*24*time.Hour {
+		return 0, fmt.Errorf("invalid duration %q: longer than 100 years", printable(orig))
+	}
+	return Duration(total), nil
+}
+
+func (d Duration) String() string {
+	t := time.Duration(d)
+	if t%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", t/(24*time.Hour))
+	}
+	days := t / (24 * time.Hour)
+	rest := t % (24 * time.Hour)
+	if days > 0 {
+		return fmt.Sprintf("%dd%s", days, rest)
+	}
+	return rest.String()
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Expiry holds how long each role's metadata is valid after it is signed.
+type Expiry struct {
+	Root      Duration `json:"root"`
+	Targets   Duration `json:"targets"`
+	Index     Duration `json:"index"`
+	Project   Duration `json:"project"`
+	Snapshot  Duration `json:"snapshot"`
+	Timestamp Duration `json:"timestamp"`
+}
+
+// For returns the expiry period of a role.
+func (e Expiry) For(role string) time.Duration {
+	switch RoleKind(role) {
+	case KindRoot:
+		return time.Duration(e.Root)
+	case KindTargets:
+		return time.Duration(e.Targets)
+	case KindIndexRole:
+		return time.Duration(e.Index)
+	}
+	switch role {
+	case RoleSnapshot:
+		return time.Duration(e.Snapshot)
+	case RoleTimestamp:
+		return time.Duration(e.Timestamp)
+	}
+	return time.Duration(e.Project)
+}
+
+// DefaultExpiry follows the peers: offline roles a year, snapshot a week,
+// timestamp a day.
+func DefaultExpiry() Expiry {
+	day := Duration(24 * time.Hour)
+	return Expiry{Root: 365 * day, Targets: 365 * day, Index: 365 * day, Project: 365 * day, Snapshot: 7 * day, Timestamp: day}
+}
+
+// OnlineKey refers to the key that signs snapshot and timestamp. The key
+// itself is listed in root; this only helps the publisher find it.
+type OnlineKey struct {
+	KeyID string `json:"keyid"`
+	// URI is a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://)
+	// for the publisher; empty when the key is a file kept off the tree.
+	URI string `json:"uri,omitempty"`
+}
+
+// Mirror says where published metadata is served from.
+type Mirror struct {
+	URL string `json:"url,omitempty"`
+}
+
+// Artifacts says where artifact bytes are stored.
+type Artifacts struct {
+	// Store is "git" (the embedded content-addressed store under
+	// artifacts/sha256/) or a gocloud.dev/blob URL (s3://, gs://,
+	// azblob://, file://).
+	Store string `json:"store"`
+}
+
+// Index configures the prefix index of project roles.
+type Index struct {
+	// MaxProjects is how many projects one index role may delegate to
+	// before the admins split it by the next character.
+	MaxProjects int `json:"max_projects"`
+}
+
+// DefaultMaxProjects keeps an index role under about 128 KB.
+const DefaultMaxProjects = 256
+
+// Config is tufgit.json, the repository configuration. It is not signed:
+// nothing in it can make a client trust a file (see docs/threat-model.md).
+type Config struct {
+	Type          string    `json:"type"`
+	FormatVersion int       `json:"format_version"`
+	Name          string    `json:"name,omitempty"`
+	Expiry        Expiry    `json:"expiry"`
+	OnlineKey     OnlineKey `json:"online_key"`
+	Mirror        Mirror    `json:"mirror,omitzero"`
+	Artifacts     Artifacts `json:"artifacts"`
+	Index         Index     `json:"index"`
+}
+
+// DefaultConfig is the configuration `tufgit init` writes.
+func DefaultConfig() Config {
+	return Config{
+		Type:          ConfigType,
+		FormatVersion: FormatVersion,
+		Expiry:        DefaultExpiry(),
+		Artifacts:     Artifacts{Store: "git"},
+		Index:         Index{MaxProjects: DefaultMaxProjects},
+	}
+}
+
+// KMSSchemes are the KMS URI schemes tufgit accepts.
+var KMSSchemes = []string{"awskms", "gcpkms", "azurekms", "hashivault"}
+
+// IsKMSURI reports whether s starts with one of the accepted KMS schemes.
+func IsKMSURI(s string) bool {
+	for _, k := range KMSSchemes {
+		if strings.HasPrefix(s, k+"://") {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the config's values.
+func (c *Config) Validate() error {
+	if c.Type != ConfigType {
+		return fmt.Errorf("type is %q, want %q", printable(c.Type), ConfigType)
+	}
+	if c.FormatVersion != FormatVersion {
+		return fmt.Errorf("format_version is %d, this tufgit reads %d", c.FormatVersion, FormatVersion)
+	}
+	if len(c.Name) > 200 {
+		return errors.New("name is longer than 200 characters")
+	}
+	e := c.Expiry
+	for _, p := range []struct {
+		n string
+		d Duration
+	}{{"root", e.Root}, {"targets", e.Targets}, {"index", e.Index}, {"project", e.Project}, {"snapshot", e.Snapshot}, {"timestamp", e.Timestamp}} {
+		if p.d <= 0 {
+			return fmt.Errorf("expiry.%s is missing", p.n)
+		}
+	}
+	if e.Timestamp > e.Snapshot {
+		return errors.New("expiry.timestamp is longer than expiry.snapshot")
+	}
+	if !isHex64(c.OnlineKey.KeyID) {
+		return errors.New("online_key.keyid is not a 64-digit lowercase hex keyid")
+	}
+	if c.OnlineKey.URI != "" && !IsKMSURI(c.OnlineKey.URI) {
+		return fmt.Errorf("online_key.uri %q is not a KMS URI (%s)", printable(c.OnlineKey.URI), strings.Join(KMSSchemes, "://, ")+"://")
+	}
+	if c.Mirror.URL != "" {
+		u, err := url.Parse(c.Mirror.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("mirror.url %q is not an http(s) URL", printable(c.Mirror.URL))
+		}
+	}
+	if err := ValidateStore(c.Artifacts.Store); err != nil {
+		return fmt.Errorf("artifacts.store: %w", err)
+	}
+	if c.Index.MaxProjects < 1 || c.Index.MaxProjects > 10000 {
+		return fmt.Errorf("index.max_projects %d is out of range 1..10000", c.Index.MaxProjects)
+	}
+	return nil
+}
+
+// StoreSchemes are the artifact store URL schemes tufgit accepts besides "git".
+var StoreSchemes = []string{"s3", "gs", "azblob", "file"}
+
+// ValidateStore checks an artifact store setting.
+func ValidateStore(s string) error {
+	if s == "git" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", printable(s))
+	}
+	for _, sch := range StoreSchemes {
+		if u.Scheme == sch {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: want \"git\" or a %s URL", printable(s), strings.Join(StoreSchemes, "://, ")+"://")
+}
+
+// ParseConfig reads tufgit.json.
+func ParseConfig(data []byte) (*Config, error) {
+	var c Config
+	if err := DecodeStrict(data, &c); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Maintainer labels a maintainer's key with a human name. Labels are for
+// display only; the keys that count are those in the signed index role.
+type Maintainer struct {
+	KeyID string `json:"keyid"`
+	Name  string `json:"name"`
+}
+
+// ProjectConfig is projects/XX/NAME.json: unsigned facts about a project.
+type ProjectConfig struct {
+	Type          string       `json:"type"`
+	FormatVersion int          `json:"format_version"`
+	Name          string       `json:"name"`
+	DisplayName   string       `json:"display_name,omitempty"`
+	Created       time.Time    `json:"created"`
+	Maintainers   []Maintainer `json:"maintainers"`
+}
+
+// Validate checks a project config's values.
+func (p *ProjectConfig) Validate() error {
+	if p.Type != ProjectConfigType {
+		return fmt.Errorf("type is %q, want %q", printable(p.Type), ProjectConfigType)
+	}
+	if p.FormatVersion != FormatVersion {
+		return fmt.Errorf("format_version is %d, this tufgit reads %d", p.FormatVersion, FormatVersion)
+	}
+	if !IsNormalizedProjectName(p.Name) {
+		return fmt.Errorf("name %q is not a normalized project name", printable(p.Name))
+	}
+	if p.DisplayName != "" {
+		n, err := NormalizeProjectName(p.DisplayName)
+		if err != nil || n != p.Name {
+			return fmt.Errorf("display_name %q does not normalize to %q", printable(p.DisplayName), p.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range p.Maintainers {
+		if !isHex64(m.KeyID) {
+			return fmt.Errorf("maintainer keyid %q is not a 64-digit lowercase hex keyid", printable(m.KeyID))
+		}
+		if seen[m.KeyID] {
+			return fmt.Errorf("maintainer keyid %s is listed twice", m.KeyID)
+		}
+		seen[m.KeyID] = true
+		if err := ValidateLabel(m.Name); err != nil {
+			return fmt.Errorf("maintainer %s: %w", m.KeyID[:8], err)
+		}
+	}
+	return nil
+}
+
+// ValidateLabel checks a human label (a maintainer or author name): 1-100
+// printable characters, no control characters.
+func ValidateLabel(s string) error {
+	if s == "" || len(s) > 100 {
+		return errors.New("name must be 1-100 characters")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD' {
+			return fmt.Errorf("name %q has a control character", printable(s))
+		}
+	}
+	return nil
+}
+
+// ParseProjectConfig reads projects/XX/NAME.json.
+func ParseProjectConfig(data []byte) (*ProjectConfig, error) {
+	var p ProjectConfig
+	if err := DecodeStrict(data, &p); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Request kinds.
+const (
+	RequestInit = "init"
+)
+
+// Request is requests/ID/request.json. It says who asked for a change and
+// when. What the change does is never taken from this file: tufgit derives
+// it from the proposed metadata beside it, which is what gets signed.
+type Request struct {
+	Type          string    `json:"type"`
+	FormatVersion int       `json:"format_version"`
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	Project       string    `json:"project,omitempty"`
+	Author        string    `json:"author"`
+	Created       time.Time `json:"created"`
+	// Base is the commit the proposal was made against (empty for init).
+	Base string `json:"base,omitempty"`
+	// Note is the requester's own words. It is shown as theirs, never
+	// as a description of the change.
+	Note string `json:"note,omitempty"`
+}
+
+// Validate checks a request's values.
+func (r *Request) Validate() error {
+	if r.Type != RequestType {
+		return fmt.Errorf("type is %q, want %q", printable(r.Type), RequestType)
+	}
+	if r.FormatVersion != FormatVersion {
+		return fmt.Errorf("format_version is %d, this tufgit reads %d", r.FormatVersion, FormatVersion)
+	}
+	if err := ValidateRequestID(r.ID); err != nil {
+		return err
+	}
+	if r.Kind == "" || len(r.Kind) > 32 {
+		return errors.New("kind is missing")
+	}
+	for i := 0; i < len(r.Kind); i++ {
+		if c := r.Kind[i]; !((c >= 'a' && c <= 'z') || c == '-') {
+			return fmt.Errorf("kind %q is not a lowercase word", printable(r.Kind))
+		}
+	}
+	if r.Project != "" && !IsNormalizedProjectName(r.Project) {
+		return fmt.Errorf("project %q is not a normalized project name", printable(r.Project))
+	}
+	if err := ValidateLabel(r.Author); err != nil {
+		return fmt.Errorf("author: %w", err)
+	}
+	if r.Created.IsZero() {
+		return errors.New("created is missing")
+	}
+	if r.Base != "" && !isHex40(r.Base) {
+		return fmt.Errorf("base %q is not a commit hash", printable(r.Base))
+	}
+	if len(r.Note) > 2000 {
+		return errors.New("note is longer than 2000 characters")
+	}
+	return nil
+}
+
+func isHex40(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseRequest reads requests/ID/request.json.
+func ParseRequest(data []byte) (*Request, error) {
+	var r Request
+	if err := DecodeStrict(data, &r); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// CustomKey is the key under a target's "custom" object that holds
+// tufgit's own fields. Other keys are left alone.
+const CustomKey = "tufgit"
+
+// TargetCustom is tufgit's part of a target's custom metadata. It is
+// signed by the project role, like the rest of the target.
+type TargetCustom struct {
+	// Yanked marks a release that downloaders skip when they pick the
+	// latest version (PEP 592). Its files stay available by exact version.
+	Yanked     bool   `json:"yanked,omitempty"`
+	YankReason string `json:"yank_reason,omitempty"`
+}
+
+// ParseTargetCustom reads tufgit's fields from a target's custom object.
+// Absent custom data or an absent "tufgit" key give a zero TargetCustom.
+func ParseTargetCustom(custom []byte) (*TargetCustom, error) {
+	tc := &TargetCustom{}
+	if len(custom) == 0 || string(custom) == "null" {
+		return tc, nil
+	}
+	var obj map[string]jsonRaw
+	if err := DecodeStrict(custom, &obj); err != nil {
+		return nil, fmt.Errorf("custom is not a JSON object: %w", err)
+	}
+	raw, ok := obj[CustomKey]
+	if !ok {
+		return tc, nil
+	}
+	if err := DecodeStrict(raw, tc); err != nil {
+		return nil, fmt.Errorf("custom.%s: %w", CustomKey, err)
+	}
+	if len(tc.YankReason) > 500 {
+		return nil, fmt.Errorf("custom.%s.yank_reason is longer than 500 characters", CustomKey)
+	}
+	if tc.YankReason != "" && !tc.Yanked {
+		return nil, fmt.Errorf("custom.%s has a yank_reason but is not yanked", CustomKey)
+	}
+	return tc, nil
+}
+
+type jsonRaw = json.RawMessage

@@ -1,0 +1,281 @@
+package layout
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Paths of tufgit's files in the repository tree. See metadata-layout/README.md.
+const (
+	ConfigPath      = "tufgit.json"
+	ReadmePath      = "README.md"
+	MetadataDir     = "metadata"
+	RootPath        = "metadata/root.json"
+	RootHistoryDir  = "metadata/root_history"
+	TargetsPath     = "metadata/targets.json"
+	IndexDir        = "metadata/index"
+	ProjectRolesDir = "metadata/projects"
+	ProjectsDir     = "projects"
+	RequestsDir     = "requests"
+	ArtifactsDir    = "artifacts/sha256"
+	RequestFile     = "request.json"
+)
+
+// Size limits for reading files out of the tree. Reads are bounded so that
+// a hostile push can not exhaust memory. They follow python-tuf's client
+// defaults where a TUF role is concerned.
+const (
+	MaxRootSize     = 512 << 10
+	MaxTargetsSize  = 5 << 20
+	MaxConfigSize   = 64 << 10
+	MaxRequestSize  = 64 << 10
+	MaxReadmeSize   = 256 << 10
+	MaxArtifactSize = 1 << 30
+)
+
+// RootHistoryPath is where version v of root is kept forever.
+func RootHistoryPath(v int64) string {
+	return fmt.Sprintf("%s/%d.root.json", RootHistoryDir, v)
+}
+
+// RolePath is where the metadata of a targets-type role lives: targets
+// itself, an index role or a project role.
+func RolePath(role string) string {
+	if role == RoleTargets {
+		return TargetsPath
+	}
+	if _, ok := IndexPrefix(role); ok {
+		return IndexDir + "/" + role + ".json"
+	}
+	return ProjectRolesDir + "/" + Shard(role) + "/" + role + ".json"
+}
+
+// ProjectConfigPath is where a project's (unsigned) configuration lives.
+func ProjectConfigPath(project string) string {
+	return ProjectsDir + "/" + Shard(project) + "/" + project + ".json"
+}
+
+// RequestDir is the directory of one pending signature request.
+func RequestDir(id string) string { return RequestsDir + "/" + id }
+
+// RequestPath is the description file of a pending request.
+func RequestPath(id string) string { return RequestDir(id) + "/" + RequestFile }
+
+// RequestRolePath is the proposed metadata of role inside a request.
+func RequestRolePath(id, role string) string { return RequestDir(id) + "/" + role + ".json" }
+
+// RequestArtifactPath is where a request keeps an artifact it proposes
+// until the request is applied.
+func RequestArtifactPath(id, sha256hex string) string {
+	return RequestDir(id) + "/artifacts/" + sha256hex
+}
+
+// ArtifactPath is where an artifact with the given lowercase hex sha256
+// lives in the embedded store.
+func ArtifactPath(sha256hex string) string {
+	return ArtifactsDir + "/" + sha256hex[0:2] + "/" + sha256hex[2:4] + "/" + sha256hex
+}
+
+// Kind classifies a path of the tree.
+type Kind int
+
+const (
+	KindUnknown Kind = iota
+	KindConfig
+	KindReadme
+	KindRoot
+	KindRootHistory
+	KindTargets
+	KindIndexRole
+	KindProjectRole
+	KindProjectConfig
+	KindRequest
+	KindRequestRole
+	KindArtifact
+	KindRequestArtifact
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindConfig:
+		return "repository config"
+	case KindReadme:
+		return "readme"
+	case KindRoot:
+		return "root metadata"
+	case KindRootHistory:
+		return "root history"
+	case KindTargets:
+		return "targets metadata"
+	case KindIndexRole:
+		return "index role metadata"
+	case KindProjectRole:
+		return "project role metadata"
+	case KindProjectConfig:
+		return "project config"
+	case KindRequest:
+		return "request"
+	case KindRequestRole:
+		return "request metadata"
+	case KindArtifact:
+		return "artifact"
+	case KindRequestArtifact:
+		return "request artifact"
+	}
+	return "unknown file"
+}
+
+// Entry is what Classify learns from a path.
+type Entry struct {
+	Kind    Kind
+	Role    string // role name for metadata kinds
+	Version int64  // root history version
+	Project string // project name for project kinds
+	Request string // request id for request kinds
+	SHA256  string // hex digest for artifacts
+}
+
+// Classify maps a path of the tree to what it holds. A path that is not
+// part of the layout is an error that says why.
+func Classify(p string) (Entry, error) {
+	switch p {
+	case ConfigPath:
+		return Entry{Kind: KindConfig}, nil
+	case ReadmePath:
+		return Entry{Kind: KindReadme}, nil
+	case RootPath:
+		return Entry{Kind: KindRoot, Role: RoleRoot}, nil
+	case TargetsPath:
+		return Entry{Kind: KindTargets, Role: RoleTargets}, nil
+	}
+	parts := strings.Split(p, "/")
+	bad := func(why string) (Entry, error) {
+		return Entry{}, fmt.Errorf("%s: %s", printable(p), why)
+	}
+	switch parts[0] {
+	case MetadataDir:
+		if len(parts) == 3 && parts[1] == "root_history" {
+			v, ok := strings.CutSuffix(parts[2], ".root.json")
+			n, err := strconv.ParseInt(v, 10, 64)
+			if !ok || err != nil || n < 1 || strconv.FormatInt(n, 10) != v {
+				return bad("root history files are named N.root.json with N ≥ 1")
+			}
+			return Entry{Kind: KindRootHistory, Role: RoleRoot, Version: n}, nil
+		}
+		if len(parts) == 3 && parts[1] == "index" {
+			role, ok := strings.CutSuffix(parts[2], ".json")
+			if _, isIdx := IndexPrefix(role); !ok || !isIdx {
+				return bad("index role files are named idx_PREFIX.json")
+			}
+			return Entry{Kind: KindIndexRole, Role: role}, nil
+		}
+		if len(parts) == 4 && parts[1] == "projects" {
+			name, ok := strings.CutSuffix(parts[3], ".json")
+			if !ok || !IsNormalizedProjectName(name) {
+				return bad("project role files are named NAME.json with a normalized project name")
+			}
+			if Shard(name) != parts[2] {
+				return bad(fmt.Sprintf("project %s belongs in shard directory %s", name, Shard(name)))
+			}
+			return Entry{Kind: KindProjectRole, Role: name, Project: name}, nil
+		}
+		return bad("not a metadata file of the layout")
+	case ProjectsDir:
+		if len(parts) == 3 {
+			name, ok := strings.CutSuffix(parts[2], ".json")
+			if !ok || !IsNormalizedProjectName(name) {
+				return bad("project config files are named NAME.json with a normalized project name")
+			}
+			if Shard(name) != parts[1] {
+				return bad(fmt.Sprintf("project %s belongs in shard directory %s", name, Shard(name)))
+			}
+			return Entry{Kind: KindProjectConfig, Project: name}, nil
+		}
+		return bad("not a project config file of the layout")
+	case RequestsDir:
+		if len(parts) == 3 {
+			if err := ValidateRequestID(parts[1]); err != nil {
+				return bad(err.Error())
+			}
+			if parts[2] == RequestFile {
+				return Entry{Kind: KindRequest, Request: parts[1]}, nil
+			}
+			role, ok := strings.CutSuffix(parts[2], ".json")
+			if ok && isRoleName(role) {
+				return Entry{Kind: KindRequestRole, Request: parts[1], Role: role}, nil
+			}
+			return bad("a request holds request.json, ROLE.json and artifacts/SHA256 files only")
+		}
+		if len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]) {
+			if err := ValidateRequestID(parts[1]); err != nil {
+				return bad(err.Error())
+			}
+			return Entry{Kind: KindRequestArtifact, Request: parts[1], SHA256: parts[3]}, nil
+		}
+		return bad("not a request file of the layout")
+	case "artifacts":
+		if len(parts) == 5 && parts[1] == "sha256" && isHex64(parts[4]) &&
+			parts[2] == parts[4][0:2] && parts[3] == parts[4][2:4] {
+			return Entry{Kind: KindArtifact, SHA256: parts[4]}, nil
+		}
+		return bad("artifacts are stored as artifacts/sha256/AB/CD/ABCD… (lowercase hex sha256)")
+	}
+	return bad("not part of the tufgit layout")
+}
+
+// isRoleName reports whether role may name a role file in a request.
+func isRoleName(role string) bool {
+	if role == RoleRoot || role == RoleTargets {
+		return true
+	}
+	if _, ok := IndexPrefix(role); ok {
+		return true
+	}
+	return IsNormalizedProjectName(role)
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+			return false
+		}
+	}
+	return true
+}
+
+// RoleKind tells how a role name is used in the layout.
+func RoleKind(role string) Kind {
+	switch role {
+	case RoleRoot:
+		return KindRoot
+	case RoleTargets:
+		return KindTargets
+	}
+	if _, ok := IndexPrefix(role); ok {
+		return KindIndexRole
+	}
+	if IsNormalizedProjectName(role) {
+		return KindProjectRole
+	}
+	return KindUnknown
+}
+
+// ValidPathComponent reports whether one component of a tree path is safe:
+// not empty, not "." or "..", no slash, backslash, NUL or control character.
+func ValidPathComponent(name string) bool {
+	if name == "" || name == "." || name == ".." {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < 0x20 || c == 0x7f || c == '/' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,16 @@
+// Package repo carries out the changes people make to a tufgit repository:
+// creating it, and (in later commands) projects, releases, maintainers and
+// signatures. Every change is computed from git objects, signed with the
+// keys at hand or turned into a pending request, and committed as one
+// commit through gitstore.
+package repo
+
+import "errors"
+
+// Errors callers test for with errors.Is.
+var (
+	ErrExists       = errors.New("already exists")
+	ErrBadThreshold = errors.New("bad threshold")
+	ErrDuplicateKey = errors.New("the same key is given twice")
+	ErrOnlineKey    = errors.New("the online key may sign snapshot and timestamp only")
+)

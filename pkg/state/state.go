@@ -1,0 +1,240 @@
+// Package state is a read-only view of the TUF metadata in one tree of a
+// tufgit repository, with parsed roles cached and delegations resolved
+// through the prefix index. Proposed changes can be laid over a tree with
+// Overlay, so that a request is judged exactly as if it were applied.
+package state
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/trust"
+)
+
+// ErrNotExist is returned for a file or role that is not there.
+var ErrNotExist = gitstore.ErrNotExist
+
+// Source gives bounded reads of files by path.
+type Source interface {
+	ReadFile(path string, max int64) ([]byte, error)
+}
+
+// Overlay is a Source that reads files from a map first (nil data means
+// deleted) and from Base otherwise.
+type Overlay struct {
+	Base  Source
+	Files map[string][]byte
+}
+
+// ReadFile implements Source.
+func (o *Overlay) ReadFile(p string, max int64) ([]byte, error) {
+	if d, ok := o.Files[p]; ok {
+		if d == nil {
+			return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
+		}
+		if int64(len(d)) > max {
+			return nil, fmt.Errorf("%s: %w", p, gitstore.ErrTooLarge)
+		}
+		return d, nil
+	}
+	if o.Base == nil {
+		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
+	}
+	return o.Base.ReadFile(p, max)
+}
+
+// ParseError is metadata that can not be read.
+type ParseError struct {
+	Path string
+	Err  error
+}
+
+func (e *ParseError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// ParseRoot parses root metadata strictly: CheckJSON's rules, then go-tuf.
+func ParseRoot(p string, raw []byte) (*metadata.Metadata[metadata.RootType], error) {
+	if err := layout.CheckJSON(raw); err != nil {
+		return nil, &ParseError{p, err}
+	}
+	m, err := metadata.Root().FromBytes(raw)
+	if err != nil {
+		return nil, &ParseError{p, fmt.Errorf("not valid root metadata: %w", err)}
+	}
+	return m, nil
+}
+
+// ParseTargets parses targets-type metadata strictly.
+func ParseTargets(p string, raw []byte) (*metadata.Metadata[metadata.TargetsType], error) {
+	if err := layout.CheckJSON(raw); err != nil {
+		return nil, &ParseError{p, err}
+	}
+	m, err := metadata.Targets().FromBytes(raw)
+	if err != nil {
+		return nil, &ParseError{p, fmt.Errorf("not valid targets metadata: %w", err)}
+	}
+	return m, nil
+}
+
+// Role is a parsed targets-type role.
+type Role struct {
+	Name string
+	Path string
+	Raw  []byte
+	Meta *metadata.Metadata[metadata.TargetsType]
+}
+
+// View reads and caches the metadata of one tree.
+type View struct {
+	src   Source
+	root  *metadata.Metadata[metadata.RootType]
+	roles map[string]*Role
+	errs  map[string]error
+	// Reads counts role files read, for benchmarks and tests.
+	Reads int
+}
+
+// New returns a view of src.
+func New(src Source) *View {
+	return &View{src: src, roles: map[string]*Role{}, errs: map[string]error{}}
+}
+
+// Source returns the underlying source.
+func (v *View) Source() Source { return v.src }
+
+// Root returns the current root (metadata/root.json).
+func (v *View) Root() (*metadata.Metadata[metadata.RootType], error) {
+	if v.root != nil {
+		return v.root, nil
+	}
+	raw, err := v.src.ReadFile(layout.RootPath, layout.MaxRootSize)
+	if err != nil {
+		return nil, err
+	}
+	v.Reads++
+	m, err := ParseRoot(layout.RootPath, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.root = m
+	return m, nil
+}
+
+// Role returns a targets-type role (targets, an index role or a project).
+func (v *View) Role(name string) (*Role, error) {
+	if r, ok := v.roles[name]; ok {
+		return r, nil
+	}
+	if err, ok := v.errs[name]; ok {
+		return nil, err
+	}
+	p := layout.RolePath(name)
+	raw, err := v.src.ReadFile(p, layout.MaxTargetsSize)
+	if err == nil {
+		v.Reads++
+		var m *metadata.Metadata[metadata.TargetsType]
+		m, err = ParseTargets(p, raw)
+		if err == nil {
+			r := &Role{Name: name, Path: p, Raw: raw, Meta: m}
+			v.roles[name] = r
+			return r, nil
+		}
+	}
+	v.errs[name] = err
+	return nil, err
+}
+
+// Parent is the role that delegates name, by the layout's structure:
+// root for targets, targets for a one-character index role, the index role
+// one character shorter for a longer one, and for a project the deepest
+// index role whose prefix covers it (found by reading the index).
+func (v *View) Parent(name string) (string, error) {
+	switch layout.RoleKind(name) {
+	case layout.KindTargets:
+		return layout.RoleRoot, nil
+	case layout.KindIndexRole:
+		p, _ := layout.IndexPrefix(name)
+		if len(p) == 1 {
+			return layout.RoleTargets, nil
+		}
+		return layout.IndexRoleName(p[:len(p)-1]), nil
+	case layout.KindProjectRole:
+		return v.IndexFor(name)
+	}
+	return "", fmt.Errorf("role %q has no place in the layout", name)
+}
+
+// IndexFor finds the index role that delegates (or would delegate) the
+// project: start at the one-character index role and step to the child
+// index role for the next character for as long as one is delegated.
+func (v *View) IndexFor(project string) (string, error) {
+	parentName := layout.RoleTargets
+	cur := layout.IndexRoleName(project[:1])
+	for depth := 1; ; depth++ {
+		parent, err := v.Role(parentName)
+		if err != nil {
+			return "", fmt.Errorf("finding the index role for %s: %w", project, err)
+		}
+		if !delegates(parent.Meta, cur) {
+			if parentName == layout.RoleTargets {
+				return "", fmt.Errorf("targets delegates no index role for projects starting with %q", project[:1])
+			}
+			return parentName, nil
+		}
+		if depth >= len(project) {
+			return cur, nil
+		}
+		parentName, cur = cur, layout.IndexRoleName(project[:depth+1])
+	}
+}
+
+func delegates(m *metadata.Metadata[metadata.TargetsType], role string) bool {
+	if m.Signed.Delegations == nil {
+		return false
+	}
+	for _, r := range m.Signed.Delegations.Roles {
+		if r.Name == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Delegation returns what name's delegator says about it.
+func (v *View) Delegation(name string) (*trust.Delegation, string, error) {
+	parent, err := v.Parent(name)
+	if err != nil {
+		return nil, "", err
+	}
+	if parent == layout.RoleRoot {
+		root, err := v.Root()
+		if err != nil {
+			return nil, parent, err
+		}
+		d, err := trust.FromRoot(root, name)
+		return d, parent, err
+	}
+	pr, err := v.Role(parent)
+	if err != nil {
+		return nil, parent, err
+	}
+	d, err := trust.FromTargets(pr.Meta, name)
+	if err != nil {
+		return nil, parent, fmt.Errorf("%s does not delegate %s", parent, name)
+	}
+	return d, parent, nil
+}
+
+// IsNotExist reports whether err means a missing file or role.
+func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
+
+// ProjectOfPath returns the project a target path belongs to.
+func ProjectOfPath(p string) string {
+	name, _, _ := strings.Cut(p, "/")
+	return name
+}

@@ -1,0 +1,274 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
+)
+
+// Proposal is a request read from a tree: its description, the proposed
+// metadata, and a view of the tree as if the request were applied.
+type Proposal struct {
+	Request *layout.Request
+	// Files maps real tree paths (metadata/..., artifacts/...) to the
+	// bytes the request would write there.
+	Files map[string][]byte
+	// Roles lists the proposed roles: root first, then targets, index
+	// roles and projects, each by name.
+	Roles []string
+	Root  *metadata.Metadata[metadata.RootType]
+	// Artifacts maps sha256 to the request's copy of the artifact.
+	Artifacts map[string]gitstore.Entry
+	View      *state.View
+}
+
+// ReadProposal reads the request id from tree. Files that are not part of a
+// request's layout are returned as errors.
+func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
+	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
+	}
+	p := &Proposal{Files: map[string][]byte{}, Artifacts: map[string]gitstore.Entry{}}
+	var entries []layout.Entry
+	err := tree.WalkDir(layout.RequestDir(id), func(e gitstore.Entry) error {
+		le, err := layout.Classify(e.Path)
+		if err != nil || le.Request != id {
+			bad(e.Path, "not part of a request")
+			return nil
+		}
+		if le.Kind == layout.KindRequestArtifact {
+			p.Artifacts[le.SHA256] = e
+			return nil
+		}
+		entries = append(entries, le)
+		return nil
+	}, func(gitstore.BadName) error { return nil })
+	if err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", layout.RequestDir(id), err)}
+	}
+	rp := layout.RequestPath(id)
+	raw, err := tree.ReadFile(rp, layout.MaxRequestSize)
+	if err != nil {
+		if errors.Is(err, gitstore.ErrNotExist) {
+			bad(rp, "request.json is missing")
+		} else {
+			bad(rp, "%v", err)
+		}
+		return nil, errs
+	}
+	req, err := layout.ParseRequest(raw)
+	if err != nil {
+		bad(rp, "%v", err)
+		return nil, errs
+	}
+	if req.ID != id {
+		bad(rp, "id is %q but the request lives in %s", req.ID, layout.RequestDir(id))
+		return nil, errs
+	}
+	p.Request = req
+	for _, le := range entries {
+		if le.Kind != layout.KindRequestRole {
+			continue
+		}
+		path := layout.RequestRolePath(id, le.Role)
+		if le.Role == layout.RoleRoot {
+			raw, err := tree.ReadFile(path, layout.MaxRootSize)
+			if err != nil {
+				bad(path, "%v", err)
+				continue
+			}
+			m, err := state.ParseRoot(path, raw)
+			if err != nil {
+				bad(path, "%v", unwrapParse(err))
+				continue
+			}
+			p.Root = m
+			p.Files[layout.RootPath] = raw
+			p.Files[layout.RootHistoryPath(m.Signed.Version)] = raw
+			p.Roles = append(p.Roles, le.Role)
+			continue
+		}
+		raw, err := tree.ReadFile(path, layout.MaxTargetsSize)
+		if err != nil {
+			bad(path, "%v", err)
+			continue
+		}
+		if _, err := state.ParseTargets(path, raw); err != nil {
+			bad(path, "%v", unwrapParse(err))
+			continue
+		}
+		p.Files[layout.RolePath(le.Role)] = raw
+		p.Roles = append(p.Roles, le.Role)
+	}
+	if len(p.Roles) == 0 && len(errs) == 0 {
+		bad(layout.RequestDir(id), "the request proposes no metadata")
+	}
+	sort.Slice(p.Roles, func(i, j int) bool { return roleOrder(p.Roles[i]) < roleOrder(p.Roles[j]) })
+	p.View = state.New(&state.Overlay{Base: tree, Files: p.Files})
+	return p, errs
+}
+
+// roleOrder sorts roles from the top of the delegation tree down.
+func roleOrder(r string) string {
+	switch layout.RoleKind(r) {
+	case layout.KindRoot:
+		return "0"
+	case layout.KindTargets:
+		return "1"
+	case layout.KindIndexRole:
+		return fmt.Sprintf("2%03d%s", len(r), r)
+	}
+	return "3" + r
+}
+
+// checkRequest checks a pending request: its files, that its proposals
+// would be valid once signed, and that every signature already on it is
+// valid. It records how far the request is signed.
+func (c *checker) checkRequest(id string) {
+	c.rep.Stats.Requests++
+	p, errs := ReadProposal(c.tree, id)
+	for _, err := range errs {
+		c.rep.Problems = append(c.rep.Problems, Problem{Path: layout.RequestDir(id), Code: CodeRequest, Message: err.Error()})
+	}
+	if p == nil {
+		return
+	}
+	pend := PendingRequest{ID: id, Kind: p.Request.Kind, Project: p.Request.Project, Author: p.Request.Author, Created: p.Request.Created, Ready: len(p.Roles) > 0}
+	var admin *trust.Delegation
+	if root, err := p.View.Root(); err == nil {
+		admin, _ = trust.FromRoot(root, layout.RoleTargets)
+	}
+	refs := map[string]*target{}
+	for _, role := range p.Roles {
+		path := layout.RequestRolePath(id, role)
+		var rs RoleSignatures
+		if role == layout.RoleRoot {
+			rs = c.checkProposedRoot(path, p.Root, &pend)
+		} else {
+			d, parent, err := p.View.Delegation(role)
+			if err != nil {
+				c.rep.add(path, role, CodeRequest, "proposes role %s, but nothing delegates it (%v)", role, err)
+				pend.Ready = false
+				continue
+			}
+			_ = parent
+			rc := roleCheck{view: p.View, path: path, pending: true, admin: admin, refs: refs}
+			r := c.checkRole(rc, role, d)
+			if r == nil {
+				pend.Ready = false
+				continue
+			}
+			s := trust.Check(d, r.Meta, r.Meta.Signatures)
+			rs = RoleSignatures{Role: role, Version: r.Meta.Signed.Version, Threshold: d.Threshold, Signed: s.Valid, Missing: s.Missing, Met: s.Met}
+			if cur, err := c.view.Role(role); err == nil && cur.Meta.Signed.Version >= r.Meta.Signed.Version {
+				pend.Stale = append(pend.Stale, fmt.Sprintf("%s is at version %d already; the request proposes %d", role, cur.Meta.Signed.Version, r.Meta.Signed.Version))
+			}
+		}
+		if rs.Signed == nil {
+			rs.Signed = []string{}
+		}
+		if rs.Missing == nil {
+			rs.Missing = []string{}
+		}
+		if !rs.Met || (rs.Also != nil && !rs.Also.Met) {
+			pend.Ready = false
+		}
+		pend.Roles = append(pend.Roles, rs)
+	}
+	// Artifacts the request carries must belong to a proposed target.
+	for sha, e := range p.Artifacts {
+		t, ok := refs[sha]
+		if !ok {
+			c.rep.add(e.Path, "", CodeOrphan, "no target proposed by request %s lists this artifact", id)
+			continue
+		}
+		c.checkArtifactAt(e, t)
+	}
+	// Proposed targets whose artifact is not in the request must be stored already.
+	for sha, t := range refs {
+		if _, ok := p.Artifacts[sha]; ok {
+			continue
+		}
+		if c.cfg == nil || c.cfg.Artifacts.Store != "git" {
+			continue
+		}
+		if ok, _ := c.tree.Exists(layout.ArtifactPath(sha)); !ok {
+			c.rep.add(layout.RequestDir(id), state.ProjectOfPath(t.path), CodeMissing, "proposed target %s has no artifact in the request or the store", t.path)
+		}
+	}
+	if len(pend.Stale) > 0 {
+		pend.Ready = false
+	}
+	c.rep.Pending = append(c.rep.Pending, pend)
+}
+
+// checkProposedRoot checks a proposed root: its content, its own threshold
+// and the current root's threshold.
+func (c *checker) checkProposedRoot(path string, m *metadata.Metadata[metadata.RootType], pend *PendingRequest) RoleSignatures {
+	c.rep.Stats.RolesChecked++
+	c.checkRootContent(path, m)
+	rs := RoleSignatures{Role: layout.RoleRoot, Version: m.Signed.Version}
+	self, err := trust.FromRoot(m, layout.RoleRoot)
+	if err != nil {
+		return rs
+	}
+	known := map[string]bool{}
+	for _, id := range self.KeyIDs {
+		known[id] = true
+	}
+	s := trust.Check(self, m, m.Signatures)
+	c.signatureProblems(path, layout.RoleRoot, s, true, "")
+	rs.Threshold, rs.Signed, rs.Missing, rs.Met = self.Threshold, s.Valid, s.Missing, s.Met
+	cur, err := c.view.Root()
+	switch {
+	case err == nil:
+		if m.Signed.Version != cur.Signed.Version+1 {
+			pend.Stale = append(pend.Stale, fmt.Sprintf("root is at version %d; the request proposes %d", cur.Signed.Version, m.Signed.Version))
+		}
+		pd, err := trust.FromRoot(cur, layout.RoleRoot)
+		if err == nil {
+			ps := trust.Check(pd, m, m.Signatures)
+			ps.Unknown = nil
+			c.signatureProblems(path, layout.RoleRoot, ps, true, "")
+			also := RoleSignatures{Role: layout.RoleRoot, Version: cur.Signed.Version, Threshold: pd.Threshold, Signed: ps.Valid, Missing: ps.Missing, Met: ps.Met}
+			rs.Also = &also
+			for _, id := range pd.KeyIDs {
+				known[id] = true
+			}
+		}
+	case state.IsNotExist(err):
+		if m.Signed.Version != 1 {
+			c.rep.add(path, layout.RoleRoot, CodeRequest, "proposes root version %d for a repository without a root; the first root is version 1", m.Signed.Version)
+		}
+	}
+	for _, sig := range m.Signatures {
+		if !known[sig.KeyID] {
+			c.rep.add(path, layout.RoleRoot, CodeSignature, "signature by key %s, which is not a root key", trust.Short(sig.KeyID))
+		}
+	}
+	return rs
+}
+
+// checkArtifactAt checks an artifact stored at e against its target.
+func (c *checker) checkArtifactAt(e gitstore.Entry, t *target) {
+	if c.opts.SkipArtifacts {
+		return
+	}
+	c.rep.Stats.Artifacts++
+	data, err := c.repo.ReadBlob(e.Hash, t.file.Length, e.Path)
+	if err != nil {
+		c.rep.add(e.Path, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
+		return
+	}
+	if err := t.file.VerifyLengthHashes(data); err != nil {
+		c.rep.add(e.Path, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
+	}
+}

@@ -1,0 +1,344 @@
+package verify
+
+import (
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
+)
+
+// roleCheck is the context of checking one targets-type role.
+type roleCheck struct {
+	view    *state.View
+	path    string            // the file to name in problems
+	pending bool              // a proposal in a request: an unmet threshold is not a problem
+	admin   *trust.Delegation // root's delegation of targets; index roles use the same signers
+	// refs collects the role's targets by artifact sha256.
+	refs map[string]*target
+}
+
+type target struct {
+	path string
+	file *metadata.TargetFiles
+}
+
+func unwrapParse(err error) error {
+	var pe *state.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkRole checks one targets-type role against the delegation d. It
+// returns nil when the file is missing (the caller decides whether that is
+// allowed) or unreadable (reported here).
+func (c *checker) checkRole(rc roleCheck, name string, d *trust.Delegation) *state.Role {
+	r, err := rc.view.Role(name)
+	if err != nil {
+		if !state.IsNotExist(err) {
+			c.rep.add(rc.path, name, CodeFormat, "%v", unwrapParse(err))
+		}
+		return nil
+	}
+	c.rep.Stats.RolesChecked++
+	m := r.Meta
+	if m.Signed.Version < 1 {
+		c.rep.add(rc.path, name, CodeVersion, "version %d is not positive", m.Signed.Version)
+	}
+	if !strings.HasPrefix(m.Signed.SpecVersion, "1.") {
+		c.rep.add(rc.path, name, CodeFormat, "spec_version %q is not a TUF 1.x version", m.Signed.SpecVersion)
+	}
+	c.signatureProblems(rc.path, name, trust.Check(d, m, m.Signatures), rc.pending, "")
+	if !rc.pending && m.Signed.IsExpired(c.now) {
+		c.rep.expired(rc.path, name, m.Signed.Expires, c.now)
+	}
+	switch layout.RoleKind(name) {
+	case layout.KindTargets:
+		c.checkIndexStructure(rc, name, "", m)
+	case layout.KindIndexRole:
+		prefix, _ := layout.IndexPrefix(name)
+		c.checkIndexStructure(rc, name, prefix, m)
+	case layout.KindProjectRole:
+		c.checkProjectRole(rc, name, d, m)
+	}
+	return r
+}
+
+// checkIndexStructure checks that targets or an index role delegates the
+// way the layout says: targets to one-character index roles, an index role
+// with prefix P to index roles P+c and to projects starting with P that no
+// child index role covers, each with exactly its one path pattern.
+func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *metadata.Metadata[metadata.TargetsType]) {
+	if len(m.Signed.Targets) > 0 {
+		c.rep.add(rc.path, name, CodeDelegation, "lists %d target(s); only project roles may list targets", len(m.Signed.Targets))
+	}
+	del := m.Signed.Delegations
+	if del == nil {
+		return
+	}
+	if del.SuccinctRoles != nil {
+		c.rep.add(rc.path, name, CodeDelegation, "uses succinct_roles; tufgit's layout delegates by name prefix (see metadata-layout/README.md)")
+	}
+	for _, err := range trust.CheckKeys(del.Keys) {
+		c.rep.add(rc.path, name, CodeKeys, "%v", err)
+	}
+	children := map[string]bool{}
+	for _, r := range del.Roles {
+		if cp, ok := layout.IndexPrefix(r.Name); ok {
+			children[cp] = true
+		}
+	}
+	used := map[string]bool{}
+	seen := map[string]bool{}
+	for _, r := range del.Roles {
+		if seen[r.Name] {
+			c.rep.add(rc.path, name, CodeDelegation, "delegates %s more than once", r.Name)
+			continue
+		}
+		seen[r.Name] = true
+		for _, id := range r.KeyIDs {
+			used[id] = true
+		}
+		for _, err := range trust.CheckRoleKeys(r.Name, r.KeyIDs, r.Threshold, del.Keys) {
+			c.rep.add(rc.path, name, CodeKeys, "%v", err)
+		}
+		if len(r.PathHashPrefixes) > 0 {
+			c.rep.add(rc.path, name, CodeDelegation, "delegation to %s uses path_hash_prefixes; tufgit delegates by path pattern", r.Name)
+		}
+		if !r.Terminating {
+			c.rep.add(rc.path, name, CodeDelegation, "delegation to %s must be terminating", r.Name)
+		}
+		if cp, ok := layout.IndexPrefix(r.Name); ok {
+			if len(cp) != len(prefix)+1 || !strings.HasPrefix(cp, prefix) {
+				c.rep.add(rc.path, name, CodeDelegation, "delegates index role %s; %s may delegate only index roles one character longer than %q", r.Name, name, prefix)
+			}
+			if !onePath(r.Paths, layout.IndexPathPattern(cp)) {
+				c.rep.add(rc.path, name, CodeDelegation, "delegation to %s must have exactly the path %q", r.Name, layout.IndexPathPattern(cp))
+			}
+			if rc.admin != nil {
+				d, _ := trust.FromTargets(m, r.Name)
+				if !sameSigners(d, rc.admin) {
+					c.rep.add(rc.path, name, CodeDelegation, "index role %s must be signed by the same keys and threshold as targets (the admins' offline keys)", r.Name)
+				}
+			}
+			continue
+		}
+		if layout.IsNormalizedProjectName(r.Name) {
+			switch {
+			case name == layout.RoleTargets:
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s directly; projects belong in index role %s", r.Name, layout.IndexRoleName(r.Name[:1]))
+			case !strings.HasPrefix(r.Name, prefix):
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which does not start with %q", r.Name, prefix)
+			case len(r.Name) > len(prefix) && children[r.Name[:len(prefix)+1]]:
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which belongs in child index role %s", r.Name, layout.IndexRoleName(r.Name[:len(prefix)+1]))
+			}
+			if !onePath(r.Paths, layout.ProjectPathPattern(r.Name)) {
+				c.rep.add(rc.path, name, CodeDelegation, "delegation to %s must have exactly the path %q", r.Name, layout.ProjectPathPattern(r.Name))
+			}
+			continue
+		}
+		c.rep.add(rc.path, name, CodeDelegation, "delegates %q, which is neither an index role nor a normalized project name", r.Name)
+	}
+	for id := range del.Keys {
+		if !used[id] {
+			c.rep.add(rc.path, name, CodeKeys, "lists key %s, which no delegation uses", trust.Short(id))
+		}
+	}
+}
+
+func onePath(paths []string, want string) bool { return len(paths) == 1 && paths[0] == want }
+
+// sameSigners reports whether two delegations name the same key material
+// and threshold.
+func sameSigners(a, b *trust.Delegation) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	x, y := *a, *b
+	x.Paths, y.Paths = nil, nil
+	x.Role, y.Role = "", ""
+	return x.Equal(&y)
+}
+
+// checkProjectRole checks a project role's targets.
+func (c *checker) checkProjectRole(rc roleCheck, name string, d *trust.Delegation, m *metadata.Metadata[metadata.TargetsType]) {
+	if del := m.Signed.Delegations; del != nil && (len(del.Roles) > 0 || del.SuccinctRoles != nil || len(del.Keys) > 0) {
+		c.rep.add(rc.path, name, CodeDelegation, "project roles may not delegate further")
+	}
+	dr := &metadata.DelegatedRole{Name: name, Paths: d.Paths}
+	for p, tf := range m.Signed.Targets {
+		c.rep.Stats.Targets++
+		proj, _, _, err := layout.ParseTargetPath(p)
+		if err != nil {
+			c.rep.add(rc.path, name, CodeDelegation, "%v", err)
+			continue
+		}
+		if ok, _ := dr.IsDelegatedPath(p); !ok || proj != name {
+			c.rep.add(rc.path, name, CodeDelegation, "target %s is outside the paths delegated to %s (%s)", p, name, strings.Join(d.Paths, ", "))
+			continue
+		}
+		if tf == nil {
+			c.rep.add(rc.path, name, CodeFormat, "target %s is null", p)
+			continue
+		}
+		if msg := checkTargetFile(tf); msg != "" {
+			c.rep.add(rc.path, name, CodeFormat, "target %s: %s", p, msg)
+			continue
+		}
+		if rc.refs != nil {
+			rc.refs[hex.EncodeToString(tf.Hashes["sha256"])] = &target{path: p, file: tf}
+		}
+	}
+}
+
+// checkTargetFile checks the fields of one target entry.
+func checkTargetFile(tf *metadata.TargetFiles) string {
+	if tf.Length < 0 || tf.Length > layout.MaxArtifactSize {
+		return "length is out of range"
+	}
+	if len(tf.Hashes["sha256"]) != 32 {
+		return "needs a sha256 hash"
+	}
+	if len(tf.Hashes["sha512"]) != 64 {
+		return "needs a sha512 hash"
+	}
+	if len(tf.Hashes) != 2 {
+		return "lists hashes other than sha256 and sha512"
+	}
+	if tf.Custom != nil {
+		if _, err := layout.ParseTargetCustom(*tf.Custom); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
+}
+
+// checkDelegationTree walks every delegation from targets down, checking
+// each role it reaches (full mode).
+func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]) {
+	admin, err := trust.FromRoot(root, layout.RoleTargets)
+	if err != nil {
+		return // reported by checkRootContent
+	}
+	rc := roleCheck{view: c.view, admin: admin, refs: map[string]*target{}}
+	rc.path = layout.TargetsPath
+	c.reached[layout.TargetsPath] = true
+	t := c.checkRole(rc, layout.RoleTargets, admin)
+	if t == nil {
+		if _, err := c.view.Role(layout.RoleTargets); state.IsNotExist(err) {
+			c.rep.add(layout.TargetsPath, layout.RoleTargets, CodeMissing, "metadata/targets.json is missing")
+		}
+		return
+	}
+	queue := []*state.Role{t}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		if parent.Meta.Signed.Delegations == nil {
+			continue
+		}
+		for _, r := range parent.Meta.Signed.Delegations.Roles {
+			kind := layout.RoleKind(r.Name)
+			if kind != layout.KindIndexRole && kind != layout.KindProjectRole {
+				continue // reported by the structure check
+			}
+			p := layout.RolePath(r.Name)
+			if c.reached[p] {
+				continue // a second delegation: reported by the structure check
+			}
+			c.reached[p] = true
+			d, _ := trust.FromTargets(parent.Meta, r.Name)
+			rc.path = p
+			role := c.checkRole(rc, r.Name, d)
+			if kind == layout.KindProjectRole {
+				c.projects[r.Name] = true
+				c.rep.Stats.Projects++
+			}
+			if role == nil {
+				if _, err := c.view.Role(r.Name); state.IsNotExist(err) && kind == layout.KindIndexRole {
+					c.rep.add(p, r.Name, CodeMissing, "%s delegates %s, but its metadata is missing", parent.Name, r.Name)
+				}
+				continue
+			}
+			if kind == layout.KindIndexRole {
+				queue = append(queue, role)
+			}
+		}
+	}
+	for sha, t := range rc.refs {
+		c.referenced[sha] = t.path
+		c.checkArtifact(layout.ArtifactPath(sha), t)
+	}
+}
+
+// checkArtifact checks that a target's artifact is in the embedded store
+// with the length and hashes the target lists.
+func (c *checker) checkArtifact(p string, t *target) {
+	if c.cfg == nil || c.cfg.Artifacts.Store != "git" {
+		return // an external store, or no config (reported)
+	}
+	var e gitstore.Entry
+	if c.files != nil {
+		var ok bool
+		if e, ok = c.files[p]; !ok {
+			c.rep.add(p, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s is missing", t.path)
+			return
+		}
+	} else {
+		var err error
+		if e, err = c.tree.Lookup(p); err != nil {
+			c.rep.add(p, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s is missing", t.path)
+			return
+		}
+	}
+	c.checkArtifactAt(e, t)
+}
+
+// checkArtifacts reports stored artifacts that no signed target lists.
+func (c *checker) checkArtifacts(stored []layout.Entry) {
+	for _, e := range stored {
+		if _, ok := c.referenced[e.SHA256]; !ok {
+			c.rep.add(layout.ArtifactPath(e.SHA256), "", CodeOrphan, "no signed target lists this artifact")
+		}
+	}
+}
+
+// checkProjectConfig checks a project's config file and that the project
+// is delegated.
+func (c *checker) checkProjectConfig(project string) {
+	p := layout.ProjectConfigPath(project)
+	raw, err := c.tree.ReadFile(p, layout.MaxConfigSize)
+	if err != nil {
+		c.rep.add(p, project, CodeConfig, "%v", err)
+		return
+	}
+	pc, err := layout.ParseProjectConfig(raw)
+	if err != nil {
+		c.rep.add(p, project, CodeConfig, "%v", err)
+		return
+	}
+	if pc.Name != project {
+		c.rep.add(p, project, CodeConfig, "names project %q but is the file of %q", pc.Name, project)
+	}
+	d, _, err := c.view.Delegation(project)
+	if err != nil {
+		c.rep.add(p, project, CodeOrphan, "project %s is not delegated by any index role", project)
+		return
+	}
+	keys := map[string]bool{}
+	for _, id := range d.KeyIDs {
+		keys[id] = true
+	}
+	for _, m := range pc.Maintainers {
+		if !keys[m.KeyID] {
+			c.rep.add(p, project, CodeConfig, "labels key %s as %q, but that key is not a maintainer of %s", trust.Short(m.KeyID), m.Name, project)
+		}
+	}
+}

@@ -1,0 +1,373 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
+)
+
+// Options tune a verification.
+type Options struct {
+	// Now is the reference time for expiry; time.Now() when zero.
+	Now time.Time
+	// SkipArtifacts skips reading artifact bytes (the check that each
+	// target's artifact is present with the right length and hashes).
+	SkipArtifacts bool
+}
+
+// checker holds the state of one verification.
+type checker struct {
+	repo *gitstore.Repo
+	tree *gitstore.Tree
+	view *state.View
+	now  time.Time
+	opts Options
+	rep  *Report
+	cfg  *layout.Config
+
+	// full mode: every regular file of the tree by path
+	files map[string]gitstore.Entry
+	// role files reached through delegations
+	reached map[string]bool
+	// artifacts referenced by signed targets, sha256 -> target path
+	referenced map[string]string
+	// delegated projects
+	projects map[string]bool
+}
+
+func newChecker(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*checker, error) {
+	tree, err := repo.TreeAt(commit)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return &checker{
+		repo: repo, tree: tree, view: state.New(tree), now: now, opts: opts,
+		rep:        &Report{Commit: commit.String()},
+		reached:    map[string]bool{},
+		referenced: map[string]string{},
+		projects:   map[string]bool{},
+	}, nil
+}
+
+// Commit verifies the whole tree at commit.
+func Commit(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*Report, error) {
+	c, err := newChecker(repo, commit, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.full(); err != nil {
+		return nil, err
+	}
+	c.rep.Stats.MetadataReads = c.view.Reads
+	c.rep.finish()
+	return c.rep, nil
+}
+
+// full checks every file of the tree.
+func (c *checker) full() error {
+	c.rep.Stats.Mode = "full"
+	c.files = map[string]gitstore.Entry{}
+	byKind := map[layout.Kind][]layout.Entry{}
+	err := c.tree.Walk(func(e gitstore.Entry) error {
+		le, ok := c.classify(e)
+		if !ok {
+			return nil
+		}
+		c.files[e.Path] = e
+		byKind[le.Kind] = append(byKind[le.Kind], le)
+		return nil
+	}, c.badName)
+	if err != nil {
+		return fmt.Errorf("reading tree: %w", err)
+	}
+
+	c.loadConfig()
+	hasRoot := len(byKind[layout.KindRoot]) > 0 || len(byKind[layout.KindRootHistory]) > 0
+	c.rep.Initialized = hasRoot
+	if hasRoot {
+		if root := c.checkRootHistory(byKind[layout.KindRootHistory], nil); root != nil {
+			c.checkDelegationTree(root)
+		}
+	} else {
+		for _, k := range []layout.Kind{layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole} {
+			for _, e := range byKind[k] {
+				c.rep.add(layout.RolePath(e.Role), e.Role, CodeMissing, "metadata without a root: the repository has no metadata/root.json")
+			}
+		}
+	}
+
+	// Role files that no delegation reaches.
+	for _, k := range []layout.Kind{layout.KindIndexRole, layout.KindProjectRole} {
+		for _, e := range byKind[k] {
+			p := layout.RolePath(e.Role)
+			if hasRoot && !c.reached[p] {
+				c.rep.add(p, e.Role, CodeOrphan, "no role delegates %s, so no client can reach this file", e.Role)
+			}
+		}
+	}
+	// Project configs for projects that are not delegated.
+	for _, e := range byKind[layout.KindProjectConfig] {
+		c.checkProjectConfig(e.Project)
+	}
+	// Requests.
+	reqs := map[string]bool{}
+	for _, k := range []layout.Kind{layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact} {
+		for _, e := range byKind[k] {
+			reqs[e.Request] = true
+		}
+	}
+	for _, id := range sortedKeys(reqs) {
+		c.checkRequest(id)
+	}
+	if !hasRoot && len(reqs) == 0 {
+		c.rep.add(layout.RootPath, layout.RoleRoot, CodeMissing, "the repository has no root metadata and no pending request to create it")
+	}
+	// Artifacts.
+	c.checkArtifacts(byKind[layout.KindArtifact])
+	return nil
+}
+
+// classify checks one path of the tree against the layout.
+func (c *checker) classify(e gitstore.Entry) (layout.Entry, bool) {
+	le, err := layout.Classify(e.Path)
+	if err != nil {
+		c.rep.add(e.Path, "", CodeLayout, "%s", strings.TrimPrefix(err.Error(), e.Path+": "))
+		return le, false
+	}
+	switch e.Mode {
+	case filemode.Regular:
+		return le, true
+	case filemode.Symlink:
+		c.rep.add(e.Path, "", CodeLayout, "is a symbolic link; only regular files are allowed")
+	case filemode.Submodule:
+		c.rep.add(e.Path, "", CodeLayout, "is a submodule; only regular files are allowed")
+	case filemode.Executable:
+		c.rep.add(e.Path, "", CodeLayout, "is executable; only regular (mode 100644) files are allowed")
+	default:
+		c.rep.add(e.Path, "", CodeLayout, "has file mode %s; only regular files are allowed", e.Mode)
+	}
+	return le, false
+}
+
+func (c *checker) badName(b gitstore.BadName) error {
+	where := b.Dir
+	if where == "" {
+		where = "top level of the tree"
+	}
+	c.rep.add(b.Dir, "", CodeLayout, "unsafe entry name %q in %s (a path with '..', '/', a control character or .git)", b.Name, where)
+	return nil
+}
+
+func (c *checker) loadConfig() {
+	raw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		if errors.Is(err, gitstore.ErrNotExist) {
+			c.rep.add(layout.ConfigPath, "", CodeMissing, "the repository config is missing")
+		} else {
+			c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
+		}
+		return
+	}
+	cfg, err := layout.ParseConfig(raw)
+	if err != nil {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
+		return
+	}
+	c.cfg = cfg
+}
+
+// checkRootHistory checks every root version (or, in incremental mode,
+// those after from) and that root.json is the newest. It returns the
+// current root when it could be read.
+func (c *checker) checkRootHistory(hist []layout.Entry, from *metadata.Metadata[metadata.RootType]) *metadata.Metadata[metadata.RootType] {
+	sort.Slice(hist, func(i, j int) bool { return hist[i].Version < hist[j].Version })
+	var (
+		prev    = from
+		prevRaw []byte
+		start   int64 = 1
+	)
+	if from != nil {
+		start = from.Signed.Version + 1
+	}
+	for i, e := range hist {
+		want := start + int64(i)
+		if e.Version != want {
+			c.rep.add(layout.RootHistoryPath(want), layout.RoleRoot, CodeVersion, "root history has a gap: version %d is missing", want)
+			return nil
+		}
+		p := layout.RootHistoryPath(e.Version)
+		raw, err := c.tree.ReadFile(p, layout.MaxRootSize)
+		if err != nil {
+			c.rep.add(p, layout.RoleRoot, CodeFormat, "%v", err)
+			return nil
+		}
+		m, err := state.ParseRoot(p, raw)
+		if err != nil {
+			c.rep.add(p, layout.RoleRoot, CodeFormat, "%v", errors.Unwrap(err))
+			return nil
+		}
+		c.rep.Stats.RolesChecked++
+		if m.Signed.Version != e.Version {
+			c.rep.add(p, layout.RoleRoot, CodeVersion, "file is named for version %d but holds version %d", e.Version, m.Signed.Version)
+		}
+		c.checkRootContent(p, m)
+		if prev != nil && prev.Signed.Version+1 == m.Signed.Version {
+			c.checkRootSignatures(p, m, prev)
+		} else {
+			c.checkRootSignatures(p, m, nil)
+		}
+		prev, prevRaw = m, raw
+	}
+	rootRaw, err := c.tree.ReadFile(layout.RootPath, layout.MaxRootSize)
+	switch {
+	case errors.Is(err, gitstore.ErrNotExist):
+		c.rep.add(layout.RootPath, layout.RoleRoot, CodeMissing, "metadata/root.json is missing")
+		return nil
+	case err != nil:
+		c.rep.add(layout.RootPath, layout.RoleRoot, CodeFormat, "%v", err)
+		return nil
+	}
+	if prev == nil {
+		c.rep.add(layout.RootHistoryDir, layout.RoleRoot, CodeMissing, "root history is empty: every root version must be kept as root_history/N.root.json")
+		return nil
+	}
+	if prevRaw != nil && string(rootRaw) != string(prevRaw) {
+		c.rep.add(layout.RootPath, layout.RoleRoot, CodeVersion, "differs from the newest root history file %s", layout.RootHistoryPath(prev.Signed.Version))
+		return nil
+	}
+	if prev.Signed.IsExpired(c.now) {
+		c.rep.expired(layout.RootPath, layout.RoleRoot, prev.Signed.Expires, c.now)
+	}
+	return prev
+}
+
+func (c *checker) checkRootContent(p string, m *metadata.Metadata[metadata.RootType]) {
+	for _, err := range trust.CheckKeys(m.Signed.Keys) {
+		c.rep.add(p, layout.RoleRoot, CodeKeys, "%v", err)
+	}
+	for _, r := range []string{layout.RoleRoot, layout.RoleTargets, layout.RoleSnapshot, layout.RoleTimestamp} {
+		role, ok := m.Signed.Roles[r]
+		if !ok || role == nil {
+			c.rep.add(p, layout.RoleRoot, CodeKeys, "root does not define role %s", r)
+			continue
+		}
+		for _, err := range trust.CheckRoleKeys(r, role.KeyIDs, role.Threshold, m.Signed.Keys) {
+			c.rep.add(p, layout.RoleRoot, CodeKeys, "%v", err)
+		}
+	}
+	for r := range m.Signed.Roles {
+		if !layout.IsReservedRoleName(r) {
+			c.rep.add(p, layout.RoleRoot, CodeKeys, "root defines unknown role %q", r)
+		}
+	}
+	if !m.Signed.ConsistentSnapshot {
+		c.rep.add(p, layout.RoleRoot, CodeFormat, "consistent_snapshot must be true: the mirror serves versioned file names")
+	}
+	if !strings.HasPrefix(m.Signed.SpecVersion, "1.") {
+		c.rep.add(p, layout.RoleRoot, CodeFormat, "spec_version %q is not a TUF 1.x version", m.Signed.SpecVersion)
+	}
+	// The online key may sign snapshot and timestamp only.
+	online := map[string]bool{}
+	for _, r := range []string{layout.RoleSnapshot, layout.RoleTimestamp} {
+		if role := m.Signed.Roles[r]; role != nil {
+			for _, id := range role.KeyIDs {
+				online[id] = true
+			}
+		}
+	}
+	for _, r := range []string{layout.RoleRoot, layout.RoleTargets} {
+		if role := m.Signed.Roles[r]; role != nil {
+			for _, id := range role.KeyIDs {
+				if online[id] {
+					c.rep.add(p, layout.RoleRoot, CodeKeys, "key %s signs both %s and snapshot/timestamp: the online key must never sign an offline role", trust.Short(id), r)
+				}
+			}
+		}
+	}
+}
+
+// checkRootSignatures checks a root's threshold under its own keys and,
+// for a rotation, under the previous root's.
+func (c *checker) checkRootSignatures(p string, m, prev *metadata.Metadata[metadata.RootType]) {
+	self, err := trust.FromRoot(m, layout.RoleRoot)
+	if err != nil {
+		return // reported by checkRootContent
+	}
+	known := map[string]bool{}
+	s := trust.Check(self, m, m.Signatures)
+	c.signatureProblems(p, layout.RoleRoot, s, false, fmt.Sprintf("root v%d's own", m.Signed.Version))
+	for _, id := range self.KeyIDs {
+		known[id] = true
+	}
+	if prev != nil {
+		pd, err := trust.FromRoot(prev, layout.RoleRoot)
+		if err == nil {
+			ps := trust.Check(pd, m, m.Signatures)
+			ps.Unknown = nil
+			c.signatureProblems(p, layout.RoleRoot, ps, false, fmt.Sprintf("the previous root v%d's", prev.Signed.Version))
+			for _, id := range pd.KeyIDs {
+				known[id] = true
+			}
+		}
+	}
+	for _, sig := range m.Signatures {
+		if !known[sig.KeyID] {
+			c.rep.add(p, layout.RoleRoot, CodeSignature, "signature by key %s, which is not a root key of this or the previous version", trust.Short(sig.KeyID))
+		}
+	}
+}
+
+// signatureProblems reports what trust.Check found. For a pending request
+// an unmet threshold is not a problem.
+func (c *checker) signatureProblems(p, role string, s trust.Signatures, pending bool, whose string) {
+	for _, id := range s.Invalid {
+		c.rep.add(p, role, CodeSignature, "signature by key %s does not verify: the metadata was changed after signing, or the signature is forged", trust.Short(id))
+	}
+	if role != layout.RoleRoot {
+		for _, id := range s.Unknown {
+			c.rep.add(p, role, CodeSignature, "signature by key %s, which may not sign %s", trust.Short(id), role)
+		}
+	}
+	if !s.Met && !pending {
+		if whose == "" {
+			whose = "its delegation's"
+		}
+		c.rep.add(p, role, CodeThreshold, "has %d valid signature(s) from %s keys; threshold is %d (not validly signed by: %s)",
+			len(s.Valid), whose, s.Threshold, shortList(append(append([]string{}, s.Missing...), s.Invalid...)))
+	}
+}
+
+func shortList(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = trust.Short(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -44,6 +44,9 @@ func (c *checker) checkRole(rc roleCheck, name string, d *trust.Delegation) *sta
 	if err != nil {
 		if !state.IsNotExist(err) {
 			c.rep.add(rc.path, name, CodeFormat, "%v", unwrapParse(err))
+			if !rc.pending {
+				c.broken[name] = true
+			}
 		}
 		return nil
 	}

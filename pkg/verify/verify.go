@@ -44,6 +44,9 @@ type checker struct {
 	referenced map[string]string
 	// delegated projects
 	projects map[string]bool
+	// roles whose file could not be read: their subtree is unreachable,
+	// and saying so for every role below would only bury the cause
+	broken map[string]bool
 }
 
 func newChecker(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*checker, error) {
@@ -61,6 +64,7 @@ func newChecker(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*check
 		reached:    map[string]bool{},
 		referenced: map[string]string{},
 		projects:   map[string]bool{},
+		broken:     map[string]bool{},
 	}, nil
 }
 
@@ -102,6 +106,8 @@ func (c *checker) full() error {
 	if hasRoot {
 		if root := c.checkRootHistory(byKind[layout.KindRootHistory], nil); root != nil {
 			c.checkDelegationTree(root)
+		} else {
+			c.broken[layout.RoleRoot] = true
 		}
 	} else {
 		for _, k := range []layout.Kind{layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole} {
@@ -115,7 +121,7 @@ func (c *checker) full() error {
 	for _, k := range []layout.Kind{layout.KindIndexRole, layout.KindProjectRole} {
 		for _, e := range byKind[k] {
 			p := layout.RolePath(e.Role)
-			if hasRoot && !c.reached[p] {
+			if hasRoot && !c.reached[p] && !c.underBroken(e.Role) {
 				c.rep.add(p, e.Role, CodeOrphan, "no role delegates %s, so no client can reach this file", e.Role)
 			}
 		}
@@ -140,6 +146,24 @@ func (c *checker) full() error {
 	// Artifacts.
 	c.checkArtifacts(byKind[layout.KindArtifact])
 	return nil
+}
+
+// underBroken reports whether a role would hang below a role that could
+// not be read.
+func (c *checker) underBroken(role string) bool {
+	if c.broken[layout.RoleTargets] || c.broken[layout.RoleRoot] {
+		return true
+	}
+	name := role
+	if p, ok := layout.IndexPrefix(role); ok {
+		name = p
+	}
+	for i := 1; i <= len(name); i++ {
+		if c.broken[layout.IndexRoleName(name[:i])] {
+			return true
+		}
+	}
+	return false
 }
 
 // classify checks one path of the tree against the layout.

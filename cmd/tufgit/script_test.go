@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tufgit/tufgit/cmd/tufgit/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"tufgit": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: each runs the
+// real tufgit binary against real git repositories in a temporary
+// directory.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Cmds:                tamperCmds,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("GIT_AUTHOR_NAME", "Test Admin")
+			env.Setenv("GIT_AUTHOR_EMAIL", "admin@example.org")
+			env.Setenv("GIT_COMMITTER_NAME", "Test Admin")
+			env.Setenv("GIT_COMMITTER_EMAIL", "admin@example.org")
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("TUFGIT_PASSPHRASE", "correct horse")
+			return nil
+		},
+	})
+}

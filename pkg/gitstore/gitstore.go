@@ -83,6 +83,23 @@ func Init(path string) (*Repo, error) {
 	return &Repo{r: r, gitDir: filepath.Join(abs, ".git"), worktree: abs}, nil
 }
 
+// InitBare creates a new bare repository at path whose HEAD points at the
+// (still unborn) main branch.
+func InitBare(path string) (*Repo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := git.PlainInitWithOptions(abs, &git.PlainInitOptions{
+		Bare:        true,
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(DefaultBranch)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bare git repository %s: %w", path, err)
+	}
+	return &Repo{r: r, gitDir: abs}, nil
+}
+
 // IsBare reports whether the repository has no working tree.
 func (r *Repo) IsBare() bool { return r.worktree == "" }
 

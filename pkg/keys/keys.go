@@ -260,3 +260,7 @@ func loadKMS(ctx context.Context, ref string) (*Key, error) {
 	}
 	return fromPublic(ref, pub, sv)
 }
+
+// FromSigner wraps an in-memory private key (ed25519, ECDSA P-256 or RSA)
+// as a Key; name is used in messages.
+func FromSigner(name string, priv crypto.PrivateKey) (*Key, error) { return fromPrivate(name, priv) }

@@ -78,3 +78,9 @@ func checkKeySet(what string, ks []*keys.Key, threshold int) error {
 	}
 	return nil
 }
+
+// EncodeMetadata renders metadata the way tufgit stores it in the tree.
+func EncodeMetadata[T metadata.Roles](m *metadata.Metadata[T]) ([]byte, error) { return encode(m) }
+
+// Sign adds k's signature to m, replacing an earlier one by the same key.
+func Sign[T metadata.Roles](m *metadata.Metadata[T], k *keys.Key) error { return sign(m, k) }

@@ -168,13 +168,13 @@ func (c *checker) underBroken(role string) bool {
 
 // classify checks one path of the tree against the layout.
 func (c *checker) classify(e gitstore.Entry) (layout.Entry, bool) {
-	le, err := layout.Classify(e.Path)
-	if err != nil {
-		c.rep.add(e.Path, "", CodeLayout, "%s", strings.TrimPrefix(err.Error(), e.Path+": "))
-		return le, false
-	}
 	switch e.Mode {
 	case filemode.Regular:
+		le, err := layout.Classify(e.Path)
+		if err != nil {
+			c.rep.add(e.Path, "", CodeLayout, "%s", strings.TrimPrefix(err.Error(), e.Path+": "))
+			return le, false
+		}
 		return le, true
 	case filemode.Symlink:
 		c.rep.add(e.Path, "", CodeLayout, "is a symbolic link; only regular files are allowed")
@@ -185,7 +185,7 @@ func (c *checker) classify(e gitstore.Entry) (layout.Entry, bool) {
 	default:
 		c.rep.add(e.Path, "", CodeLayout, "has file mode %s; only regular files are allowed", e.Mode)
 	}
-	return le, false
+	return layout.Entry{}, false
 }
 
 func (c *checker) badName(b gitstore.BadName) error {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,7 +44,14 @@ type Repo struct {
 	r        *git.Repository
 	gitDir   string
 	worktree string // "" for a bare repository
+
+	// trees caches decoded tree objects; a tree never changes under its hash.
+	treeMu sync.Mutex
+	trees  map[plumbing.Hash][]object.TreeEntry
 }
+
+// maxCachedTrees bounds the tree cache (a few MB for typical trees).
+const maxCachedTrees = 8192
 
 // Open opens the repository at path: a working tree (with .git inside) or a
 // bare repository. It does not search parent directories.
@@ -215,10 +223,22 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if h == plumbing.ZeroHash {
 		return nil, nil
 	}
+	r.treeMu.Lock()
+	if e, ok := r.trees[h]; ok {
+		r.treeMu.Unlock()
+		return e, nil
+	}
+	r.treeMu.Unlock()
 	t, err := object.GetTree(r.r.Storer, h)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
+	r.treeMu.Lock()
+	if r.trees == nil || len(r.trees) >= maxCachedTrees {
+		r.trees = map[plumbing.Hash][]object.TreeEntry{}
+	}
+	r.trees[h] = t.Entries
+	r.treeMu.Unlock()
 	return t.Entries, nil
 }
 

@@ -99,6 +99,8 @@ func (c *checker) full() error {
 	if err != nil {
 		return fmt.Errorf("reading tree: %w", err)
 	}
+	// Every file's blob hash is known now: read by hash, not by path.
+	c.view = state.New(&entrySource{repo: c.repo, files: c.files})
 
 	c.loadConfig()
 	hasRoot := len(byKind[layout.KindRoot]) > 0 || len(byKind[layout.KindRootHistory]) > 0
@@ -394,4 +396,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// entrySource reads files by the blob hashes a full walk collected.
+type entrySource struct {
+	repo  *gitstore.Repo
+	files map[string]gitstore.Entry
+}
+
+func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
+	e, ok := s.files[p]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", p, gitstore.ErrNotExist)
+	}
+	return s.repo.ReadBlob(e.Hash, max, p)
 }

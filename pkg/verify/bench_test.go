@@ -1,0 +1,125 @@
+package verify_test
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+// Benchmarks generate their repositories once per size and process (real
+// keys, signatures and git objects; nothing is committed to this repo).
+var (
+	benchMu       sync.Mutex
+	benchFixtures = map[int]*repotest.Fixture{}
+)
+
+func benchFixture(b *testing.B, projects int) *repotest.Fixture {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if f, ok := benchFixtures[projects]; ok {
+		return f
+	}
+	dir, err := os.MkdirTemp("", "tufgit-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: projects, Releases: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A server's repository is mostly packed (receive-pack keeps pushes of
+	// more than 100 objects as packs; gc packs the rest): measure that.
+	if os.Getenv("TUFGIT_BENCH_LOOSE") == "" {
+		if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
+			b.Fatalf("git repack: %v: %s", err, out)
+		}
+		if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchFixtures[projects] = f
+	return f
+}
+
+var sizes = []int{1000, 10000}
+
+// BenchmarkVerifyFull: a full check of every role, signature and artifact.
+func BenchmarkVerifyFull(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			f := benchFixture(b, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rep, err := verify.Commit(f.Repo, f.Head, verify.Options{Now: f.Now})
+				if err != nil || !rep.Valid() {
+					b.Fatalf("err=%v problems=%v", err, rep.Problems)
+				}
+				b.ReportMetric(float64(rep.Stats.RolesChecked), "roles")
+			}
+		})
+	}
+}
+
+// BenchmarkVerifySinceOneRelease: the incremental check of a push that adds
+// one release to one project (new target, new artifact, re-signed role).
+// Its cost must not grow with the repository.
+func BenchmarkVerifySinceOneRelease(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			f := benchFixture(b, n)
+			base, head := oneRelease(b, f)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rep, err := verify.Since(f.Repo, base, head, verify.Options{Now: f.Now})
+				if err != nil || !rep.Valid() || rep.Stats.Mode != "incremental" {
+					b.Fatalf("err=%v rep=%+v", err, rep)
+				}
+				b.ReportMetric(float64(rep.Stats.MetadataReads), "metadata-reads")
+			}
+		})
+	}
+}
+
+var releaseCommits = map[int][2]plumbing.Hash{}
+
+// oneRelease commits, once per fixture, a push that adds release 9.9.9 to
+// one project, and returns the commits before and after it.
+func oneRelease(b *testing.B, f *repotest.Fixture) (plumbing.Hash, plumbing.Hash) {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	n := len(f.Projects)
+	if c, ok := releaseCommits[n]; ok {
+		return c[0], c[1]
+	}
+	base := f.Head
+	p := f.Projects[n/2]
+	data := repotest.Artifact(p, "9.9.9", 4096)
+	tp := layout.TargetPath(p, "9.9.9", p+"-9.9.9.tar.gz")
+	tf, err := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+	if err != nil {
+		b.Fatal(err)
+	}
+	role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	head, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), Data: data})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.Head = base // leave the shared fixture as it was for other benchmarks
+	releaseCommits[n] = [2]plumbing.Hash{base, head}
+	return base, head
+}

@@ -68,9 +68,25 @@ func Open(path string) (*Repo, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	repo := &Repo{r: r, gitDir: abs}
-	if fi, err := os.Stat(filepath.Join(abs, ".git")); err == nil && fi.IsDir() {
-		repo.gitDir = filepath.Join(abs, ".git")
+	dotgit := filepath.Join(abs, ".git")
+	if fi, err := os.Stat(dotgit); err == nil {
 		repo.worktree = abs
+		repo.gitDir = dotgit
+		if !fi.IsDir() {
+			// A linked worktree: .git is a file saying "gitdir: PATH".
+			data, err := os.ReadFile(dotgit)
+			if err != nil {
+				return nil, err
+			}
+			dir, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
+			if !ok {
+				return nil, fmt.Errorf("%s: %w: .git file has no gitdir line", path, ErrNoRepo)
+			}
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(abs, dir)
+			}
+			repo.gitDir = dir
+		}
 	}
 	return repo, nil
 }
@@ -245,6 +261,11 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 // Lookup finds the entry at path without reading any blob.
 func (t *Tree) Lookup(p string) (Entry, error) {
 	parts := strings.Split(p, "/")
+	for _, part := range parts {
+		if !validName(part) {
+			return Entry{}, fmt.Errorf("%q: %w", p, ErrNotExist)
+		}
+	}
 	h := t.Hash
 	for i, name := range parts {
 		entries, err := t.repo.readTree(h)
@@ -552,8 +573,16 @@ func (r *Repo) BuildTree(base *Tree, changes []FileChange) (plumbing.Hash, error
 	if base != nil {
 		baseHash = base.Hash
 	}
-	h, _, err := r.buildTree(baseHash, changes)
-	return h, err
+	h, empty, err := r.buildTree(baseHash, changes)
+	if err != nil || !empty {
+		return h, err
+	}
+	// Nothing left: git's empty tree, written so the commit is valid.
+	o := r.r.Storer.NewEncodedObject()
+	if err := (&object.Tree{}).Encode(o); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return r.r.Storer.SetEncodedObject(o)
 }
 
 func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Hash, bool, error) {
@@ -584,7 +613,9 @@ func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Has
 	}
 	for name, cs := range sub {
 		old := plumbing.ZeroHash
-		if e, ok := m[name]; ok && e.Mode == filemode.Dir {
+		e, exists := m[name]
+		isDir := exists && e.Mode == filemode.Dir
+		if isDir {
 			old = e.Hash
 		}
 		h, empty, err := r.buildTree(old, cs)
@@ -592,7 +623,11 @@ func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Has
 			return plumbing.ZeroHash, false, err
 		}
 		if empty {
-			delete(m, name)
+			// Only a directory can be emptied: deleting a missing path
+			// under a file leaves the file alone.
+			if isDir {
+				delete(m, name)
+			}
 		} else {
 			m[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
 		}
@@ -717,7 +752,13 @@ func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
 	var old *plumbing.Reference
 	if o.Parent != plumbing.ZeroHash {
 		old = plumbing.NewHashReference(name, o.Parent)
-	} else if cur, _ := r.Branch(o.Branch); cur != plumbing.ZeroHash {
+	}
+	// Compare first ourselves: go-git's refused swap on a packed ref leaves
+	// an empty loose ref file behind, which git then calls broken. The
+	// swap below still guards the race against another writer.
+	if cur, err := r.Branch(o.Branch); err != nil {
+		return plumbing.ZeroHash, err
+	} else if cur != o.Parent {
 		return plumbing.ZeroHash, fmt.Errorf("branch %s: %w", o.Branch, ErrRefMoved)
 	}
 	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, h), old); err != nil {

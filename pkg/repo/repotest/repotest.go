@@ -31,6 +31,7 @@ type Spec struct {
 	Threshold      int // maintainers per project, all needed; default 1
 	ArtifactSize   int // bytes per artifact; default 64
 	Seed           uint64
+	Names          []string  // project names; default Names(Projects, Seed)
 	Now            time.Time // default 2026-01-01
 }
 
@@ -115,7 +116,11 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 	for i := 0; i < spec.MaintainerPool; i++ {
 		f.Maintainers = append(f.Maintainers, Key(fmt.Sprintf("maintainer-%d", i)))
 	}
-	f.Projects = Names(spec.Projects, spec.Seed)
+	f.Projects = spec.Names
+	if f.Projects == nil {
+		f.Projects = Names(spec.Projects, spec.Seed)
+	}
+	sort.Strings(f.Projects)
 	exp := layout.DefaultExpiry()
 	expires := func(role string) time.Time { return spec.Now.Add(exp.For(role)) }
 

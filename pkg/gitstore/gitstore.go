@@ -724,6 +724,8 @@ type CommitOptions struct {
 	Message string
 	Author  Signature
 	When    time.Time
+	// Detached writes the commit object without moving any branch.
+	Detached bool
 }
 
 // CommitTree writes a commit of tree on top of Parent and moves the branch
@@ -745,8 +747,8 @@ func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	h, err := r.r.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, err
+	if err != nil || o.Detached {
+		return h, err
 	}
 	name := plumbing.NewBranchReferenceName(o.Branch)
 	var old *plumbing.Reference

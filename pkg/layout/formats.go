@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Format identifiers of tufgit's own files.
@@ -26,6 +28,11 @@ type Duration time.Duration
 func ParseDuration(s string) (Duration, error) {
 	orig := s
 	var total time.Duration
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c == '.' || c >= 'a' && c <= 'z' || c == 0xc2 || c == 0xb5) {
+			return 0, fmt.Errorf("invalid duration %q (use e.g. 365d, 7d, 24h)", printable(orig))
+		}
+	}
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
 		if err != nil || n < 0 || n > 36500 {
@@ -190,6 +197,9 @@ func (c *Config) Validate() error {
 	if len(c.Name) > 200 {
 		return errors.New("name is longer than 200 characters")
 	}
+	if err := checkText(c.Name, false); err != nil {
+		return fmt.Errorf("name: %w", err)
+	}
 	e := c.Expiry
 	for _, p := range []struct {
 		n string
@@ -308,12 +318,25 @@ func (p *ProjectConfig) Validate() error {
 // ValidateLabel checks a human label (a maintainer or author name): 1-100
 // printable characters, no control characters.
 func ValidateLabel(s string) error {
-	if s == "" || len(s) > 100 {
+	if s == "" || utf8.RuneCountInString(s) > 100 {
 		return errors.New("name must be 1-100 characters")
 	}
+	return checkText(s, false)
+}
+
+// checkText refuses control characters (terminal escapes among them),
+// invalid UTF-8 and invisible formatting characters (bidi overrides,
+// zero-width spaces) that could make text read differently than it is.
+func checkText(s string, newlines bool) error {
+	if !utf8.ValidString(s) {
+		return errors.New("text is not valid UTF-8")
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD' {
-			return fmt.Errorf("name %q has a control character", printable(s))
+		if r == '\n' && newlines {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\uFFFD' {
+			return fmt.Errorf("text %q has a control or invisible formatting character", printable(s))
 		}
 	}
 	return nil
@@ -387,6 +410,9 @@ func (r *Request) Validate() error {
 	}
 	if len(r.Note) > 2000 {
 		return errors.New("note is longer than 2000 characters")
+	}
+	if err := checkText(r.Note, true); err != nil {
+		return fmt.Errorf("note: %w", err)
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func RequestDir(id string) string { return RequestsDir + "/" + id }
 func RequestPath(id string) string { return RequestDir(id) + "/" + RequestFile }
 
 // RequestRolePath is the proposed metadata of role inside a request.
-func RequestRolePath(id, role string) string { return RequestDir(id) + "/" + role + ".json" }
+func RequestRolePath(id, role string) string { return RequestDir(id) + "/metadata/" + role + ".json" }
 
 // RequestArtifactPath is where a request keeps an artifact it proposes
 // until the request is applied.
@@ -194,26 +194,24 @@ func Classify(p string) (Entry, error) {
 		}
 		return bad("not a project config file of the layout")
 	case RequestsDir:
-		if len(parts) == 3 {
-			if err := ValidateRequestID(parts[1]); err != nil {
-				return bad(err.Error())
-			}
-			if parts[2] == RequestFile {
-				return Entry{Kind: KindRequest, Request: parts[1]}, nil
-			}
-			role, ok := strings.CutSuffix(parts[2], ".json")
+		if len(parts) < 3 {
+			return bad("not a request file of the layout")
+		}
+		if err := ValidateRequestID(parts[1]); err != nil {
+			return bad(err.Error())
+		}
+		switch {
+		case len(parts) == 3 && parts[2] == RequestFile:
+			return Entry{Kind: KindRequest, Request: parts[1]}, nil
+		case len(parts) == 4 && parts[2] == "metadata":
+			role, ok := strings.CutSuffix(parts[3], ".json")
 			if ok && isRoleName(role) {
 				return Entry{Kind: KindRequestRole, Request: parts[1], Role: role}, nil
 			}
-			return bad("a request holds request.json, ROLE.json and artifacts/SHA256 files only")
-		}
-		if len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]) {
-			if err := ValidateRequestID(parts[1]); err != nil {
-				return bad(err.Error())
-			}
+		case len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]):
 			return Entry{Kind: KindRequestArtifact, Request: parts[1], SHA256: parts[3]}, nil
 		}
-		return bad("not a request file of the layout")
+		return bad("a request holds request.json, metadata/ROLE.json and artifacts/SHA256 files only")
 	case "artifacts":
 		if len(parts) == 5 && parts[1] == "sha256" && isHex64(parts[4]) &&
 			parts[2] == parts[4][0:2] && parts[3] == parts[4][2:4] {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"unicode/utf8"
 )
 
 // MaxJSONDepth bounds nesting so a hostile file can not exhaust the stack.
@@ -16,6 +18,9 @@ const MaxJSONDepth = 64
 // MaxJSONDepth, or data after the first value. Metadata with duplicate keys
 // is a classic way to show a signer one thing and a client another.
 func CheckJSON(data []byte) error {
+	if !utf8.Valid(data) {
+		return errors.New("malformed JSON: not valid UTF-8")
+	}
 	if !json.Valid(data) {
 		// Let the standard decoder describe the syntax error.
 		var v any
@@ -76,10 +81,14 @@ func checkValue(dec *json.Decoder, depth int) error {
 }
 
 // DecodeStrict parses one of tufgit's own files: CheckJSON's rules, and
-// no field that the format does not define.
+// no key that the format does not define exactly (encoding/json alone
+// would take "AUTHOR" for "author").
 func DecodeStrict(data []byte, v any) error {
 	if err := CheckJSON(data); err != nil {
 		return err
+	}
+	if err := CheckExactKeys(data, reflect.TypeOf(v), false); err != nil {
+		return fmt.Errorf("does not match the format: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

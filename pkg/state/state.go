@@ -7,6 +7,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -57,9 +58,25 @@ type ParseError struct {
 func (e *ParseError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *ParseError) Unwrap() error { return e.Err }
 
+var (
+	rootType    = reflect.TypeOf(metadata.Metadata[metadata.RootType]{})
+	targetsType = reflect.TypeOf(metadata.Metadata[metadata.TargetsType]{})
+)
+
+// checkMetadataJSON applies CheckJSON's rules, and refuses keys that
+// encoding/json (and so go-tuf) would match to a field only by ignoring
+// case: python-tuf and tuf-js read those as different keys. Unknown keys
+// are allowed, as TUF allows them.
+func checkMetadataJSON(raw []byte, t reflect.Type) error {
+	if err := layout.CheckJSON(raw); err != nil {
+		return err
+	}
+	return layout.CheckExactKeys(raw, t, true)
+}
+
 // ParseRoot parses root metadata strictly: CheckJSON's rules, then go-tuf.
 func ParseRoot(p string, raw []byte) (*metadata.Metadata[metadata.RootType], error) {
-	if err := layout.CheckJSON(raw); err != nil {
+	if err := checkMetadataJSON(raw, rootType); err != nil {
 		return nil, &ParseError{p, err}
 	}
 	m, err := metadata.Root().FromBytes(raw)
@@ -71,7 +88,7 @@ func ParseRoot(p string, raw []byte) (*metadata.Metadata[metadata.RootType], err
 
 // ParseTargets parses targets-type metadata strictly.
 func ParseTargets(p string, raw []byte) (*metadata.Metadata[metadata.TargetsType], error) {
-	if err := layout.CheckJSON(raw); err != nil {
+	if err := checkMetadataJSON(raw, targetsType); err != nil {
 		return nil, &ParseError{p, err}
 	}
 	m, err := metadata.Targets().FromBytes(raw)

@@ -115,6 +115,12 @@ func TestMutationsAreReported(t *testing.T) {
 				raw = []byte(strings.Replace(string(raw), `"signed": {`, `"signed": {"version": 99, `, 1))
 				return []gitstore.FileChange{{Path: layout.RolePath(p), Data: raw}}
 			}},
+		{name: "key differing only in case", code: verify.CodeFormat, where: "metadata/projects/", msg: "differs only in case",
+			change: func(t *testing.T, f *repotest.Fixture, p string) []gitstore.FileChange {
+				raw := readRaw(t, f, layout.RolePath(p))
+				raw = []byte(strings.Replace(string(raw), `"signed": {`, `"signed": {"Version": 99, `, 1))
+				return []gitstore.FileChange{{Path: layout.RolePath(p), Data: raw}}
+			}},
 		{name: "wrong _type", code: verify.CodeFormat, where: "metadata/projects/", msg: "expected metadata type targets",
 			change: func(t *testing.T, f *repotest.Fixture, p string) []gitstore.FileChange {
 				return []gitstore.FileChange{{Path: layout.RolePath(p), Data: readRaw(t, f, layout.RootPath)}}

@@ -295,6 +295,21 @@ func (f *Fixture) Commit(msg string, changes ...gitstore.FileChange) (plumbing.H
 	return h, nil
 }
 
+// CommitDetached applies changes on top of the head into a commit that no
+// branch points at; the fixture's head does not move.
+func (f *Fixture) CommitDetached(msg string, changes ...gitstore.FileChange) (plumbing.Hash, error) {
+	base, err := f.Repo.TreeAt(f.Head)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	tree, err := f.Repo.BuildTree(base, changes)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return f.Repo.CommitTree(gitstore.CommitOptions{Parent: f.Head, Tree: tree, Message: msg, Detached: true,
+		Author: gitstore.Signature{Name: "repotest", Email: "repotest@example.org"}, When: f.Now})
+}
+
 // ReadRole reads a targets-type role at the fixture's head.
 func (f *Fixture) ReadRole(name string) (*metadata.Metadata[metadata.TargetsType], error) {
 	t, err := f.Repo.TreeAt(f.Head)

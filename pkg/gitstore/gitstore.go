@@ -769,6 +769,25 @@ func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
 	return h, nil
 }
 
+// SetBranch moves a branch from old to new, only if it still points at old
+// (ZeroHash: only if it does not exist yet).
+func (r *Repo) SetBranch(branch string, new, old plumbing.Hash) error {
+	if cur, err := r.Branch(branch); err != nil {
+		return err
+	} else if cur != old {
+		return fmt.Errorf("branch %s: %w", branch, ErrRefMoved)
+	}
+	name := plumbing.NewBranchReferenceName(branch)
+	var oldRef *plumbing.Reference
+	if old != plumbing.ZeroHash {
+		oldRef = plumbing.NewHashReference(name, old)
+	}
+	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, new), oldRef); err != nil {
+		return fmt.Errorf("branch %s: %w (%v)", branch, ErrRefMoved, err)
+	}
+	return nil
+}
+
 // Lock takes an exclusive lock on the repository for tufgit's
 // read-modify-commit cycle, waiting for another tufgit to finish.
 func (r *Repo) Lock() (unlock func(), err error) {

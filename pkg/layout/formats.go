@@ -356,7 +356,14 @@ func ParseProjectConfig(data []byte) (*ProjectConfig, error) {
 
 // Request kinds.
 const (
-	RequestInit = "init"
+	RequestInit          = "init"
+	KindProjectCreate    = "project-create"
+	KindReleaseAdd       = "release-add"
+	KindReleaseYank      = "release-yank"
+	KindReleaseUnyank    = "release-unyank"
+	KindMaintainerAdd    = "maintainer-add"
+	KindMaintainerRemove = "maintainer-remove"
+	KindThreshold        = "threshold"
 )
 
 // Request is requests/ID/request.json. It says who asked for a change and
@@ -483,3 +490,11 @@ func ParseTargetCustom(custom []byte) (*TargetCustom, error) {
 }
 
 type jsonRaw = json.RawMessage
+
+// ValidateReason checks a yank reason: 1-500 characters of plain text.
+func ValidateReason(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > 500 {
+		return errors.New("a reason must be 1-500 characters")
+	}
+	return checkText(s, false)
+}

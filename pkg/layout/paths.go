@@ -20,6 +20,8 @@ const (
 	RequestsDir     = "requests"
 	ArtifactsDir    = "artifacts/sha256"
 	RequestFile     = "request.json"
+	// RequestProjectFile is the project config a request would write.
+	RequestProjectFile = "project.json"
 )
 
 // Size limits for reading files out of the tree. Reads are bounded so that
@@ -65,6 +67,9 @@ func RequestPath(id string) string { return RequestDir(id) + "/" + RequestFile }
 // RequestRolePath is the proposed metadata of role inside a request.
 func RequestRolePath(id, role string) string { return RequestDir(id) + "/metadata/" + role + ".json" }
 
+// RequestProjectPath is the project config a request would write.
+func RequestProjectPath(id string) string { return RequestDir(id) + "/" + RequestProjectFile }
+
 // RequestArtifactPath is where a request keeps an artifact it proposes
 // until the request is applied.
 func RequestArtifactPath(id, sha256hex string) string {
@@ -94,6 +99,7 @@ const (
 	KindRequestRole
 	KindArtifact
 	KindRequestArtifact
+	KindRequestProjectConfig
 )
 
 func (k Kind) String() string {
@@ -122,6 +128,8 @@ func (k Kind) String() string {
 		return "artifact"
 	case KindRequestArtifact:
 		return "request artifact"
+	case KindRequestProjectConfig:
+		return "request project config"
 	}
 	return "unknown file"
 }
@@ -203,6 +211,8 @@ func Classify(p string) (Entry, error) {
 		switch {
 		case len(parts) == 3 && parts[2] == RequestFile:
 			return Entry{Kind: KindRequest, Request: parts[1]}, nil
+		case len(parts) == 3 && parts[2] == RequestProjectFile:
+			return Entry{Kind: KindRequestProjectConfig, Request: parts[1]}, nil
 		case len(parts) == 4 && parts[2] == "metadata":
 			role, ok := strings.CutSuffix(parts[3], ".json")
 			if ok && isRoleName(role) {
@@ -211,7 +221,7 @@ func Classify(p string) (Entry, error) {
 		case len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]):
 			return Entry{Kind: KindRequestArtifact, Request: parts[1], SHA256: parts[3]}, nil
 		}
-		return bad("a request holds request.json, metadata/ROLE.json and artifacts/SHA256 files only")
+		return bad("a request holds request.json, project.json, metadata/ROLE.json and artifacts/SHA256 files only")
 	case "artifacts":
 		if len(parts) == 5 && parts[1] == "sha256" && isHex64(parts[4]) &&
 			parts[2] == parts[4][0:2] && parts[3] == parts[4][2:4] {

@@ -26,7 +26,9 @@ type Proposal struct {
 	Root  *metadata.Metadata[metadata.RootType]
 	// Artifacts maps sha256 to the request's copy of the artifact.
 	Artifacts map[string]gitstore.Entry
-	View      *state.View
+	// ProjectConfig is the project config the request would write, if any.
+	ProjectConfig *layout.ProjectConfig
+	View          *state.View
 }
 
 // ReadProposal reads the request id from tree. Files that are not part of a
@@ -44,8 +46,23 @@ func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
 			bad(e.Path, "not part of a request")
 			return nil
 		}
-		if le.Kind == layout.KindRequestArtifact {
+		switch le.Kind {
+		case layout.KindRequestArtifact:
 			p.Artifacts[le.SHA256] = e
+			return nil
+		case layout.KindRequestProjectConfig:
+			raw, err := tree.ReadFile(e.Path, layout.MaxConfigSize)
+			if err != nil {
+				bad(e.Path, "%v", err)
+				return nil
+			}
+			pc, err := layout.ParseProjectConfig(raw)
+			if err != nil {
+				bad(e.Path, "%v", err)
+				return nil
+			}
+			p.ProjectConfig = pc
+			p.Files[layout.ProjectConfigPath(pc.Name)] = raw
 			return nil
 		}
 		entries = append(entries, le)
@@ -74,6 +91,9 @@ func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
 		return nil, errs
 	}
 	p.Request = req
+	if p.ProjectConfig != nil && p.ProjectConfig.Name != req.Project {
+		bad(layout.RequestProjectPath(id), "is the config of project %q, but the request is for %q", p.ProjectConfig.Name, req.Project)
+	}
 	for _, le := range entries {
 		if le.Kind != layout.KindRequestRole {
 			continue

@@ -19,7 +19,7 @@ const (
 	ExitUsage    = 2 // wrong flags or arguments
 	ExitInvalid  = 3 // verification found problems: the tree breaks TUF's or tufgit's rules
 	ExitExpired  = 4 // verification found nothing wrong except expired metadata
-	ExitNotFound = 5 // reserved: an unknown project, version or request
+	ExitNotFound = 5 // an unknown project, release or request
 )
 
 // exitError carries an exit code and a hint to the top level.
@@ -63,6 +63,9 @@ func report(w io.Writer, err error) int {
 	if hint == "" {
 		hint = hintFor(err)
 	}
+	if code == ExitError && (errors.Is(err, repo.ErrUnknownProject) || errors.Is(err, repo.ErrUnknownRelease) || errors.Is(err, repo.ErrUnknownRequest)) {
+		code = ExitNotFound
+	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintf(w, "tufgit: error: %s\n", msg)
 	if hint != "" {
@@ -95,6 +98,20 @@ func hintFor(err error) string {
 		return "a threshold must be between 1 and the number of keys given"
 	case errors.As(err, &ne):
 		return "see metadata-layout/README.md for the allowed characters"
+	case errors.Is(err, repo.ErrNotAuthorized):
+		return "sign with one of the keys listed, or ask its holder to run `tufgit sign`"
+	case errors.Is(err, repo.ErrImmutable):
+		return "publish the change as a new version"
+	case errors.Is(err, repo.ErrConflict):
+		return "`tufgit request withdraw ID`, then make the change again on the current head"
+	case errors.Is(err, repo.ErrNotInitialized):
+		return "`tufgit request show init` shows which signatures the repository still needs"
+	case errors.Is(err, gitstore.ErrDirtyWorkTree):
+		return "`git status` shows your edits; commit or discard them"
+	case errors.Is(err, gitstore.ErrRefMoved):
+		return "another change landed meanwhile; run the command again"
+	case errors.Is(err, repo.ErrDeclined):
+		return "nothing was changed"
 	}
 	return ""
 }

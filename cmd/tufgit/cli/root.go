@@ -53,7 +53,8 @@ Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io))
+	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
+		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io))
 	return root
 }
 

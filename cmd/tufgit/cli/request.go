@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/repo"
+)
+
+func newRequestCmd(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "request",
+		Short: "List, show and withdraw pending signature requests",
+		Long: `A change that needs more signatures than its author's key gives waits as a
+request: a directory under requests/ holding the proposed metadata and the
+signatures gathered so far. What a request does is always derived from that
+proposed metadata, never from text its author wrote.`,
+	}
+	cmd.AddCommand(newRequestListCmd(io), newRequestShowCmd(io), newRequestWithdrawCmd(io))
+	return cmd
+}
+
+// RequestListOptions are the options of `tufgit request list`.
+type RequestListOptions struct {
+	RepoOptions
+	JSON bool
+}
+
+func newRequestListCmd(io *IOStreams) *cobra.Command {
+	o := &RequestListOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List pending requests and who still has to sign",
+		Long: `List every pending request: what it does, who signed, who is missing.
+With --json, an array of objects with id, kind, project, author, created,
+summary, roles, signed_by, missing and ready.`,
+		Example: "  tufgit request list\n  tufgit request list --json",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
+	}
+	o.addFlags(cmd, false)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run lists the requests.
+func (o *RequestListOptions) Run() error {
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	reqs, err := s.ListRequests()
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, reqs)
+	}
+	if len(reqs) == 0 {
+		fmt.Fprintln(o.IO.ErrOut, "no pending requests")
+	}
+	for _, r := range reqs {
+		state := fmt.Sprintf("signed by %d, missing %s", len(r.SignedBy), shortIDs(r.Missing))
+		if r.Ready {
+			state = "ready"
+		}
+		what := ""
+		if len(r.Summary) > 0 {
+			what = r.Summary[0]
+		}
+		fmt.Fprintf(o.IO.Out, "%-24s %-18s %s — %s\n", r.ID, r.Kind, what, state)
+		for _, p := range r.Problems {
+			fmt.Fprintf(o.IO.Out, "%-24s PROBLEM: %s\n", "", p)
+		}
+	}
+	return nil
+}
+
+// RequestShowOptions are the options of `tufgit request show`.
+type RequestShowOptions struct {
+	RepoOptions
+	ID   string
+	JSON bool
+}
+
+func newRequestShowCmd(io *IOStreams) *cobra.Command {
+	o := &RequestShowOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Say in words what a request changes and who must sign",
+		Long: `Show a request: who asked and when, what it changes (derived from the
+proposed metadata: releases with their files, sizes and hashes, yanks,
+maintainers, thresholds), and which signatures are present and missing.`,
+		Example: "  tufgit request show hello-3f9a2c1b",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ID = args[0]
+			return o.Run()
+		},
+	}
+	o.addFlags(cmd, false)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run shows the request.
+func (o *RequestShowOptions) Run() error {
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := s.ShowRequest(o.ID)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, r)
+	}
+	printRequest(o.IO.Out, r, nil)
+	return nil
+}
+
+func printRequest(w io.Writer, r *repo.RequestInfo, labels repo.Labels) {
+	fmt.Fprintf(w, "request %s (%s", r.ID, r.Kind)
+	if r.Project != "" {
+		fmt.Fprintf(w, " of %s", r.Project)
+	}
+	fmt.Fprintf(w, ")\n  asked by %s on %s\n", r.Author, r.Created.UTC().Format("2006-01-02 15:04 MST"))
+	if r.Note != "" {
+		fmt.Fprintf(w, "  their note: %q\n", r.Note)
+	}
+	fmt.Fprintln(w, "  what it changes:")
+	for _, l := range r.Summary {
+		fmt.Fprintf(w, "    %s\n", l)
+	}
+	fmt.Fprintln(w, "  signatures:")
+	for _, rs := range r.Roles {
+		state := "complete"
+		if !rs.Met {
+			state = fmt.Sprintf("missing %d of: %s", rs.Threshold-len(rs.Signed), shortIDs(rs.Missing))
+		}
+		fmt.Fprintf(w, "    %s v%d: %d of %d (signed: %s) %s\n", rs.Role, rs.Version, len(rs.Signed), rs.Threshold, shortIDs(rs.Signed), state)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  PROBLEM: %s\n", p)
+	}
+	if r.Ready {
+		fmt.Fprintln(w, "  ready to apply")
+	}
+}
+
+// RequestWithdrawOptions are the options of `tufgit request withdraw`.
+type RequestWithdrawOptions struct {
+	RepoOptions
+	ID string
+}
+
+func newRequestWithdrawCmd(io *IOStreams) *cobra.Command {
+	o := &RequestWithdrawOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:     "withdraw ID",
+		Short:   "Remove a pending request",
+		Long:    `Remove a pending request and everything it carried, in one commit.`,
+		Example: "  tufgit request withdraw hello-3f9a2c1b",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ID = args[0]
+			return o.Run()
+		},
+	}
+	o.addFlags(cmd, false)
+	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
+	return cmd
+}
+
+// Run withdraws the request.
+func (o *RequestWithdrawOptions) Run() error {
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	h, err := s.Withdraw(o.ID, repo.SubmitOptions{NoCommit: o.NoCommit})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "withdrew request %s (commit %s)\n", o.ID, h[:12])
+	return nil
+}
+
+// SignOptions are the options of `tufgit sign`.
+type SignOptions struct {
+	RepoOptions
+	ID  string
+	Yes bool
+}
+
+func newSignCmd(io *IOStreams) *cobra.Command {
+	o := &SignOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "sign ID --key KEY [--yes]",
+		Short: "Co-sign a pending request; apply it when complete",
+		Long: `Sign a pending request with your key. tufgit first shows what the request
+changes, derived from its metadata, and asks you to confirm on a terminal
+(--yes, or no terminal, skips the question). It refuses a request whose
+signatures no longer verify.
+
+Your signature goes on every role of the request your key may sign; one key
+counts once however often it signs. When that completes every threshold, the
+request is applied in the same commit: the signed metadata moves into place
+and the request is removed.
+
+A request made before other changes landed is signed as it is when none of
+what it touches changed since; otherwise tufgit names the conflicting files.`,
+		Example: "  tufgit request list\n  tufgit sign hello-3f9a2c1b --key bob.key",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ID = args[0]
+			return o.Run(cmd)
+		},
+	}
+	o.addFlags(cmd, true)
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "sign without asking")
+	return cmd
+}
+
+// Run signs.
+func (o *SignOptions) Run(cmd *cobra.Command) error {
+	key, err := o.key(cmd.Context())
+	if err != nil {
+		return err
+	}
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	confirm := func(r *repo.RequestInfo) (bool, error) {
+		printRequest(o.IO.Out, r, nil)
+		if o.Yes {
+			return true, nil
+		}
+		return o.IO.Confirm("sign this with " + key.Ref + "?")
+	}
+	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, Confirm: confirm, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+	if err != nil {
+		return err
+	}
+	if res.Applied {
+		fmt.Fprintf(o.IO.Out, "signed; every threshold is met: request %s applied (commit %s)\n", o.ID, shortCommit(res.Commit))
+		return nil
+	}
+	fmt.Fprintf(o.IO.Out, "signed (commit %s); still waiting:\n", shortCommit(res.Commit))
+	for _, r := range res.Signed {
+		if !r.Met {
+			fmt.Fprintf(o.IO.Out, "  %s: %d of %d, missing %s\n", r.Role, len(r.Signed), r.Threshold, shortIDs(r.Missing))
+		}
+	}
+	return nil
+}
+
+func shortCommit(h string) string {
+	if strings.Trim(h, "0") == "" {
+		return "not committed"
+	}
+	return h[:12]
+}

@@ -1,0 +1,461 @@
+package repo
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+// More errors callers test for with errors.Is.
+var (
+	ErrNotInitialized = errors.New("the repository has no root yet")
+	ErrUnknownProject = errors.New("unknown project")
+	ErrProjectExists  = errors.New("project already exists")
+	ErrUnknownRelease = errors.New("unknown release")
+	ErrImmutable      = errors.New("releases are immutable")
+	ErrNotAuthorized  = errors.New("key may not sign this change")
+	ErrUnknownRequest = errors.New("unknown request")
+	ErrConflict       = errors.New("the request conflicts with changes made since")
+	ErrNothingToDo    = errors.New("nothing to change")
+)
+
+// InvalidChangeError is returned when a change would leave the repository
+// failing verification; nothing is committed.
+type InvalidChangeError struct{ Problems []verify.Problem }
+
+func (e *InvalidChangeError) Error() string {
+	var b strings.Builder
+	b.WriteString("the change would not verify, so nothing was committed:")
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// NotAuthorizedError says which key was refused and who may sign.
+type NotAuthorizedError struct {
+	Key    string
+	What   string
+	Allowd []string
+}
+
+func (e *NotAuthorizedError) Error() string {
+	return fmt.Sprintf("%s may not sign %s; who may: %s", e.Key, e.What, strings.Join(e.Allowd, ", "))
+}
+func (e *NotAuthorizedError) Unwrap() error { return ErrNotAuthorized }
+
+// Session is one command's locked view of the repository at its branch head.
+type Session struct {
+	G      *gitstore.Repo
+	Branch string
+	Head   plumbing.Hash
+	Tree   *gitstore.Tree
+	View   *state.View
+	Config *layout.Config
+	Now    time.Time
+	unlock func()
+}
+
+// Open locks the repository at dir and reads its branch head.
+func Open(dir string, now time.Time) (*Session, error) {
+	g, err := gitstore.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := g.Lock()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{G: g, Now: now, unlock: unlock}
+	if err := s.load(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) load() error {
+	branch, err := s.G.HeadBranch()
+	if err != nil {
+		return err
+	}
+	head, err := s.G.Branch(branch)
+	if err != nil {
+		return err
+	}
+	if head == plumbing.ZeroHash {
+		return fmt.Errorf("branch %s has no commits: %w", branch, ErrNotInitialized)
+	}
+	tree, err := s.G.TreeAt(head)
+	if err != nil {
+		return err
+	}
+	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	cfg, err := layout.ParseConfig(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, state.New(tree)
+	return nil
+}
+
+// Close releases the lock.
+func (s *Session) Close() {
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
+	}
+}
+
+// requireRoot fails unless the repository is initialized.
+func (s *Session) requireRoot() error {
+	if _, err := s.View.Root(); err != nil {
+		if state.IsNotExist(err) {
+			return fmt.Errorf("%w: sign the pending init request first (tufgit request show init)", ErrNotInitialized)
+		}
+		return err
+	}
+	return nil
+}
+
+// Labels names maintainer keys from project configs (and the current
+// request's project config), for messages.
+type Labels map[string]string
+
+// Name is "label (keyid…)" or just the short keyid.
+func (l Labels) Name(id string) string {
+	if n, ok := l[id]; ok {
+		return fmt.Sprintf("%s (%s)", n, trust.Short(id))
+	}
+	return trust.Short(id)
+}
+
+// ProjectLabels reads the maintainer labels of a project.
+func (s *Session) ProjectLabels(project string, into Labels) {
+	if pc, err := s.ProjectConfig(project); err == nil {
+		for _, m := range pc.Maintainers {
+			into[m.KeyID] = m.Name
+		}
+	}
+}
+
+// ProjectConfig reads a project's config.
+func (s *Session) ProjectConfig(project string) (*layout.ProjectConfig, error) {
+	raw, err := s.Tree.ReadFile(layout.ProjectConfigPath(project), layout.MaxConfigSize)
+	if err != nil {
+		return nil, err
+	}
+	return layout.ParseProjectConfig(raw)
+}
+
+// Change is a set of new role contents, artifacts and project config that
+// Submit signs, and applies or turns into a request.
+type Change struct {
+	Kind          string
+	Project       string
+	Subject       string // the commit subject, e.g. "hello: add release 1.2.0"
+	Roles         map[string]*metadata.Metadata[metadata.TargetsType]
+	Artifacts     map[string][]byte // sha256 hex -> bytes
+	ProjectConfig *layout.ProjectConfig
+	Note          string
+}
+
+// SubmitOptions tune Submit.
+type SubmitOptions struct {
+	NoCommit bool // leave the change in the working tree
+}
+
+// Result says what a change did.
+type Result struct {
+	Commit    string
+	Applied   bool
+	RequestID string
+	Summary   []string
+	Signed    []RoleState
+}
+
+// RoleState is how far one role is signed.
+type RoleState struct {
+	Role      string   `json:"role"`
+	Version   int64    `json:"version"`
+	Threshold int      `json:"threshold"`
+	Signed    []string `json:"signed_by"`
+	Missing   []string `json:"missing"`
+	Met       bool     `json:"met"`
+}
+
+// Submit finishes each role (version+1, fresh expiry), signs with key
+// where key may sign, and commits: the roles in place when every threshold
+// is met, else a request for the missing signatures.
+func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result, error) {
+	names := sortedRoleNames(ch.Roles)
+	files := map[string][]byte{}
+	for _, name := range names {
+		m := ch.Roles[name]
+		cur, err := s.View.Role(name)
+		switch {
+		case err == nil:
+			m.Signed.Version = cur.Meta.Signed.Version + 1
+		case state.IsNotExist(err):
+			m.Signed.Version = 1
+		default:
+			return nil, err
+		}
+		m.Signed.Expires = expiry(s.Now, s.Config.Expiry.For(name))
+		m.Signatures = []metadata.Signature{}
+		raw, err := encode(m)
+		if err != nil {
+			return nil, err
+		}
+		files[layout.RolePath(name)] = raw
+	}
+	ov := state.New(&state.Overlay{Base: s.Tree, Files: files})
+	delegs := map[string]*trust.Delegation{}
+	for _, name := range names {
+		d, _, err := ov.Delegation(name)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", name, err)
+		}
+		delegs[name] = d
+	}
+	if key != nil && key.CanSign() {
+		signed := false
+		for _, name := range names {
+			if contains(delegs[name].KeyIDs, key.ID) {
+				if err := sign(ch.Roles[name], key); err != nil {
+					return nil, err
+				}
+				signed = true
+			}
+		}
+		if !signed {
+			return nil, s.notAuthorized(key, ch, names, delegs)
+		}
+	}
+	res := &Result{Applied: true}
+	for _, name := range names {
+		m := ch.Roles[name]
+		c := trust.Check(delegs[name], m, m.Signatures)
+		res.Signed = append(res.Signed, RoleState{Role: name, Version: m.Signed.Version, Threshold: delegs[name].Threshold, Signed: c.Valid, Missing: c.Missing, Met: c.Met})
+		if !c.Met {
+			res.Applied = false
+		}
+	}
+	res.Summary = s.Describe(ch.Roles, ch.ProjectConfig)
+
+	var changes []gitstore.FileChange
+	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
+	var pcRaw []byte
+	if ch.ProjectConfig != nil {
+		var err error
+		if pcRaw, err = layout.EncodeFile(ch.ProjectConfig); err != nil {
+			return nil, err
+		}
+	}
+	if res.Applied {
+		for _, name := range names {
+			raw, err := encode(ch.Roles[name])
+			if err != nil {
+				return nil, err
+			}
+			put(layout.RolePath(name), raw)
+		}
+		for sha, data := range ch.Artifacts {
+			if ok, _ := s.Tree.Exists(layout.ArtifactPath(sha)); !ok {
+				put(layout.ArtifactPath(sha), data)
+			}
+		}
+		if pcRaw != nil {
+			put(layout.ProjectConfigPath(ch.ProjectConfig.Name), pcRaw)
+		}
+	} else {
+		id, err := s.newRequestID(ch.Project, ch.Kind)
+		if err != nil {
+			return nil, err
+		}
+		res.RequestID = id
+		author, err := s.G.Author()
+		if err != nil {
+			return nil, err
+		}
+		req := layout.Request{Type: layout.RequestType, FormatVersion: layout.FormatVersion, ID: id, Kind: ch.Kind,
+			Project: ch.Project, Author: author.String(), Created: s.Now.UTC().Truncate(time.Second), Base: s.Head.String(), Note: ch.Note}
+		raw, err := layout.EncodeFile(req)
+		if err != nil {
+			return nil, err
+		}
+		put(layout.RequestPath(id), raw)
+		for _, name := range names {
+			raw, err := encode(ch.Roles[name])
+			if err != nil {
+				return nil, err
+			}
+			put(layout.RequestRolePath(id, name), raw)
+		}
+		for sha, data := range ch.Artifacts {
+			put(layout.RequestArtifactPath(id, sha), data)
+		}
+		if pcRaw != nil {
+			put(layout.RequestProjectPath(id), pcRaw)
+		}
+	}
+	msg := commitMessage(ch.Subject, res, key)
+	h, err := s.commit(changes, msg, opts.NoCommit)
+	if err != nil {
+		return nil, err
+	}
+	res.Commit = h.String()
+	return res, nil
+}
+
+func (s *Session) notAuthorized(key *keys.Key, ch *Change, names []string, delegs map[string]*trust.Delegation) error {
+	labels := Labels{}
+	if ch.Project != "" {
+		s.ProjectLabels(ch.Project, labels)
+	}
+	if ch.ProjectConfig != nil {
+		for _, m := range ch.ProjectConfig.Maintainers {
+			labels[m.KeyID] = m.Name
+		}
+	}
+	seen := map[string]bool{}
+	var who []string
+	for _, name := range names {
+		for _, id := range delegs[name].KeyIDs {
+			if !seen[id] {
+				seen[id] = true
+				who = append(who, labels.Name(id))
+			}
+		}
+	}
+	what := ch.Subject
+	if what == "" {
+		what = strings.Join(names, ", ")
+	}
+	return &NotAuthorizedError{Key: fmt.Sprintf("key %s (%s)", key.Ref, trust.Short(key.ID)), What: what, Allowd: who}
+}
+
+// commit builds the tree, verifies the move from the head to it, and only
+// then moves the branch and updates the working tree and index.
+func (s *Session) commit(changes []gitstore.FileChange, msg string, noCommit bool) (plumbing.Hash, error) {
+	if err := s.G.CheckWorkTree(s.Tree, changes); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%w: commit or discard your edits first (git status)", err)
+	}
+	tree, err := s.G.BuildTree(s.Tree, changes)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	author, err := s.G.Author()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c, err := s.G.CommitTree(gitstore.CommitOptions{Branch: s.Branch, Parent: s.Head, Tree: tree, Message: msg, Author: author, When: s.Now, Detached: true})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	rep, err := verify.Since(s.G, s.Head, c, verify.Options{Now: s.Now})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if !rep.Valid() {
+		return plumbing.ZeroHash, &InvalidChangeError{Problems: rep.Problems}
+	}
+	if noCommit {
+		return plumbing.ZeroHash, s.G.WriteWorkTree(changes, false)
+	}
+	if err := s.G.SetBranch(s.Branch, c, s.Head); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := s.G.WriteWorkTree(changes, true); err != nil {
+		return c, fmt.Errorf("commit %s made, but updating the working tree failed (run `git reset --hard`): %w", c.String()[:12], err)
+	}
+	return c, nil
+}
+
+func (s *Session) newRequestID(project, kind string) (string, error) {
+	prefix := project
+	if prefix == "" {
+		prefix = "admin"
+	}
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
+	}
+	for i := 0; i < 10; i++ {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		id := strings.TrimSuffix(prefix, "-") + "-" + hex.EncodeToString(b[:])
+		if ok, _ := s.Tree.Exists(layout.RequestDir(id)); !ok {
+			return id, nil
+		}
+	}
+	return "", errors.New("could not pick a free request id")
+}
+
+func commitMessage(subject string, res *Result, key *keys.Key) string {
+	var b strings.Builder
+	by := ""
+	if key != nil && key.CanSign() {
+		by = keyLabel(key)
+	}
+	switch {
+	case res.Applied && by != "":
+		fmt.Fprintf(&b, "%s (signed by %s)\n\n", subject, by)
+	case res.Applied:
+		fmt.Fprintf(&b, "%s\n\n", subject)
+	default:
+		fmt.Fprintf(&b, "%s: request %s", subject, res.RequestID)
+		if by != "" {
+			fmt.Fprintf(&b, " (signed by %s)", by)
+		}
+		b.WriteString("\n\n")
+	}
+	for _, l := range res.Summary {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	for _, r := range res.Signed {
+		state := "complete"
+		if !r.Met {
+			state = fmt.Sprintf("waiting for %d more", r.Threshold-len(r.Signed))
+		}
+		fmt.Fprintf(&b, "%s v%d: %d of %d signatures, %s\n", r.Role, r.Version, len(r.Signed), r.Threshold, state)
+	}
+	return b.String()
+}
+
+// keyLabel names a key in commit messages: its file name without the
+// extension, or the KMS URI.
+func keyLabel(k *keys.Key) string {
+	ref := k.Ref
+	if i := strings.LastIndexByte(ref, '/'); i >= 0 && !strings.Contains(ref, "://") {
+		ref = ref[i+1:]
+	}
+	return strings.TrimSuffix(ref, ".key")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -55,6 +55,43 @@ fails "$TUFGIT" verify --since HEAD~1
 git reset -q --hard HEAD~1
 cd ..
 
-step "5. Done"
-echo "The repository verifies again after the bad commit is dropped:"
-show "$TUFGIT" verify --repo repo
+step "5. The admins create project hello: maintainers alice and bob, both must sign (2 of 2)"
+cd repo
+export GIT_AUTHOR_NAME="Ada Admin" GIT_AUTHOR_EMAIL="ada@example.org"
+show "$TUFGIT" project create hello --maintainer ../keys/alice.pub --maintainer ../keys/bob.pub --threshold 2 --key ../keys/admin1.key
+echo "(one admin signed; the targets threshold is 2, so it waits for admin2)"
+id=$("$TUFGIT" request list --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)
+show "$TUFGIT" sign "$id" --key ../keys/admin2.key --yes
+
+step "6. alice adds release 1.0.0: it waits for bob's signature"
+mkdir -p ../dist
+printf 'hello, world\n' > ../dist/hello-1.0.0.tar.gz
+export GIT_AUTHOR_NAME="Alice" GIT_AUTHOR_EMAIL="alice@example.org"
+show "$TUFGIT" release add hello 1.0.0 ../dist/hello-1.0.0.tar.gz --key ../keys/alice.key
+show "$TUFGIT" request list
+id=$("$TUFGIT" request list --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)
+
+step "7. bob reads what the request does (derived from the metadata, never from alice's words) and signs"
+export GIT_AUTHOR_NAME="Bob" GIT_AUTHOR_EMAIL="bob@example.org"
+show "$TUFGIT" sign "$id" --key ../keys/bob.key --yes
+show "$TUFGIT" project show hello
+show git log --oneline
+
+step "8. carol is no maintainer: her signature is refused, and she is told who may sign"
+"$TUFGIT" release add hello 1.0.1 ../dist/hello-1.0.0.tar.gz --key ../keys/carol.key 2>&1 | sed 's/^/  /' || true
+
+step "9. A published release is immutable"
+printf 'something else\n' > ../dist/other.tar.gz
+cp ../dist/other.tar.gz ../dist/hello-1.0.0.tar.gz
+"$TUFGIT" release add hello 1.0.0 ../dist/hello-1.0.0.tar.gz --key ../keys/alice.key 2>&1 | sed 's/^/  /' || true
+
+step "10. Yank 1.0.0 (alice asks, bob co-signs)"
+show "$TUFGIT" release yank hello 1.0.0 --reason "demo: superseded" --key ../keys/alice.key
+id=$("$TUFGIT" request list --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)
+"$TUFGIT" sign "$id" --key ../keys/bob.key --yes >/dev/null
+show "$TUFGIT" project show hello
+show "$TUFGIT" verify
+cd ..
+
+step "Done"
+echo "Every commit above verified before the branch moved. Next: publishing, the hook and the downloader."

@@ -32,6 +32,8 @@ type RequestInfo struct {
 	Missing  []string    `json:"missing"`
 	Ready    bool        `json:"ready"`
 	Problems []string    `json:"problems,omitempty"`
+	// Labels names the keys above where the project config does.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // loaded is a request read for signing or showing.
@@ -143,6 +145,16 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 		info.Summary = append([]string{fmt.Sprintf("root: version %d, %d root key(s), threshold %d", l.p.Root.Signed.Version,
 			len(l.p.Root.Signed.Roles[layout.RoleRoot].KeyIDs), l.p.Root.Signed.Roles[layout.RoleRoot].Threshold)}, info.Summary...)
 	}
+	labels := Labels{}
+	if r.Project != "" {
+		s.ProjectLabels(r.Project, labels)
+	}
+	if l.p.ProjectConfig != nil {
+		for _, m := range l.p.ProjectConfig.Maintainers {
+			labels[m.KeyID] = m.Name
+		}
+	}
+	info.Labels = labels
 	signed, missing := map[string]bool{}, map[string]bool{}
 	for _, name := range l.p.Roles {
 		for i, c := range l.check(name) {

@@ -64,7 +64,7 @@ func (o *RequestListOptions) Run() error {
 		fmt.Fprintln(o.IO.ErrOut, "no pending requests")
 	}
 	for _, r := range reqs {
-		state := fmt.Sprintf("signed by %d, missing %s", len(r.SignedBy), shortIDs(r.Missing))
+		state := fmt.Sprintf("signed by %s; missing %s", labelled(r.Labels, r.SignedBy), labelled(r.Labels, r.Missing))
 		if r.Ready {
 			state = "ready"
 		}
@@ -121,11 +121,23 @@ func (o *RequestShowOptions) Run() error {
 	if o.JSON {
 		return writeJSON(o.IO.Out, r)
 	}
-	printRequest(o.IO.Out, r, nil)
+	printRequest(o.IO.Out, r)
 	return nil
 }
 
-func printRequest(w io.Writer, r *repo.RequestInfo, labels repo.Labels) {
+// labelled names keyids by their labels where known.
+func labelled(labels map[string]string, ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = repo.Labels(labels).Name(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+func printRequest(w io.Writer, r *repo.RequestInfo) {
 	fmt.Fprintf(w, "request %s (%s", r.ID, r.Kind)
 	if r.Project != "" {
 		fmt.Fprintf(w, " of %s", r.Project)
@@ -142,9 +154,9 @@ func printRequest(w io.Writer, r *repo.RequestInfo, labels repo.Labels) {
 	for _, rs := range r.Roles {
 		state := "complete"
 		if !rs.Met {
-			state = fmt.Sprintf("missing %d of: %s", rs.Threshold-len(rs.Signed), shortIDs(rs.Missing))
+			state = fmt.Sprintf("needs %d more of: %s", rs.Threshold-len(rs.Signed), labelled(r.Labels, rs.Missing))
 		}
-		fmt.Fprintf(w, "    %s v%d: %d of %d (signed: %s) %s\n", rs.Role, rs.Version, len(rs.Signed), rs.Threshold, shortIDs(rs.Signed), state)
+		fmt.Fprintf(w, "    %s v%d: %d of %d, signed by %s; %s\n", rs.Role, rs.Version, len(rs.Signed), rs.Threshold, labelled(r.Labels, rs.Signed), state)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  PROBLEM: %s\n", p)
@@ -241,7 +253,7 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	}
 	defer s.Close()
 	confirm := func(r *repo.RequestInfo) (bool, error) {
-		printRequest(o.IO.Out, r, nil)
+		printRequest(o.IO.Out, r)
 		if o.Yes {
 			return true, nil
 		}

@@ -25,6 +25,7 @@ type InitOptions struct {
 	TargetsThreshold int
 	OnlineKey        *keys.Key
 	Expiry           layout.Expiry // zero: layout.DefaultExpiry()
+	ArtifactStore    string        // "" or "git": embedded; else a blob URL
 	Now              time.Time     // zero: time.Now()
 }
 
@@ -141,6 +142,9 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	cfg.Name = opts.Name
 	cfg.Expiry = opts.Expiry
 	cfg.OnlineKey.KeyID = opts.OnlineKey.ID
+	if opts.ArtifactStore != "" {
+		cfg.Artifacts.Store = opts.ArtifactStore
+	}
 	if layout.IsKMSURI(opts.OnlineKey.Ref) {
 		cfg.OnlineKey.URI = opts.OnlineKey.Ref
 	}

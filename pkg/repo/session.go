@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/artifacts"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -67,6 +69,8 @@ type Session struct {
 	View   *state.View
 	Config *layout.Config
 	Now    time.Time
+	// Store is the external artifact store, when the config names one.
+	Store  *artifacts.Store
 	unlock func()
 }
 
@@ -113,11 +117,20 @@ func (s *Session) load() error {
 		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
 	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, state.New(tree)
+	if cfg.Artifacts.Store != "git" {
+		if s.Store, err = artifacts.Open(context.Background(), cfg.Artifacts.Store); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // Close releases the lock.
 func (s *Session) Close() {
+	if s.Store != nil {
+		s.Store.Close()
+		s.Store = nil
+	}
 	if s.unlock != nil {
 		s.unlock()
 		s.unlock = nil
@@ -262,6 +275,16 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
+	if s.Store != nil {
+		// Content-addressed and unreferenced until signed metadata lists
+		// them, so uploading before the commit is harmless.
+		for sha, data := range ch.Artifacts {
+			if err := s.Store.Put(context.Background(), sha, data); err != nil {
+				return nil, err
+			}
+		}
+		ch.Artifacts = nil
+	}
 	var pcRaw []byte
 	if ch.ProjectConfig != nil {
 		var err error
@@ -370,7 +393,11 @@ func (s *Session) commit(changes []gitstore.FileChange, msg string, noCommit boo
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	rep, err := verify.Since(s.G, s.Head, c, verify.Options{Now: s.Now})
+	vo := verify.Options{Now: s.Now}
+	if s.Store != nil {
+		vo.Store = s.Store
+	}
+	rep, err := verify.Since(s.G, s.Head, c, vo)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

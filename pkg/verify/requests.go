@@ -217,7 +217,11 @@ func (c *checker) checkRequest(id string) {
 		if _, ok := p.Artifacts[sha]; ok {
 			continue
 		}
-		if c.cfg == nil || c.cfg.Artifacts.Store != "git" {
+		if c.cfg == nil {
+			continue
+		}
+		if c.cfg.Artifacts.Store != "git" {
+			c.checkStoredArtifact(t)
 			continue
 		}
 		if ok, _ := c.tree.Exists(layout.ArtifactPath(sha)); !ok {

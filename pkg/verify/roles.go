@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -284,8 +286,12 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 // checkArtifact checks that a target's artifact is in the embedded store
 // with the length and hashes the target lists.
 func (c *checker) checkArtifact(p string, t *target) {
-	if c.cfg == nil || c.cfg.Artifacts.Store != "git" {
-		return // an external store, or no config (reported)
+	if c.cfg == nil {
+		return // no config: reported
+	}
+	if c.cfg.Artifacts.Store != "git" {
+		c.checkStoredArtifact(t)
+		return
 	}
 	var e gitstore.Entry
 	if c.files != nil {
@@ -343,5 +349,34 @@ func (c *checker) checkProjectConfig(project string) {
 		if !keys[m.KeyID] {
 			c.rep.add(p, project, CodeConfig, "labels key %s as %q, but that key is not a maintainer of %s", trust.Short(m.KeyID), m.Name, project)
 		}
+	}
+}
+
+// checkStoredArtifact checks a target's artifact in an external store,
+// when the caller gave one (the check is optional: it needs the network).
+func (c *checker) checkStoredArtifact(t *target) {
+	if c.opts.Store == nil || c.opts.SkipArtifacts {
+		return
+	}
+	sha := hex.EncodeToString(t.file.Hashes["sha256"])
+	where := c.cfg.Artifacts.Store + " " + sha
+	rc, size, err := c.opts.Store.OpenArtifact(context.Background(), sha)
+	if err != nil {
+		c.rep.add(where, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s: %v", t.path, err)
+		return
+	}
+	defer rc.Close()
+	c.rep.Stats.Artifacts++
+	if size != t.file.Length {
+		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "is %d bytes, but target %s lists %d", size, t.path, t.file.Length)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, t.file.Length+1))
+	if err != nil {
+		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "reading: %v", err)
+		return
+	}
+	if err := t.file.VerifyLengthHashes(data); err != nil {
+		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
 	}
 }

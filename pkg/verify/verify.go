@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +26,15 @@ type Options struct {
 	// SkipArtifacts skips reading artifact bytes (the check that each
 	// target's artifact is present with the right length and hashes).
 	SkipArtifacts bool
+	// Store, when set, is read to check artifacts kept in an external
+	// store (artifacts.store other than "git"); without it they are not
+	// checked. The embedded store is always checked.
+	Store ArtifactSource
+}
+
+// ArtifactSource reads artifacts from an external store by sha256.
+type ArtifactSource interface {
+	OpenArtifact(ctx context.Context, sha256hex string) (io.ReadCloser, int64, error)
 }
 
 // checker holds the state of one verification.

@@ -23,6 +23,7 @@ type InitOptions struct {
 	TargetsThreshold int
 	OnlineKey        string
 	Expiry           []string
+	ArtifactStore    string
 }
 
 func newInitCmd(io *IOStreams) *cobra.Command {
@@ -68,6 +69,7 @@ snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
 	f.StringVar(&o.OnlineKey, "online-key", "", "the key that signs snapshot and timestamp when publishing")
 	f.StringVar(&o.Name, "name", "", "a human name for the repository")
 	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h)")
+	f.StringVar(&o.ArtifactStore, "artifact-store", "git", "where artifact bytes live: git (in the repository) or s3://, gs://, azblob://, file:// URL")
 	_ = cmd.MarkFlagRequired("root-key")
 	_ = cmd.MarkFlagRequired("targets-key")
 	_ = cmd.MarkFlagRequired("online-key")
@@ -113,7 +115,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		Dir: o.Dir, Name: o.Name,
 		RootKeys: rootKeys, RootThreshold: o.RootThreshold,
 		TargetsKeys: targetsKeys, TargetsThreshold: o.TargetsThreshold,
-		OnlineKey: online, Expiry: exp, Now: now,
+		OnlineKey: online, Expiry: exp, Now: now, ArtifactStore: o.ArtifactStore,
 	})
 	if err != nil {
 		return err

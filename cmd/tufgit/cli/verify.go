@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/artifacts"
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -22,6 +25,7 @@ type VerifyOptions struct {
 	Since         string
 	JSON          bool
 	SkipArtifacts bool
+	CheckStore    bool
 }
 
 func newVerifyCmd(io *IOStreams) *cobra.Command {
@@ -72,6 +76,7 @@ some metadata has expired, 1 the check could not run.`,
 	cmd.Flags().StringVar(&o.Since, "since", "", "check only the move from this revision to REV")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.SkipArtifacts, "skip-artifacts", false, "do not read artifact bytes (their presence is still checked)")
+	cmd.Flags().BoolVar(&o.CheckStore, "check-store", false, "also read and check artifacts kept in an external store (needs the store's credentials)")
 	return cmd
 }
 
@@ -90,6 +95,16 @@ func (o *VerifyOptions) Run() error {
 		return err
 	}
 	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts}
+	if o.CheckStore {
+		store, err := openStoreAt(g, rev)
+		if err != nil {
+			return err
+		}
+		if store != nil {
+			defer store.Close()
+			opts.Store = store
+		}
+	}
 	var rep *verify.Report
 	if o.Since != "" {
 		var old plumbing.Hash
@@ -204,4 +219,25 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// openStoreAt opens the external artifact store the config at rev names,
+// or returns nil for the embedded store.
+func openStoreAt(g *gitstore.Repo, rev plumbing.Hash) (*artifacts.Store, error) {
+	tree, err := g.TreeAt(rev)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	cfg, err := layout.ParseConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	if cfg.Artifacts.Store == "git" {
+		return nil, nil
+	}
+	return artifacts.Open(context.Background(), cfg.Artifacts.Store)
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
@@ -192,4 +195,64 @@ func TestReleasesOrder(t *testing.T) {
 		t.Errorf("releases %v, want %v", got, want)
 	}
 	mustVerify(t, dir)
+}
+
+// A request for a project that the admins removed meanwhile can not be
+// signed: its role is no longer delegated.
+func TestSignRequestForDeletedProject(t *testing.T) {
+	dir, admin := newRepo(t, 256)
+	alice, bob := repotest.Key("alice"), repotest.Key("bob")
+	s, err := repo.Open(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateProject(repo.ProjectCreateOptions{Name: "hello", Threshold: 2, Key: admin,
+		Maintainers: []repo.NewMaintainer{{Name: "alice", Key: alice}, {Name: "bob", Key: bob}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, _ = repo.Open(dir, now)
+	res, err := s.AddRelease(repo.ReleaseAddOptions{Project: "hello", Version: "1.0.0", Files: []string{writeFile(t, "hello.tar.gz", "x")}, Key: alice})
+	s.Close()
+	if err != nil || res.Applied {
+		t.Fatalf("release: %v applied=%v", err, res != nil && res.Applied)
+	}
+	// The admins remove hello: a signed index role without it, and no config.
+	g, _ := gitstore.Open(dir)
+	head, _ := g.Branch("main")
+	tree, _ := g.TreeAt(head)
+	raw, _ := tree.ReadFile(layout.RolePath("idx_h"), layout.MaxTargetsSize)
+	m, err := metadata.Targets().FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Signed.Delegations.Roles = nil
+	m.Signed.Delegations.Keys = map[string]*metadata.Key{}
+	m.Signed.Version++
+	m.Signatures = nil
+	if err := repo.Sign(m, admin); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = repo.EncodeMetadata(m)
+	changes := []gitstore.FileChange{{Path: layout.RolePath("idx_h"), Data: raw}, {Path: layout.ProjectConfigPath("hello")}}
+	th, _ := g.BuildTree(tree, changes)
+	if _, err := g.CommitTree(gitstore.CommitOptions{Parent: head, Tree: th, Message: "remove hello", Author: gitstore.Signature{Name: "a", Email: "a@a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteWorkTree(changes, true); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = repo.Open(dir, now)
+	defer s.Close()
+	_, err = s.Sign(repo.SignOptions{ID: res.RequestID, Key: bob})
+	if err == nil || !strings.Contains(err.Error(), "no longer delegated") {
+		t.Fatalf("sign after delete: err = %v, want 'no longer delegated'", err)
+	}
+	after, _ := g.Branch("main")
+	if after == head {
+		t.Fatal("setup commit missing")
+	}
+	if h, _ := g.Branch("main"); h != after {
+		t.Fatal("a refused sign moved the branch")
+	}
 }

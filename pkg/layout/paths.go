@@ -287,3 +287,17 @@ func ValidPathComponent(name string) bool {
 	}
 	return true
 }
+
+// RoleOrder is a sort key that orders roles from the top of the delegation
+// tree down: root, targets, index roles by depth, then projects.
+func RoleOrder(role string) string {
+	switch RoleKind(role) {
+	case KindRoot:
+		return "0"
+	case KindTargets:
+		return "1"
+	case KindIndexRole:
+		return fmt.Sprintf("2%03d%s", len(role), role)
+	}
+	return "3" + role
+}

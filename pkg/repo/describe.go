@@ -18,18 +18,7 @@ func sortedRoleNames[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	rank := func(r string) string {
-		switch layout.RoleKind(r) {
-		case layout.KindRoot:
-			return "0"
-		case layout.KindTargets:
-			return "1"
-		case layout.KindIndexRole:
-			return fmt.Sprintf("2%03d%s", len(r), r)
-		}
-		return "3" + r
-	}
-	sort.Slice(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
+	sort.Slice(out, func(i, j int) bool { return layout.RoleOrder(out[i]) < layout.RoleOrder(out[j]) })
 	return out
 }
 

@@ -131,22 +131,9 @@ func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
 	if len(p.Roles) == 0 && len(errs) == 0 {
 		bad(layout.RequestDir(id), "the request proposes no metadata")
 	}
-	sort.Slice(p.Roles, func(i, j int) bool { return roleOrder(p.Roles[i]) < roleOrder(p.Roles[j]) })
+	sort.Slice(p.Roles, func(i, j int) bool { return layout.RoleOrder(p.Roles[i]) < layout.RoleOrder(p.Roles[j]) })
 	p.View = state.New(&state.Overlay{Base: tree, Files: p.Files})
 	return p, errs
-}
-
-// roleOrder sorts roles from the top of the delegation tree down.
-func roleOrder(r string) string {
-	switch layout.RoleKind(r) {
-	case layout.KindRoot:
-		return "0"
-	case layout.KindTargets:
-		return "1"
-	case layout.KindIndexRole:
-		return fmt.Sprintf("2%03d%s", len(r), r)
-	}
-	return "3" + r
 }
 
 // checkRequest checks a pending request: its files, that its proposals

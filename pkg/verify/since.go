@@ -157,7 +157,7 @@ func (t *transition) run() error {
 	}
 	refs := map[string]*target{}
 	names := sortedKeys(recheck)
-	sort.Slice(names, func(i, j int) bool { return roleOrder(names[i]) < roleOrder(names[j]) })
+	sort.Slice(names, func(i, j int) bool { return layout.RoleOrder(names[i]) < layout.RoleOrder(names[j]) })
 	for _, name := range names {
 		p := layout.RolePath(name)
 		d, parent, err := c.view.Delegation(name)

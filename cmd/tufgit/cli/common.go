@@ -44,6 +44,36 @@ func (o *RepoOptions) key(ctx context.Context) (*keys.Key, error) {
 	return keys.Load(ctx, o.KeyRef, o.IO.Passphrase())
 }
 
+// change runs one signed change: load the key, lock and open the
+// repository, let do make the change, and say what it did.
+func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Key, repo.SubmitOptions) (*repo.Result, error)) error {
+	key, err := o.key(cmd.Context())
+	if err != nil {
+		return err
+	}
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := do(s, key, repo.SubmitOptions{NoCommit: o.NoCommit})
+	if err != nil {
+		return err
+	}
+	printResult(o.IO.Out, res, o.Repo)
+	return nil
+}
+
+// read runs a read-only command on the locked repository.
+func (o *RepoOptions) read(do func(*repo.Session) error) error {
+	s, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return do(s)
+}
+
 // printResult tells what a change did, in words.
 func printResult(w io.Writer, res *repo.Result, repoDir string) {
 	for _, l := range res.Summary {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -79,22 +80,9 @@ func (o *ProjectCreateOptions) Run(cmd *cobra.Command) error {
 		}
 		ms = append(ms, m)
 	}
-	key, err := o.key(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	res, err := s.CreateProject(repo.ProjectCreateOptions{Name: o.Name, Maintainers: ms, Threshold: o.Threshold, Key: key, Note: o.Note,
-		SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
-	if err != nil {
-		return err
-	}
-	printResult(o.IO.Out, res, o.Repo)
-	return nil
+	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+		return s.CreateProject(repo.ProjectCreateOptions{Name: o.Name, Maintainers: ms, Threshold: o.Threshold, Key: key, Note: o.Note, SubmitOptions: so})
+	})
 }
 
 // ProjectListOptions are the options of `tufgit project list`.
@@ -120,11 +108,10 @@ func newProjectListCmd(io *IOStreams) *cobra.Command {
 
 // Run lists the projects.
 func (o *ProjectListOptions) Run() error {
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return o.read(o.list)
+}
+
+func (o *ProjectListOptions) list(s *repo.Session) error {
 	ps, err := s.ListProjects()
 	if err != nil {
 		return err
@@ -173,11 +160,10 @@ and the open requests that concern it.`,
 
 // Run shows the project.
 func (o *ProjectShowOptions) Run() error {
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return o.read(o.show)
+}
+
+func (o *ProjectShowOptions) show(s *repo.Session) error {
 	p, err := s.ShowProject(o.Name)
 	if err != nil {
 		return err
@@ -260,23 +246,10 @@ func (o *ProjectThresholdOptions) Run(cmd *cobra.Command) error {
 }
 
 func runMaintainerChange(cmd *cobra.Command, o *RepoOptions, mc repo.MaintainerChange) error {
-	key, err := o.key(cmd.Context())
-	if err != nil {
-		return err
-	}
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	mc.Key = key
-	mc.SubmitOptions = repo.SubmitOptions{NoCommit: o.NoCommit}
-	res, err := s.ChangeMaintainers(mc)
-	if err != nil {
-		return err
-	}
-	printResult(o.IO.Out, res, o.Repo)
-	return nil
+	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+		mc.Key, mc.SubmitOptions = key, so
+		return s.ChangeMaintainers(mc)
+	})
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -59,22 +60,9 @@ VERSION follows SemVer 2.0 or a similar dotted form (see metadata-layout).`,
 
 // Run adds the release.
 func (o *ReleaseAddOptions) Run(cmd *cobra.Command) error {
-	key, err := o.key(cmd.Context())
-	if err != nil {
-		return err
-	}
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	res, err := s.AddRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files, Key: key, Note: o.Note,
-		SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
-	if err != nil {
-		return err
-	}
-	printResult(o.IO.Out, res, o.Repo)
-	return nil
+	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+		return s.AddRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files, Key: key, Note: o.Note, SubmitOptions: so})
+	})
 }
 
 // ReleaseYankOptions are the options of `tufgit release yank` and `unyank`.
@@ -119,20 +107,7 @@ counts again when downloaders pick the latest version.`
 
 // Run yanks or unyanks.
 func (o *ReleaseYankOptions) Run(cmd *cobra.Command) error {
-	key, err := o.key(cmd.Context())
-	if err != nil {
-		return err
-	}
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	res, err := s.Yank(repo.YankOptions{Project: o.Project, Version: o.Version, Reason: o.Reason, Unyank: o.Unyank, Key: key,
-		SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
-	if err != nil {
-		return err
-	}
-	printResult(o.IO.Out, res, o.Repo)
-	return nil
+	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+		return s.Yank(repo.YankOptions{Project: o.Project, Version: o.Version, Reason: o.Reason, Unyank: o.Unyank, Key: key, SubmitOptions: so})
+	})
 }

@@ -48,11 +48,10 @@ summary, roles, signed_by, missing and ready.`,
 
 // Run lists the requests.
 func (o *RequestListOptions) Run() error {
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return o.read(o.list)
+}
+
+func (o *RequestListOptions) list(s *repo.Session) error {
 	reqs, err := s.ListRequests()
 	if err != nil {
 		return err
@@ -109,11 +108,10 @@ maintainers, thresholds), and which signatures are present and missing.`,
 
 // Run shows the request.
 func (o *RequestShowOptions) Run() error {
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return o.read(o.show)
+}
+
+func (o *RequestShowOptions) show(s *repo.Session) error {
 	r, err := s.ShowRequest(o.ID)
 	if err != nil {
 		return err
@@ -192,17 +190,14 @@ func newRequestWithdrawCmd(io *IOStreams) *cobra.Command {
 
 // Run withdraws the request.
 func (o *RequestWithdrawOptions) Run() error {
-	s, err := o.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	h, err := s.Withdraw(o.ID, repo.SubmitOptions{NoCommit: o.NoCommit})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(o.IO.Out, "withdrew request %s (commit %s)\n", o.ID, h[:12])
-	return nil
+	return o.read(func(s *repo.Session) error {
+		h, err := s.Withdraw(o.ID, repo.SubmitOptions{NoCommit: o.NoCommit})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.Out, "withdrew request %s (commit %s)\n", o.ID, shortCommit(h))
+		return nil
+	})
 }
 
 // SignOptions are the options of `tufgit sign`.

@@ -926,3 +926,40 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// ConfigValues reads every value of section.key from the repository's own
+// git config (e.g. "tufgit", "protectedRef").
+func (r *Repo) ConfigValues(section, key string) ([]string, error) {
+	cfg, err := r.r.Config()
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Raw.Section(section).Options.GetAll(key), nil
+}
+
+// ResolveRef returns what a full ref name points at, or ZeroHash.
+func (r *Repo) ResolveRef(name string) (plumbing.Hash, error) {
+	ref, err := r.r.Reference(plumbing.ReferenceName(name), true)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return ref.Hash(), nil
+}
+
+// SetConfigValues replaces every value of section.key in the repository's
+// own git config.
+func (r *Repo) SetConfigValues(section, key string, values []string) error {
+	cfg, err := r.r.Config()
+	if err != nil {
+		return err
+	}
+	sec := cfg.Raw.Section(section)
+	sec.RemoveOption(key)
+	for _, v := range values {
+		sec.AddOption(key, v)
+	}
+	return r.r.SetConfig(cfg)
+}

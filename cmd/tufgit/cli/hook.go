@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/hook"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+func newHookCmd(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "hook",
+		Short: "The server-side git hook that verifies every push",
+		Long: `tufgit's pre-receive hook checks every push before git accepts it, with the
+rules of 'tufgit verify', and keeps protected refs (the main branch by
+default) from being deleted or rewritten.`,
+	}
+	cmd.AddCommand(newHookPreReceiveCmd(io), newHookInstallCmd(io))
+	return cmd
+}
+
+// HookPreReceiveOptions are the options of `tufgit hook pre-receive`.
+type HookPreReceiveOptions struct {
+	IO   *IOStreams
+	Repo string
+}
+
+func newHookPreReceiveCmd(io *IOStreams) *cobra.Command {
+	o := &HookPreReceiveOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "pre-receive",
+		Short: "Check a push (run by git, reading ref updates on stdin)",
+		Long: `Run by git's pre-receive hook with "<old> <new> <ref>" lines on standard
+input. For each updated ref it verifies the move from the ref's old commit
+(or, for a new branch, from the protected branch it builds on) to the new one,
+with every rule of 'tufgit verify --since'; a ref with no such base gets the
+full check. Protected refs (git config tufgit.protectedRef, repeatable,
+default refs/heads/main) may not be deleted or moved backwards.
+
+It reads the pushed objects from git's quarantine (GIT_OBJECT_DIRECTORY and
+GIT_ALTERNATE_OBJECT_DIRECTORIES), packed or loose. If any ref fails, the
+whole push is refused and every problem is listed; git then leaves every ref
+and object of the repository as it was.`,
+		Example: `  # Installed by 'tufgit hook install'; by hand, in a bare repository:
+  printf '%s %s refs/heads/main\n' "$OLD" "$NEW" | tufgit hook pre-receive`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.Run() },
+	}
+	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (git runs hooks inside it)")
+	return cmd
+}
+
+// Run checks the push.
+func (o *HookPreReceiveOptions) Run() error {
+	ups, err := hook.ParseUpdates(o.IO.In)
+	if err != nil {
+		return err
+	}
+	g, err := gitstore.OpenReceiving(o.Repo)
+	if err != nil {
+		return err
+	}
+	pol, err := hook.PolicyFor(g)
+	if err != nil {
+		return err
+	}
+	now, err := o.IO.Now()
+	if err != nil {
+		return err
+	}
+	results, err := hook.Check(g, ups, pol, verify.Options{Now: now})
+	if err != nil {
+		return err
+	}
+	w := o.IO.ErrOut
+	rejected := 0
+	for _, r := range results {
+		if r.Accepted {
+			msg := "ok"
+			if r.Report != nil {
+				msg = fmt.Sprintf("ok (verified against %s: %d roles checked", r.Base, r.Report.Stats.RolesChecked)
+				if n := len(r.Report.Pending); n > 0 {
+					msg += fmt.Sprintf(", %s", plural(n, "pending request"))
+				}
+				if n := len(r.Report.Expired); n > 0 {
+					msg += fmt.Sprintf(", %d expired: re-sign soon", n)
+				}
+				msg += ")"
+			}
+			fmt.Fprintf(w, "tufgit: %s: %s\n", r.Ref, msg)
+			continue
+		}
+		rejected++
+		fmt.Fprintf(w, "tufgit: %s: REJECTED\n", r.Ref)
+		for _, reason := range r.Reasons {
+			fmt.Fprintf(w, "tufgit:   %s\n", reason)
+		}
+		if r.Report != nil {
+			for _, p := range r.Report.Problems {
+				fmt.Fprintf(w, "tufgit:   %s\n", p)
+			}
+		}
+	}
+	if rejected > 0 {
+		return withHint(fmt.Errorf("%w: %d of %d ref update(s) failed tufgit's checks", hook.ErrRejected, rejected, len(results)),
+			"run `tufgit verify --since origin/main HEAD` locally to see the same problems")
+	}
+	return nil
+}
+
+// preReceiveScript is the hook git runs; hooks/pre-receive in the source
+// tree is this script with TUFGIT left to PATH.
+const preReceiveScript = `#!/bin/sh
+# tufgit pre-receive hook: verifies every push against TUF's rules before git
+# accepts it (see 'tufgit hook pre-receive --help').
+TUFGIT="${TUFGIT:-%s}"
+exec "$TUFGIT" hook pre-receive
+`
+
+// HookInstallOptions are the options of `tufgit hook install`.
+type HookInstallOptions struct {
+	IO        *IOStreams
+	Repo      string
+	Protected []string
+	Force     bool
+}
+
+func newHookInstallCmd(io *IOStreams) *cobra.Command {
+	o := &HookInstallOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "install BAREREPO [--protect REF...]",
+		Short: "Install the pre-receive hook in a bare repository",
+		Long: `Install tufgit's pre-receive hook in a bare repository, calling this tufgit
+binary by its absolute path. --protect sets the protected refs (git config
+tufgit.protectedRef); the default protects refs/heads/main. An existing hook
+that tufgit did not write is kept unless --force is given.`,
+		Example: `  git init --bare /srv/git/packages.git
+  tufgit hook install /srv/git/packages.git --protect refs/heads/main --protect 'refs/tags/*'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Repo = args[0]
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.Protected, "protect", nil, "a ref (or path pattern) that may only move forward and never be deleted (repeat)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "replace an existing pre-receive hook tufgit did not write")
+	return cmd
+}
+
+// Run installs the hook.
+func (o *HookInstallOptions) Run() error {
+	g, err := gitstore.Open(o.Repo)
+	if err != nil {
+		return err
+	}
+	if !g.IsBare() {
+		return withHint(fmt.Errorf("%s is not a bare repository", o.Repo), "install the hook where people push to (git init --bare)")
+	}
+	bin, err := exec.LookPath("tufgit")
+	if err != nil {
+		if bin, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+	p := filepath.Join(g.GitDir(), "hooks", "pre-receive")
+	if old, err := os.ReadFile(p); err == nil && !strings.Contains(string(old), "tufgit pre-receive hook") && !o.Force {
+		return withHint(fmt.Errorf("%s exists and was not written by tufgit", p), "chain it by hand, or pass --force to replace it")
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(preReceiveScript, bin)), 0o755); err != nil {
+		return err
+	}
+	if len(o.Protected) > 0 {
+		if err := g.SetConfigValues("tufgit", "protectedRef", o.Protected); err != nil {
+			return err
+		}
+	}
+	pol, err := hook.PolicyFor(g)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\nprotected refs: %s\n", p, bin, strings.Join(pol.Protected, ", "))
+	return nil
+}

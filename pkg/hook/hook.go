@@ -1,0 +1,188 @@
+// Package hook decides whether git may accept a push: each ref update is
+// checked with tufgit's verification (the move from the ref's old value,
+// or from the protected branch it builds on), and protected refs may only
+// move forward. It loads no key: it trusts nothing but public metadata.
+package hook
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+// Limits on what git may hand the hook.
+const (
+	MaxUpdates = 10000
+	maxLine    = 4096
+)
+
+// Update is one ref update of a push.
+type Update struct {
+	Old, New plumbing.Hash
+	Ref      string
+}
+
+// ParseUpdates reads git's pre-receive input: "<old> <new> <ref>" lines.
+func ParseUpdates(r io.Reader) ([]Update, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, maxLine), maxLine)
+	var out []Update
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || !isHash(f[0]) || !isHash(f[1]) || !strings.HasPrefix(f[2], "refs/") {
+			return nil, fmt.Errorf("pre-receive input line %d: want \"<old> <new> <ref>\"", n)
+		}
+		if len(out) == MaxUpdates {
+			return nil, fmt.Errorf("pre-receive input: more than %d ref updates", MaxUpdates)
+		}
+		out = append(out, Update{Old: plumbing.NewHash(f[0]), New: plumbing.NewHash(f[1]), Ref: f[2]})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("pre-receive input: %w", err)
+	}
+	return out, nil
+}
+
+func isHash(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// DefaultProtected is protected when the repository configures nothing.
+const DefaultProtected = "refs/heads/main"
+
+// Policy says which refs are protected: they may not be deleted and may
+// only move forward. Patterns use path.Match ("refs/heads/release/*").
+type Policy struct {
+	Protected []string
+}
+
+// PolicyFor reads the policy from the repository's git config
+// (tufgit.protectedRef, repeatable), defaulting to the main branch.
+func PolicyFor(g *gitstore.Repo) (Policy, error) {
+	refs, err := g.ConfigValues("tufgit", "protectedRef")
+	if err != nil {
+		return Policy{}, err
+	}
+	if len(refs) == 0 {
+		refs = []string{DefaultProtected}
+	}
+	return Policy{Protected: refs}, nil
+}
+
+// IsProtected reports whether ref is protected.
+func (p Policy) IsProtected(ref string) bool {
+	for _, pat := range p.Protected {
+		if ok, _ := path.Match(pat, ref); ok || pat == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is the verdict on one ref update.
+type Result struct {
+	Update
+	Accepted bool
+	// Reasons says why a ref update was refused (policy), in words.
+	Reasons []string
+	// Report is the verification report, when one ran.
+	Report *verify.Report
+	// Base says what the update was verified against.
+	Base string
+}
+
+// Check judges each update of a push. The repository must be opened with
+// gitstore.OpenReceiving so the pushed objects are visible.
+func Check(g *gitstore.Repo, ups []Update, pol Policy, opts verify.Options) ([]Result, error) {
+	var out []Result
+	for _, u := range ups {
+		r := Result{Update: u}
+		err := check(g, &r, pol, opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
+	u := r.Update
+	protected := pol.IsProtected(u.Ref)
+	if u.New == plumbing.ZeroHash {
+		if protected {
+			r.Reasons = append(r.Reasons, "deleting a protected ref is not allowed")
+			return nil
+		}
+		r.Accepted = true
+		return nil
+	}
+	if _, err := g.Commit(u.New); err != nil {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s is not a commit", u.New))
+		return nil
+	}
+	var base plumbing.Hash
+	if u.Old != plumbing.ZeroHash {
+		ok, err := g.IsAncestor(u.Old, u.New)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ok:
+			base, r.Base = u.Old, "the ref's previous commit "+u.Old.String()[:12]
+		case protected:
+			r.Reasons = append(r.Reasons, fmt.Sprintf("non-fast-forward update of a protected ref (%s is not an ancestor of %s)", u.Old.String()[:12], u.New.String()[:12]))
+			return nil
+		}
+	}
+	if base == plumbing.ZeroHash {
+		// A new ref, or a rewritten unprotected one: judge it against the
+		// protected branch it builds on, or on its own.
+		for _, pat := range pol.Protected {
+			if strings.ContainsAny(pat, "*?[") {
+				continue
+			}
+			cur, err := g.ResolveRef(pat)
+			if err != nil || cur == plumbing.ZeroHash {
+				continue
+			}
+			if ok, err := g.IsAncestor(cur, u.New); err == nil && ok {
+				base, r.Base = cur, pat+" at "+cur.String()[:12]
+				break
+			}
+		}
+	}
+	var rep *verify.Report
+	var err error
+	if base != plumbing.ZeroHash {
+		rep, err = verify.Since(g, base, u.New, opts)
+	} else {
+		r.Base = "nothing (a full check)"
+		rep, err = verify.Commit(g, u.New, opts)
+	}
+	if err != nil {
+		return err
+	}
+	r.Report = rep
+	r.Accepted = rep.Valid()
+	return nil
+}
+
+// ErrRejected is returned when a push is refused.
+var ErrRejected = errors.New("push rejected")

@@ -1,0 +1,87 @@
+package hook_test
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/hook"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+func TestParseUpdates(t *testing.T) {
+	a, b := strings.Repeat("a", 40), strings.Repeat("0", 40)
+	ups, err := hook.ParseUpdates(strings.NewReader(a + " " + b + " refs/heads/main\n"))
+	if err != nil || len(ups) != 1 || ups[0].New != plumbing.ZeroHash || ups[0].Ref != "refs/heads/main" {
+		t.Fatalf("%v %v", ups, err)
+	}
+	for _, bad := range []string{"x y z\n", a + " " + b + "\n", a + " " + b + " main\n", strings.Repeat("z", 40) + " " + b + " refs/x\n", strings.Repeat("x", 5000)} {
+		if _, err := hook.ParseUpdates(strings.NewReader(bad)); err == nil {
+			t.Errorf("accepted %.40q", bad)
+		}
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	p := hook.Policy{Protected: []string{"refs/heads/main", "refs/tags/*"}}
+	for ref, want := range map[string]bool{"refs/heads/main": true, "refs/tags/v1": true, "refs/heads/requests/x": false, "refs/heads/mainly": false} {
+		if p.IsProtected(ref) != want {
+			t.Errorf("IsProtected(%s) = %v", ref, !want)
+		}
+	}
+}
+
+// BenchmarkHookOneRelease: what the pre-receive hook does for a push that
+// adds one release to one project, at 1,000 and 10,000 projects.
+func BenchmarkHookOneRelease(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
+				b.Fatalf("%v %s", err, out)
+			}
+			if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+				b.Fatal(err)
+			}
+			base := f.Head
+			p := f.Projects[n/2]
+			data := repotest.Artifact(p, "9.9.9", 4096)
+			tp := layout.TargetPath(p, "9.9.9", p+"-9.9.9.tar.gz")
+			tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+			role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			head, err := f.CommitDetached("release", role, gitstore.FileChange{Path: layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), Data: data})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ups := []hook.Update{{Old: base, New: head, Ref: "refs/heads/main"}}
+			pol := hook.Policy{Protected: []string{"refs/heads/main"}}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g, err := gitstore.Open(f.Dir) // as each hook run does
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := hook.Check(g, ups, pol, verify.Options{Now: f.Now})
+				if err != nil || !res[0].Accepted {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+		})
+	}
+}

@@ -772,26 +772,42 @@ func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
 // SetBranch moves a branch from old to new, only if it still points at old
 // (ZeroHash: only if it does not exist yet).
 func (r *Repo) SetBranch(branch string, new, old plumbing.Hash) error {
-	if cur, err := r.Branch(branch); err != nil {
+	return r.SetRef(plumbing.NewBranchReferenceName(branch).String(), new, old)
+}
+
+// SetRef moves any ref (a full name like refs/tufgit/published) from old
+// to new, only if it still points at old (ZeroHash: does not exist yet).
+func (r *Repo) SetRef(name string, new, old plumbing.Hash) error {
+	if cur, err := r.ResolveRef(name); err != nil {
 		return err
 	} else if cur != old {
-		return fmt.Errorf("branch %s: %w", branch, ErrRefMoved)
+		return fmt.Errorf("%s: %w", name, ErrRefMoved)
 	}
-	name := plumbing.NewBranchReferenceName(branch)
+	rn := plumbing.ReferenceName(name)
 	var oldRef *plumbing.Reference
 	if old != plumbing.ZeroHash {
-		oldRef = plumbing.NewHashReference(name, old)
+		oldRef = plumbing.NewHashReference(rn, old)
 	}
-	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, new), oldRef); err != nil {
-		return fmt.Errorf("branch %s: %w (%v)", branch, ErrRefMoved, err)
+	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(rn, new), oldRef); err != nil {
+		return fmt.Errorf("%s: %w (%v)", name, ErrRefMoved, err)
 	}
 	return nil
+}
+
+// LockNamed is Lock with its own lock file, for work that must not run
+// twice at once but may run beside other tufgit changes (publishing).
+func (r *Repo) LockNamed(name string) (unlock func(), err error) {
+	return r.lockFile(filepath.Join(r.gitDir, name+".lock"))
 }
 
 // Lock takes an exclusive lock on the repository for tufgit's
 // read-modify-commit cycle, waiting for another tufgit to finish.
 func (r *Repo) Lock() (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(r.gitDir, "tufgit.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	return r.lockFile(filepath.Join(r.gitDir, "tufgit.lock"))
+}
+
+func (r *Repo) lockFile(p string) (unlock func(), err error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock repository: %w", err)
 	}

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/publish"
+)
+
+// PublishOptions are the options of `tufgit publish`.
+type PublishOptions struct {
+	IO        *IOStreams
+	Repo      string
+	Rev       string
+	OnlineKey string
+	Mirror    string
+	Refresh   bool
+}
+
+func newPublishCmd(io *IOStreams) *cobra.Command {
+	o := &PublishOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "publish [REV] --online-key K --mirror DEST [--refresh]",
+		Short: "Sign snapshot and timestamp online and write the static mirror",
+		Long: `Publish REV (default HEAD) to a static TUF mirror that any standard client can
+read. It refuses a commit that does not verify (incrementally from the last
+published commit, or in full). It signs a new snapshot, when any role changed,
+and a new timestamp with the online key, which root must list for snapshot and
+timestamp and for nothing else.
+
+The mirror layout is fixed (consistent snapshots):
+  DEST/metadata/N.root.json            every root version (and root.json)
+  DEST/metadata/N.ROLE.json            targets, index and project roles
+  DEST/metadata/N.snapshot.json
+  DEST/metadata/timestamp.json         written last
+  DEST/targets/PROJECT/VERSION/HASH.FILENAME   once per listed hash
+
+DEST is a directory or an s3://, gs://, azblob://, file:// URL. Target files and
+versioned metadata are written before snapshot, and timestamp last, each
+atomically, so a client reading during a publish sees a consistent repository.
+
+Re-running with nothing changed writes nothing. --refresh (for cron) re-signs
+the timestamp, and the snapshot, once less than half their validity is left.
+Versions never go back: they continue from the larger of the publisher's own
+record (refs/tufgit/published in the repository) and the timestamp the mirror
+serves. Two publishes of one repository take turns (a lock).`,
+		Example: `  tufgit publish --online-key online.key --mirror /srv/www/tuf
+  tufgit publish --repo /srv/git/packages.git main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
+  # cron, every hour:
+  tufgit publish --refresh --repo /srv/git/packages.git --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Rev = "HEAD"
+			if len(args) == 1 {
+				o.Rev = args[0]
+			}
+			return o.Run(cmd)
+		},
+	}
+	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
+	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (required)")
+	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (required)")
+	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
+	_ = cmd.MarkFlagRequired("online-key")
+	_ = cmd.MarkFlagRequired("mirror")
+	return cmd
+}
+
+// Run publishes.
+func (o *PublishOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	g, err := gitstore.Open(o.Repo)
+	if err != nil {
+		return err
+	}
+	rev, err := g.Resolve(o.Rev)
+	if err != nil {
+		return err
+	}
+	now, err := o.IO.Now()
+	if err != nil {
+		return err
+	}
+	key, err := publish.LoadOnlineKey(ctx, o.OnlineKey, o.IO.Passphrase())
+	if err != nil {
+		return err
+	}
+	m, err := publish.OpenMirror(ctx, o.Mirror)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: m, Now: now, Refresh: o.Refresh}
+	store, err := openStoreAt(g, rev)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+		opts.Store = store
+	}
+	res, err := publish.Publish(ctx, opts)
+	if err != nil {
+		return err
+	}
+	w := o.IO.Out
+	if res.UpToDate {
+		fmt.Fprintf(w, "up to date: %s already publishes %s (snapshot v%d, timestamp v%d); nothing written\n", m, rev.String()[:12], res.Snapshot, res.Timestamp)
+		return nil
+	}
+	how := "incremental"
+	if res.Full {
+		how = "full"
+	}
+	fmt.Fprintf(w, "published %s to %s (%s): snapshot v%d, timestamp v%d, %d file(s) written\n", rev.String()[:12], m, how, res.Snapshot, res.Timestamp, len(res.Written))
+	return nil
+}
+

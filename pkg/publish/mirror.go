@@ -1,0 +1,158 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+)
+
+// ErrNotExist is returned by Mirror.Read for a missing file.
+var ErrNotExist = errors.New("not on the mirror")
+
+// Mirror is where published files go: a local directory or an object
+// store. Each Write is atomic: a reader sees the old file or the new one.
+type Mirror interface {
+	Read(ctx context.Context, name string, max int64) ([]byte, error)
+	Exists(ctx context.Context, name string) (bool, error)
+	Write(ctx context.Context, name string, data []byte) error
+	Close() error
+	String() string
+}
+
+// OpenMirror opens dest: an s3://, gs://, azblob:// or file:// URL through
+// gocloud.dev/blob, or else a local directory (created if missing).
+func OpenMirror(ctx context.Context, dest string) (Mirror, error) {
+	for _, s := range []string{"s3://", "gs://", "azblob://", "file://"} {
+		if strings.HasPrefix(dest, s) {
+			b, err := blob.OpenBucket(ctx, dest)
+			if err != nil {
+				return nil, fmt.Errorf("mirror %s: %w", dest, err)
+			}
+			return &bucketMirror{url: dest, b: b}, nil
+		}
+	}
+	if strings.Contains(dest, "://") {
+		return nil, fmt.Errorf("mirror %q: use a directory or an s3://, gs://, azblob://, file:// URL", dest)
+	}
+	abs, err := filepath.Abs(dest)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("mirror %s: %w", dest, err)
+	}
+	return &dirMirror{root: abs}, nil
+}
+
+// checkName keeps mirror names relative and clean.
+func checkName(name string) error {
+	if !filepath.IsLocal(name) || strings.Contains(name, "\\") || filepath.Clean(name) != name {
+		return fmt.Errorf("refusing mirror path %q", name)
+	}
+	return nil
+}
+
+type dirMirror struct{ root string }
+
+func (m *dirMirror) String() string { return m.root }
+func (m *dirMirror) Close() error   { return nil }
+
+func (m *dirMirror) Read(_ context.Context, name string, max int64) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(m.root, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(data)) > max {
+		err = fmt.Errorf("%s: larger than %d bytes", name, max)
+	}
+	return data, err
+}
+
+func (m *dirMirror) Exists(_ context.Context, name string) (bool, error) {
+	if err := checkName(name); err != nil {
+		return false, err
+	}
+	_, err := os.Stat(filepath.Join(m.root, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (m *dirMirror) Write(_ context.Context, name string, data []byte) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return gitstore.WriteFileAtomic(filepath.Join(m.root, name), data, 0o644)
+}
+
+type bucketMirror struct {
+	url string
+	b   *blob.Bucket
+}
+
+func (m *bucketMirror) String() string { return m.url }
+func (m *bucketMirror) Close() error   { return m.b.Close() }
+
+func (m *bucketMirror) Read(ctx context.Context, name string, max int64) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	r, err := m.b.NewReader(ctx, name, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err == nil && int64(len(data)) > max {
+		err = fmt.Errorf("%s: larger than %d bytes", name, max)
+	}
+	return data, err
+}
+
+func (m *bucketMirror) Exists(ctx context.Context, name string) (bool, error) {
+	if err := checkName(name); err != nil {
+		return false, err
+	}
+	return m.b.Exists(ctx, name)
+}
+
+func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	ct := "application/octet-stream"
+	if strings.HasSuffix(name, ".json") {
+		ct = "application/json"
+	}
+	w, err := m.b.NewWriter(ctx, name, &blob.WriterOptions{ContentType: ct})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}

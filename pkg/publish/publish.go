@@ -1,0 +1,515 @@
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/verify"
+)
+
+// StateRef records what was last published (in the source repository).
+const StateRef = "refs/tufgit/published"
+
+// Errors callers test for with errors.Is.
+var (
+	ErrNotInitialized = errors.New("nothing to publish: the repository has no root yet")
+	ErrInvalid        = errors.New("refusing to publish a commit that does not verify")
+)
+
+// InvalidError lists why a commit may not be published.
+type InvalidError struct{ Problems []verify.Problem }
+
+func (e *InvalidError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrInvalid.Error() + ":")
+	for _, p := range e.Problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
+}
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+// published is the publisher's own record, kept in StateRef's tree.
+type published struct {
+	Commit           string    `json:"commit"`
+	Root             int64     `json:"root_version"`
+	Snapshot         int64     `json:"snapshot_version"`
+	Timestamp        int64     `json:"timestamp_version"`
+	SnapshotExpires  time.Time `json:"snapshot_expires"`
+	TimestampExpires time.Time `json:"timestamp_expires"`
+}
+
+// Options describe one publish.
+type Options struct {
+	Repo   *gitstore.Repo
+	Rev    plumbing.Hash
+	Key    *OnlineKey
+	Mirror Mirror
+	// Store reads artifacts kept in an external store; nil for git.
+	Store   verify.ArtifactSource
+	Now     time.Time
+	Refresh bool
+}
+
+// Result says what a publish did.
+type Result struct {
+	Commit    string
+	Snapshot  int64
+	Timestamp int64
+	Written   []string
+	UpToDate  bool
+	Full      bool // the whole repository was (re)written
+}
+
+// Publish verifies opts.Rev, then writes what changed since the last
+// publish, a new snapshot (when any role changed) and a new timestamp,
+// timestamp last. Re-running with nothing changed writes nothing.
+func Publish(ctx context.Context, o Options) (*Result, error) {
+	unlock, err := o.Repo.LockNamed("tufgit-publish")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	p := &publisher{Options: o, ctx: ctx, res: &Result{Commit: o.Rev.String()}}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return p.res, nil
+}
+
+type publisher struct {
+	Options
+	ctx      context.Context
+	res      *Result
+	tree     *gitstore.Tree
+	view     *state.View
+	cfg      *layout.Config
+	prev     *published
+	prevSnap *metadata.Metadata[metadata.SnapshotType]
+	prevRaw  []byte
+	prevTree *gitstore.Tree
+}
+
+func (p *publisher) run() error {
+	var err error
+	if p.tree, err = p.Repo.TreeAt(p.Rev); err != nil {
+		return err
+	}
+	p.view = state.New(p.tree)
+	root, err := p.view.Root()
+	if state.IsNotExist(err) {
+		return ErrNotInitialized
+	}
+	if err != nil {
+		return err
+	}
+	raw, err := p.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return err
+	}
+	if p.cfg, err = layout.ParseConfig(raw); err != nil {
+		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	if err := p.Key.check(root); err != nil {
+		return err
+	}
+	p.readState()
+
+	// Verify: incrementally from the last published commit when it is an
+	// ancestor (it verified then), else in full.
+	incremental := false
+	var rep *verify.Report
+	vo := verify.Options{Now: p.Now, Store: p.Store}
+	if p.prev != nil {
+		prevCommit := plumbing.NewHash(p.prev.Commit)
+		if ok, err := p.Repo.IsAncestor(prevCommit, p.Rev); err == nil && ok {
+			if p.prevTree, err = p.Repo.TreeAt(prevCommit); err == nil {
+				incremental = true
+				rep, err = verify.Since(p.Repo, prevCommit, p.Rev, vo)
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if rep == nil {
+		if rep, err = verify.Commit(p.Repo, p.Rev, vo); err != nil {
+			return err
+		}
+	}
+	if !rep.Valid() {
+		return &InvalidError{Problems: rep.Problems}
+	}
+	if !rep.Initialized {
+		return ErrNotInitialized
+	}
+
+	// What the mirror serves now. It is not trusted: it only ever pushes
+	// version numbers up, never down.
+	mTS, mSnap := p.mirrorVersions()
+	intact := incremental && p.prevSnap != nil && mTS >= p.prev.Timestamp
+	if intact {
+		ok, err := p.Mirror.Exists(p.ctx, snapshotName(p.prev.Snapshot))
+		if err != nil {
+			return err
+		}
+		intact = ok
+	}
+	p.res.Full = !intact
+
+	meta, changed, err := p.snapshotMeta(intact)
+	if err != nil {
+		return err
+	}
+	snapV, tsV := mSnap, mTS
+	if p.prev != nil {
+		snapV, tsV = max(snapV, p.prev.Snapshot), max(tsV, p.prev.Timestamp)
+	}
+	needSnap := !intact || !sameMeta(meta, p.prevSnap) || (p.Refresh && dueSoon(p.prev.SnapshotExpires, p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
+	needTS := needSnap || p.prev.Root != root.Signed.Version || (p.Refresh && dueSoon(p.prev.TimestampExpires, p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
+	if !needSnap && !needTS {
+		p.res.UpToDate = true
+		p.res.Snapshot, p.res.Timestamp = p.prev.Snapshot, p.prev.Timestamp
+		return nil
+	}
+
+	// 1. Target files, then 2. every root version and the changed roles:
+	// nothing the new snapshot points at is missing when it appears.
+	if err := p.writeTargets(changed, intact); err != nil {
+		return err
+	}
+	rootRaw, err := p.tree.ReadFile(layout.RootPath, layout.MaxRootSize)
+	if err != nil {
+		return err
+	}
+	for v := int64(1); v <= root.Signed.Version; v++ {
+		name := fmt.Sprintf("metadata/%d.root.json", v)
+		if ok, err := p.Mirror.Exists(p.ctx, name); err != nil {
+			return err
+		} else if ok {
+			continue // a root version never changes
+		}
+		data, err := p.tree.ReadFile(layout.RootHistoryPath(v), layout.MaxRootSize)
+		if err != nil {
+			return err
+		}
+		if err := p.write(name, data); err != nil {
+			return err
+		}
+	}
+	if err := p.write("metadata/root.json", rootRaw); err != nil {
+		return err
+	}
+	for _, role := range changed {
+		r, err := p.view.Role(role)
+		if err != nil {
+			return err
+		}
+		if err := p.write(fmt.Sprintf("metadata/%d.%s.json", r.Meta.Signed.Version, role), r.Raw); err != nil {
+			return err
+		}
+	}
+
+	// 3. Snapshot and 4. timestamp, checked the way a client will check
+	// them before they are written.
+	snapRaw := p.prevRaw
+	if needSnap {
+		snapV++
+		s := metadata.Snapshot(expiry(p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
+		s.Signed.Version = snapV
+		for name, v := range meta {
+			s.Signed.Meta[name] = metadata.MetaFile(v)
+		}
+		if err := p.Key.signSnapshot(s); err != nil {
+			return err
+		}
+		if snapRaw, err = s.ToBytes(false); err != nil {
+			return err
+		}
+	} else {
+		snapV = p.prev.Snapshot
+	}
+	tsV++
+	ts := metadata.Timestamp(expiry(p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
+	ts.Signed.Version = tsV
+	sum := sha256.Sum256(snapRaw)
+	mf := metadata.MetaFile(snapV)
+	mf.Length = int64(len(snapRaw))
+	mf.Hashes = metadata.Hashes{"sha256": sum[:]}
+	ts.Signed.Meta["snapshot.json"] = mf
+	if err := p.Key.signTimestamp(ts); err != nil {
+		return err
+	}
+	tsRaw, err := ts.ToBytes(false)
+	if err != nil {
+		return err
+	}
+	if err := p.clientCheck(rootRaw, tsRaw, snapRaw); err != nil {
+		return fmt.Errorf("the new snapshot/timestamp would not pass a client's checks, nothing written: %w", err)
+	}
+	if needSnap {
+		if err := p.write(snapshotName(snapV), snapRaw); err != nil {
+			return err
+		}
+	}
+	if err := p.write("metadata/timestamp.json", tsRaw); err != nil {
+		return err
+	}
+	p.res.Snapshot, p.res.Timestamp = snapV, tsV
+	return p.saveState(published{Commit: p.Rev.String(), Root: root.Signed.Version, Snapshot: snapV, Timestamp: tsV,
+		SnapshotExpires: snapExpires(snapRaw), TimestampExpires: ts.Signed.Expires}, snapRaw)
+}
+
+func snapshotName(v int64) string { return fmt.Sprintf("metadata/%d.snapshot.json", v) }
+
+func expiry(now time.Time, d time.Duration) time.Time {
+	return now.UTC().Truncate(time.Second).Add(d)
+}
+
+// dueSoon reports whether metadata expiring at exp, valid for period,
+// has less than half its period left.
+func dueSoon(exp, now time.Time, period time.Duration) bool {
+	return exp.Sub(now) < period/2
+}
+
+func snapExpires(raw []byte) time.Time {
+	s, err := metadata.Snapshot().FromBytes(raw)
+	if err != nil {
+		return time.Time{}
+	}
+	return s.Signed.Expires
+}
+
+func (p *publisher) write(name string, data []byte) error {
+	if err := p.Mirror.Write(p.ctx, name, data); err != nil {
+		return fmt.Errorf("writing %s to the mirror %s: %w", name, p.Mirror, err)
+	}
+	p.res.Written = append(p.res.Written, name)
+	return nil
+}
+
+// mirrorVersions reads the timestamp the mirror serves now, if any: its
+// version and the snapshot version it names. Unparseable means zero.
+func (p *publisher) mirrorVersions() (int64, int64) {
+	raw, err := p.Mirror.Read(p.ctx, "metadata/timestamp.json", 16<<10)
+	if err != nil {
+		return 0, 0
+	}
+	var doc struct {
+		Signed struct {
+			Version int64 `json:"version"`
+			Meta    map[string]struct {
+				Version int64 `json:"version"`
+			} `json:"meta"`
+		} `json:"signed"`
+	}
+	if json.Unmarshal(raw, &doc) != nil || doc.Signed.Version < 0 {
+		return 0, 0
+	}
+	return doc.Signed.Version, doc.Signed.Meta["snapshot.json"].Version
+}
+
+// snapshotMeta lists every role file's version, and which roles must be
+// written to the mirror: those changed since the last publish, or all.
+func (p *publisher) snapshotMeta(incremental bool) (map[string]int64, []string, error) {
+	meta := map[string]int64{}
+	var changed []string
+	if incremental {
+		for name, mf := range p.prevSnap.Signed.Meta {
+			meta[name] = mf.Version
+		}
+		diff, err := gitstore.Diff(p.prevTree, p.tree, func(gitstore.BadName) error { return nil })
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ch := range diff {
+			le, err := layout.Classify(ch.Path)
+			if err != nil {
+				continue
+			}
+			switch le.Kind {
+			case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
+			default:
+				continue
+			}
+			if ch.Action == gitstore.Deleted {
+				delete(meta, le.Role+".json")
+				continue
+			}
+			r, err := p.view.Role(le.Role)
+			if err != nil {
+				return nil, nil, err
+			}
+			meta[le.Role+".json"] = r.Meta.Signed.Version
+			changed = append(changed, le.Role)
+		}
+	} else {
+		err := p.tree.WalkDir(layout.MetadataDir, func(e gitstore.Entry) error {
+			le, err := layout.Classify(e.Path)
+			if err != nil {
+				return nil
+			}
+			switch le.Kind {
+			case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
+				r, err := p.view.Role(le.Role)
+				if err != nil {
+					return err
+				}
+				meta[le.Role+".json"] = r.Meta.Signed.Version
+				changed = append(changed, le.Role)
+			}
+			return nil
+		}, func(gitstore.BadName) error { return nil })
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	sort.Strings(changed)
+	return meta, changed, nil
+}
+
+func sameMeta(meta map[string]int64, prev *metadata.Metadata[metadata.SnapshotType]) bool {
+	if prev == nil || len(meta) != len(prev.Signed.Meta) {
+		return false
+	}
+	for name, v := range meta {
+		if mf, ok := prev.Signed.Meta[name]; !ok || mf.Version != v {
+			return false
+		}
+	}
+	return true
+}
+
+// writeTargets copies every target that is new in the changed project
+// roles (all of them when the mirror is rewritten) to
+// targets/PROJECT/VERSION/HASH.FILENAME, once for each listed hash: go-tuf
+// picks a hash at random, python-tuf and tuf-js take the first.
+func (p *publisher) writeTargets(changed []string, incremental bool) error {
+	for _, role := range changed {
+		if layout.RoleKind(role) != layout.KindProjectRole {
+			continue
+		}
+		r, err := p.view.Role(role)
+		if err != nil {
+			return err
+		}
+		var old map[string]*metadata.TargetFiles
+		if incremental && p.prevTree != nil {
+			if or, err := state.New(p.prevTree).Role(role); err == nil {
+				old = or.Meta.Signed.Targets
+			}
+		}
+		for _, tp := range sortedKeys(r.Meta.Signed.Targets) {
+			tf := r.Meta.Signed.Targets[tp]
+			if o, ok := old[tp]; ok && o.Length == tf.Length && o.Hashes.Equal(tf.Hashes) {
+				continue
+			}
+			if err := p.writeTarget(tp, tf); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *publisher) writeTarget(tp string, tf *metadata.TargetFiles) error {
+	dir, base := path.Split(tp)
+	var names []string
+	for _, alg := range sortedKeys(tf.Hashes) {
+		name := "targets/" + dir + hex.EncodeToString(tf.Hashes[alg]) + "." + base
+		if ok, err := p.Mirror.Exists(p.ctx, name); err != nil {
+			return err
+		} else if !ok {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	data, err := p.artifact(tf)
+	if err != nil {
+		return fmt.Errorf("target %s: %w", tp, err)
+	}
+	if err := tf.VerifyLengthHashes(data); err != nil {
+		return fmt.Errorf("target %s: the stored artifact does not match its signed hashes, refusing to publish it: %w", tp, err)
+	}
+	for _, name := range names {
+		if err := p.write(name, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *publisher) artifact(tf *metadata.TargetFiles) ([]byte, error) {
+	sha := hex.EncodeToString(tf.Hashes["sha256"])
+	if p.cfg.Artifacts.Store == "git" {
+		return p.tree.ReadFile(layout.ArtifactPath(sha), tf.Length)
+	}
+	if p.Store == nil {
+		return nil, fmt.Errorf("artifacts live in %s, but no store was opened", p.cfg.Artifacts.Store)
+	}
+	rc, _, err := p.Store.OpenArtifact(p.ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, tf.Length+1))
+	if err == nil && int64(len(data)) > tf.Length {
+		err = fmt.Errorf("artifact is longer than its signed length %d", tf.Length)
+	}
+	return data, err
+}
+
+// clientCheck loads the new metadata the way a TUF client does, with
+// go-tuf's trustedmetadata and no network: root, timestamp, snapshot,
+// targets.
+func (p *publisher) clientCheck(rootRaw, tsRaw, snapRaw []byte) error {
+	tm, err := trustedmetadata.New(rootRaw)
+	if err != nil {
+		return err
+	}
+	tm.RefTime = p.Now
+	if _, err := tm.UpdateTimestamp(tsRaw); err != nil {
+		return fmt.Errorf("timestamp: %w", err)
+	}
+	if _, err := tm.UpdateSnapshot(snapRaw, false); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	tr, err := p.view.Role(layout.RoleTargets)
+	if err != nil {
+		return err
+	}
+	if _, err := tm.UpdateTargets(tr.Raw); err != nil {
+		return fmt.Errorf("targets: %w", err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,78 @@
+package publish
+
+import (
+	"encoding/json"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+)
+
+// The publisher's record lives in a commit on StateRef, in the source
+// repository: state.json (versions, the published commit) and
+// snapshot.json (the snapshot as published, for incremental publishing).
+// Each publish adds a commit, so its history is a log of publishes.
+const (
+	stateFile    = "state.json"
+	snapshotFile = "snapshot.json"
+)
+
+// readState loads the last publish's record, if any. A record that can
+// not be read is treated as missing: versions then come from the mirror,
+// and everything is rewritten.
+func (p *publisher) readState() {
+	h, err := p.Repo.ResolveRef(StateRef)
+	if err != nil || h == plumbing.ZeroHash {
+		return
+	}
+	tree, err := p.Repo.TreeAt(h)
+	if err != nil {
+		return
+	}
+	raw, err := tree.ReadFile(stateFile, 64<<10)
+	if err != nil {
+		return
+	}
+	var st published
+	if json.Unmarshal(raw, &st) != nil {
+		return
+	}
+	p.prev = &st
+	if snap, err := tree.ReadFile(snapshotFile, 64<<20); err == nil {
+		if m, err := metadata.Snapshot().FromBytes(snap); err == nil && m.Signed.Version == st.Snapshot {
+			p.prevSnap, p.prevRaw = m, snap
+		}
+	}
+}
+
+// saveState records this publish. It runs after timestamp.json is on the
+// mirror; if it fails, the next publish reads the mirror's timestamp and
+// still never reuses a version.
+func (p *publisher) saveState(st published, snapRaw []byte) error {
+	raw, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	old, err := p.Repo.ResolveRef(StateRef)
+	if err != nil {
+		return err
+	}
+	var base *gitstore.Tree
+	if old != plumbing.ZeroHash {
+		if base, err = p.Repo.TreeAt(old); err != nil {
+			return err
+		}
+	}
+	tree, err := p.Repo.BuildTree(base, []gitstore.FileChange{{Path: stateFile, Data: append(raw, '\n')}, {Path: snapshotFile, Data: snapRaw}})
+	if err != nil {
+		return err
+	}
+	c, err := p.Repo.CommitTree(gitstore.CommitOptions{Parent: old, Tree: tree, Detached: true, When: p.Now,
+		Author:  gitstore.Signature{Name: "tufgit publish", Email: "publish@tufgit.invalid"},
+		Message: "publish " + st.Commit[:12] + "\n"})
+	if err != nil {
+		return err
+	}
+	return p.Repo.SetRef(StateRef, c, old)
+}

@@ -117,4 +117,3 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(w, "published %s to %s (%s): snapshot v%d, timestamp v%d, %d file(s) written\n", rev.String()[:12], m, how, res.Snapshot, res.Timestamp, len(res.Written))
 	return nil
 }
-

@@ -23,7 +23,7 @@ func newHookCmd(io *IOStreams) *cobra.Command {
 rules of 'tufgit verify', and keeps protected refs (the main branch by
 default) from being deleted or rewritten.`,
 	}
-	cmd.AddCommand(newHookPreReceiveCmd(io), newHookInstallCmd(io))
+	cmd.AddCommand(newHookPreReceiveCmd(io), newHookPostReceiveCmd(io), newHookInstallCmd(io))
 	return cmd
 }
 
@@ -125,12 +125,79 @@ TUFGIT="${TUFGIT:-%s}"
 exec "$TUFGIT" hook pre-receive
 `
 
+// postReceiveScript publishes after accepted pushes to the main branch.
+const postReceiveScript = `#!/bin/sh
+# tufgit post-receive hook: publishes the main branch to the mirror after an
+# accepted push (see 'tufgit hook post-receive --help').
+TUFGIT="${TUFGIT:-%s}"
+exec "$TUFGIT" hook post-receive
+`
+
+// HookPostReceiveOptions are the options of `tufgit hook post-receive`.
+type HookPostReceiveOptions struct {
+	IO   *IOStreams
+	Repo string
+}
+
+func newHookPostReceiveCmd(io *IOStreams) *cobra.Command {
+	o := &HookPostReceiveOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "post-receive",
+		Short: "Publish after an accepted push (run by git)",
+		Long: `Run by git's post-receive hook. When the push updated the branch named by git
+config tufgit.publishBranch (default refs/heads/main), it runs 'tufgit publish'
+of that branch with the online key (tufgit.onlineKey) to the mirror
+(tufgit.publishTo). A key file's passphrase comes from TUFGIT_PASSPHRASE_FILE
+in the git server's environment; a KMS key needs none. A failed publish does
+not undo the push: run 'tufgit publish' again (it continues where it stopped).`,
+		Example: "  # Installed by: tufgit hook install repo.git --publish-to /srv/www/tuf --online-key awskms:///alias/online",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd) },
+	}
+	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (git runs hooks inside it)")
+	return cmd
+}
+
+// Run publishes when the publish branch moved.
+func (o *HookPostReceiveOptions) Run(cmd *cobra.Command) error {
+	ups, err := hook.ParseUpdates(o.IO.In)
+	if err != nil {
+		return err
+	}
+	g, err := gitstore.Open(o.Repo)
+	if err != nil {
+		return err
+	}
+	get := func(k, def string) string {
+		if v, _ := g.ConfigValues("tufgit", k); len(v) > 0 {
+			return v[len(v)-1]
+		}
+		return def
+	}
+	branch, dest, key := get("publishBranch", hook.DefaultProtected), get("publishTo", ""), get("onlineKey", "")
+	if dest == "" || key == "" {
+		return nil // publishing is not configured
+	}
+	for _, u := range ups {
+		if u.Ref != branch || u.New.IsZero() {
+			continue
+		}
+		p := &PublishOptions{IO: o.IO, Repo: o.Repo, Rev: u.New.String(), OnlineKey: key, Mirror: dest}
+		if err := p.Run(cmd); err != nil {
+			return withHint(fmt.Errorf("publishing %s after the push: %w", branch, err), "the push is in; run `tufgit publish` on the server to retry")
+		}
+	}
+	return nil
+}
+
 // HookInstallOptions are the options of `tufgit hook install`.
 type HookInstallOptions struct {
 	IO        *IOStreams
 	Repo      string
 	Protected []string
 	Force     bool
+	PublishTo string
+	OnlineKey string
 }
 
 func newHookInstallCmd(io *IOStreams) *cobra.Command {
@@ -151,7 +218,9 @@ that tufgit did not write is kept unless --force is given.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&o.Protected, "protect", nil, "a ref (or path pattern) that may only move forward and never be deleted (repeat)")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "replace an existing pre-receive hook tufgit did not write")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "replace existing hooks tufgit did not write")
+	cmd.Flags().StringVar(&o.PublishTo, "publish-to", "", "also install post-receive, publishing the main branch to this mirror after each accepted push")
+	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key post-receive publishes with (with --publish-to)")
 	return cmd
 }
 
@@ -173,14 +242,34 @@ func (o *HookInstallOptions) Run() error {
 	if bin, err = filepath.Abs(bin); err != nil {
 		return err
 	}
-	p := filepath.Join(g.GitDir(), "hooks", "pre-receive")
-	if old, err := os.ReadFile(p); err == nil && !strings.Contains(string(old), "tufgit pre-receive hook") && !o.Force {
-		return withHint(fmt.Errorf("%s exists and was not written by tufgit", p), "chain it by hand, or pass --force to replace it")
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	if (o.PublishTo == "") != (o.OnlineKey == "") {
+		return usageError("--publish-to and --online-key go together")
 	}
-	if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(preReceiveScript, bin)), 0o755); err != nil {
-		return err
+	scripts := map[string]string{"pre-receive": preReceiveScript}
+	if o.PublishTo != "" {
+		scripts["post-receive"] = postReceiveScript
+		if err := g.SetConfigValues("tufgit", "publishTo", []string{o.PublishTo}); err != nil {
+			return err
+		}
+		if err := g.SetConfigValues("tufgit", "onlineKey", []string{o.OnlineKey}); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"pre-receive", "post-receive"} {
+		script, ok := scripts[name]
+		if !ok {
+			continue
+		}
+		p := filepath.Join(g.GitDir(), "hooks", name)
+		if old, err := os.ReadFile(p); err == nil && !strings.Contains(string(old), "tufgit "+name+" hook") && !o.Force {
+			return withHint(fmt.Errorf("%s exists and was not written by tufgit", p), "chain it by hand, or pass --force to replace it")
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, bin)), 0o755); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\n", p, bin)
 	}
 	if len(o.Protected) > 0 {
 		if err := g.SetConfigValues("tufgit", "protectedRef", o.Protected); err != nil {
@@ -191,6 +280,9 @@ func (o *HookInstallOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\nprotected refs: %s\n", p, bin, strings.Join(pol.Protected, ", "))
+	fmt.Fprintf(o.IO.Out, "protected refs: %s\n", strings.Join(pol.Protected, ", "))
+	if o.PublishTo != "" {
+		fmt.Fprintf(o.IO.Out, "after each accepted push to %s: tufgit publish --online-key %s --mirror %s\n", hook.DefaultProtected, o.OnlineKey, o.PublishTo)
+	}
 	return nil
 }

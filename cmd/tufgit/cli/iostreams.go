@@ -38,6 +38,34 @@ func systemIO() *IOStreams {
 // EnvPassphrase is the variable a passphrase is read from when set.
 const EnvPassphrase = "TUFGIT_PASSPHRASE"
 
+// EnvPassphraseFile names a file holding the passphrase (first line), for
+// servers and cron jobs; it must not be readable by group or others.
+const EnvPassphraseFile = "TUFGIT_PASSPHRASE_FILE"
+
+// envPassphrase reads TUFGIT_PASSPHRASE, or the file TUFGIT_PASSPHRASE_FILE names.
+func (s *IOStreams) envPassphrase() ([]byte, error) {
+	if v := s.Getenv(EnvPassphrase); v != "" {
+		return []byte(v), nil
+	}
+	p := s.Getenv(EnvPassphraseFile)
+	if p == "" {
+		return nil, nil
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvPassphraseFile, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s: %s is readable by others (mode %o); chmod 600 it", EnvPassphraseFile, p, fi.Mode().Perm())
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	return []byte(strings.TrimSuffix(line, "\r")), nil
+}
+
 // EnvTestTime fixes the clock for tests (RFC 3339). Never set it in use:
 // it changes what counts as expired.
 const EnvTestTime = "TUFGIT_TEST_TIME"
@@ -45,8 +73,8 @@ const EnvTestTime = "TUFGIT_TEST_TIME"
 // Passphrase returns the function keys use to unlock private key files.
 func (s *IOStreams) Passphrase() keys.Passphrase {
 	return func(prompt string) ([]byte, error) {
-		if v := s.Getenv(EnvPassphrase); v != "" {
-			return []byte(v), nil
+		if v, err := s.envPassphrase(); err != nil || v != nil {
+			return v, err
 		}
 		if s.TTY == nil {
 			return nil, fmt.Errorf("%w: set %s or run on a terminal", keys.ErrNoPassphrase, EnvPassphrase)
@@ -60,8 +88,8 @@ func (s *IOStreams) Passphrase() keys.Passphrase {
 
 // NewPassphrase asks for a new passphrase twice (or reads the variable).
 func (s *IOStreams) NewPassphrase(what string) ([]byte, error) {
-	if v := s.Getenv(EnvPassphrase); v != "" {
-		return []byte(v), nil
+	if v, err := s.envPassphrase(); err != nil || v != nil {
+		return v, err
 	}
 	if s.TTY == nil {
 		return nil, fmt.Errorf("%w: set %s or run on a terminal", keys.ErrNoPassphrase, EnvPassphrase)

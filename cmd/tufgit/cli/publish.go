@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -92,7 +95,11 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	defer m.Close()
-	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: m, Now: now, Refresh: o.Refresh}
+	var mirror publish.Mirror = m
+	if n := o.IO.Getenv(EnvTestCrashAfterWrites); n != "" {
+		mirror = &crashingMirror{Mirror: m, left: atoiOr(n, 0)}
+	}
+	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh}
 	store, err := openStoreAt(g, rev)
 	if err != nil {
 		return err
@@ -116,4 +123,29 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	}
 	fmt.Fprintf(w, "published %s to %s (%s): snapshot v%d, timestamp v%d, %d file(s) written\n", rev.String()[:12], m, how, res.Snapshot, res.Timestamp, len(res.Written))
 	return nil
+}
+
+// EnvTestCrashAfterWrites makes publish die abruptly (exit 137, as if
+// killed) after that many mirror writes. Tests only.
+const EnvTestCrashAfterWrites = "TUFGIT_TEST_CRASH_AFTER_WRITES"
+
+type crashingMirror struct {
+	publish.Mirror
+	left int
+}
+
+func (m *crashingMirror) Write(ctx context.Context, name string, data []byte) error {
+	if m.left == 0 {
+		os.Exit(137)
+	}
+	m.left--
+	return m.Mirror.Write(ctx, name, data)
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return def
+	}
+	return n
 }

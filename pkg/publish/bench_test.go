@@ -1,0 +1,70 @@
+package publish_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+)
+
+// BenchmarkPublishOneRelease: publishing a push that added one release to
+// one project, after a first full publish, at 1,000 and 10,000 projects.
+// Each iteration publishes a fresh one-release commit.
+func BenchmarkPublishOneRelease(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: n, Now: time.Now().UTC().Truncate(time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
+				b.Fatalf("%v %s", err, out)
+			}
+			if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+				b.Fatal(err)
+			}
+			m, err := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
+			t0 := time.Now()
+			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(t0).Seconds(), "first-full-publish-s")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				p := f.Projects[(i*7919)%n]
+				v := fmt.Sprintf("9.%d.0", i)
+				data := repotest.Artifact(p, v, 4096)
+				tp := layout.TargetPath(p, v, p+".tar.gz")
+				tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+				role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(fmt.Sprintf("%x", []byte(tf.Hashes["sha256"]))), Data: data}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now})
+				if err != nil || res.Full {
+					b.Fatalf("%v %+v", err, res)
+				}
+				b.ReportMetric(float64(len(res.Written)), "files-written")
+			}
+		})
+	}
+}

@@ -93,5 +93,27 @@ show "$TUFGIT" project show hello
 show "$TUFGIT" verify
 cd ..
 
+step "11. The server: a bare repository whose pre-receive hook verifies every push, publishing on main"
+git init -q --bare -b main server.git
+"$TUFGIT" hook install server.git --publish-to "$work/mirror" --online-key "$work/keys/online.key"
+cd repo
+git remote add origin ../server.git
+show git push origin main 2>&1 | sed 's/^/  /'
+
+step "12. A push with a forged signature is rejected; the server keeps what it had"
+sed -i 's/"version": 2/"version": 3/' metadata/projects/2c/hello.json
+git commit -q -am "forge a change to hello"
+if git push origin main 2>&1 | sed 's/^/  /'; then :; fi
+git reset -q --hard origin/main
+echo "server main is still $(git -C ../server.git rev-parse --short main)"
+
+step "13. The mirror: consistent snapshots, timestamp last, readable by any TUF client"
+(cd ../mirror && find . -type f | sort | sed 's/^/  /' | grep -v 'idx_[0-9a-gi-z]\.json')
+echo "  (and 35 more empty index roles)"
+echo "Publishing again from the server, with nothing new, writes nothing:"
+show "$TUFGIT" publish --repo ../server.git --online-key ../keys/online.key --mirror ../mirror
+cd ..
+
 step "Done"
-echo "Every commit above verified before the branch moved. Next: publishing, the hook and the downloader."
+echo "Every commit verified before its branch moved; the server verified every push; only publishing used the online key."
+echo "Next (later work): the downloader (tufgit releases / download) and the web UI."

@@ -235,6 +235,21 @@ type Entry struct {
 // IsRegular reports whether the entry is a plain, non-executable file.
 func (e Entry) IsRegular() bool { return e.Mode == filemode.Regular }
 
+// ModeProblem says in words why an entry is not a plain file, or "".
+func (e Entry) ModeProblem() string {
+	switch e.Mode {
+	case filemode.Regular:
+		return ""
+	case filemode.Symlink:
+		return "is a symbolic link; only regular files are allowed"
+	case filemode.Submodule:
+		return "is a submodule; only regular files are allowed"
+	case filemode.Executable:
+		return "is executable; only regular (mode 100644) files are allowed"
+	}
+	return fmt.Sprintf("has file mode %s; only regular files are allowed", e.Mode)
+}
+
 func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if h == plumbing.ZeroHash {
 		return nil, nil

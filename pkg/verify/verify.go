@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -181,24 +180,16 @@ func (c *checker) underBroken(role string) bool {
 
 // classify checks one path of the tree against the layout.
 func (c *checker) classify(e gitstore.Entry) (layout.Entry, bool) {
-	switch e.Mode {
-	case filemode.Regular:
-		le, err := layout.Classify(e.Path)
-		if err != nil {
-			c.rep.add(e.Path, "", CodeLayout, "%s", strings.TrimPrefix(err.Error(), e.Path+": "))
-			return le, false
-		}
-		return le, true
-	case filemode.Symlink:
-		c.rep.add(e.Path, "", CodeLayout, "is a symbolic link; only regular files are allowed")
-	case filemode.Submodule:
-		c.rep.add(e.Path, "", CodeLayout, "is a submodule; only regular files are allowed")
-	case filemode.Executable:
-		c.rep.add(e.Path, "", CodeLayout, "is executable; only regular (mode 100644) files are allowed")
-	default:
-		c.rep.add(e.Path, "", CodeLayout, "has file mode %s; only regular files are allowed", e.Mode)
+	if msg := e.ModeProblem(); msg != "" {
+		c.rep.add(e.Path, "", CodeLayout, "%s", msg)
+		return layout.Entry{}, false
 	}
-	return layout.Entry{}, false
+	le, err := layout.Classify(e.Path)
+	if err != nil {
+		c.rep.add(e.Path, "", CodeLayout, "%s", strings.TrimPrefix(err.Error(), e.Path+": "))
+		return le, false
+	}
+	return le, true
 }
 
 func (c *checker) badName(b gitstore.BadName) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tufgit/tufgit/pkg/client"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -20,6 +21,15 @@ const (
 	ExitInvalid  = 3 // verification found problems: the tree breaks TUF's or tufgit's rules
 	ExitExpired  = 4 // verification found nothing wrong except expired metadata
 	ExitNotFound = 5 // an unknown project, release or request
+
+	// The downloader's TUF failures, one code per cause.
+	ExitUnreachable = 6  // the mirror could not be reached
+	ExitExpiredMeta = 7  // expired metadata: a freeze, or an unmaintained mirror
+	ExitRollback    = 8  // rollback or mix-and-match
+	ExitSignature   = 9  // signatures missing, invalid or below threshold
+	ExitHash        = 10 // a file's length or hashes do not match
+	ExitTooLarge    = 11 // a file over its size limit
+	ExitTUF         = 12 // another TUF failure (e.g. a file missing from the mirror)
 )
 
 // exitError carries an exit code and a hint to the top level.
@@ -63,8 +73,8 @@ func report(w io.Writer, err error) int {
 	if hint == "" {
 		hint = hintFor(err)
 	}
-	if code == ExitError && (errors.Is(err, repo.ErrUnknownProject) || errors.Is(err, repo.ErrUnknownRelease) || errors.Is(err, repo.ErrUnknownRequest)) {
-		code = ExitNotFound
+	if code == ExitError {
+		code = codeFor(err)
 	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintf(w, "tufgit: error: %s\n", msg)
@@ -112,6 +122,50 @@ func hintFor(err error) string {
 		return "another change landed meanwhile; run the command again"
 	case errors.Is(err, repo.ErrDeclined):
 		return "nothing was changed"
+	case errors.Is(err, client.ErrNotInitialized):
+		return "`tufgit client init --mirror URL --root ROOT.json`"
+	case errors.Is(err, client.ErrUnknownProject), errors.Is(err, client.ErrUnknownVersion):
+		return "`tufgit releases NAME` lists what exists"
+	}
+	var te *client.TUFError
+	if errors.As(err, &te) {
+		switch te.Cause {
+		case client.CauseUnreachable:
+			return "check the mirror URL in the client directory's config.json, and the network"
+		case client.CauseExpired:
+			return "nothing was installed; if it persists, tell the repository's operators (their metadata is not being re-signed)"
+		default:
+			return "nothing was installed; the mirror or repository may be compromised: tell its operators"
+		}
 	}
 	return ""
+}
+
+// codeFor picks the exit code of an error.
+func codeFor(err error) int {
+	var te *client.TUFError
+	if errors.As(err, &te) {
+		switch te.Cause {
+		case client.CauseUnreachable:
+			return ExitUnreachable
+		case client.CauseExpired:
+			return ExitExpiredMeta
+		case client.CauseRollback:
+			return ExitRollback
+		case client.CauseSignature:
+			return ExitSignature
+		case client.CauseHash:
+			return ExitHash
+		case client.CauseTooLarge:
+			return ExitTooLarge
+		}
+		return ExitTUF
+	}
+	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest,
+		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease} {
+		if errors.Is(err, nf) {
+			return ExitNotFound
+		}
+	}
+	return ExitError
 }

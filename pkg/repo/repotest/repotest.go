@@ -50,10 +50,15 @@ type Fixture struct {
 	Spec        Spec
 }
 
+// PrivateKey is the deterministic ed25519 key Key wraps.
+func PrivateKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("tufgit-repotest-" + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
 // Key makes a deterministic ed25519 key from a seed string.
 func Key(name string) *keys.Key {
-	seed := sha256.Sum256([]byte("tufgit-repotest-" + name))
-	k, err := keys.FromSigner(name, ed25519.NewKeyFromSeed(seed[:]))
+	k, err := keys.FromSigner(name, PrivateKey(name))
 	if err != nil {
 		panic(err)
 	}

@@ -1,0 +1,412 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tufgit/tufgit/pkg/client"
+)
+
+// ClientOptions are shared by the downloader's commands.
+type ClientOptions struct {
+	IO  *IOStreams
+	Dir string
+}
+
+func (o *ClientOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.Dir, "client-dir", "", "client state: trusted metadata, cache, mirror URL (default $XDG_DATA_HOME/tufgit)")
+}
+
+func (o *ClientOptions) dir() (string, error) {
+	if o.Dir != "" {
+		return o.Dir, nil
+	}
+	return client.DefaultDir()
+}
+
+func (o *ClientOptions) open() (*client.Client, error) {
+	d, err := o.dir()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	if c.Now, err = o.IO.Now(); err != nil {
+		return nil, err
+	}
+	if o.IO.Getenv(EnvTestTime) == "" {
+		c.Now = time.Time{}
+	}
+	if o.IO.TTY != nil {
+		c.Progress = progressBar(o.IO)
+	}
+	return c, nil
+}
+
+func progressBar(io *IOStreams) client.Progress {
+	return func(url string, done, total int64) {
+		if total < 1<<20 || !strings.Contains(url, "/targets/") {
+			return
+		}
+		name := path.Base(url)
+		if i := strings.IndexByte(name, '.'); i > 0 {
+			name = name[i+1:]
+		}
+		fmt.Fprintf(io.TTY, "\r%-40.40s %5.1f%% of %d MB", name, 100*float64(done)/float64(total), total>>20)
+		if done >= total {
+			fmt.Fprintln(io.TTY)
+		}
+	}
+}
+
+func newClientCmd(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "client",
+		Short: "Set up the downloader's trust in a repository",
+		Long:  `The downloader ('tufgit releases', 'tufgit download') trusts one root, pinned with 'tufgit client init'.`,
+	}
+	cmd.AddCommand(newClientInitCmd(io))
+	return cmd
+}
+
+// ClientInitOptions are the options of `tufgit client init`.
+type ClientInitOptions struct {
+	ClientOptions
+	Mirror string
+	Root   string
+	TOFU   bool
+}
+
+func newClientInitCmd(io *IOStreams) *cobra.Command {
+	o := &ClientInitOptions{ClientOptions: ClientOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "init --mirror URL --root ROOT.json [--client-dir DIR]",
+		Short: "Pin trust in a repository's root",
+		Long: `Pin trust in a repository: remember its mirror URL and the root metadata you
+got through a trusted channel (the repository's website over HTTPS, a signed
+release, a colleague). Everything later is verified from this root; root
+rotations are followed, each signed by the previous root.
+
+tufgit never fetches the first root from the network, unless you pass
+--insecure-trust-on-first-use: then whoever controls the mirror at this moment
+decides what you trust, forever.`,
+		Example: `  tufgit client init --mirror https://packages.example.org/tuf --root root.json
+  tufgit client init --mirror http://127.0.0.1:8080 --root repo/metadata/root_history/1.root.json --client-dir ./client`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.Run() },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "the mirror's base URL (required)")
+	cmd.Flags().StringVar(&o.Root, "root", "", "a root.json you trust")
+	cmd.Flags().BoolVar(&o.TOFU, "insecure-trust-on-first-use", false, "fetch the first root from the mirror itself (INSECURE)")
+	_ = cmd.MarkFlagRequired("mirror")
+	return cmd
+}
+
+// Run pins the root.
+func (o *ClientInitOptions) Run() error {
+	d, err := o.dir()
+	if err != nil {
+		return err
+	}
+	var root []byte
+	switch {
+	case o.Root != "" && o.TOFU:
+		return usageError("give either --root or --insecure-trust-on-first-use")
+	case o.Root != "":
+		if root, err = readBounded(o.Root, client.MaxRoot); err != nil {
+			return err
+		}
+	case o.TOFU:
+		fmt.Fprintln(o.IO.ErrOut, "tufgit: WARNING: trusting the root the mirror serves right now (--insecure-trust-on-first-use); an attacker controlling the mirror now would be trusted from here on")
+		if root, err = client.FetchRootTOFU(o.Mirror); err != nil {
+			return client.Classify(err)
+		}
+	default:
+		return usageError("--root is required (or, knowingly, --insecure-trust-on-first-use)")
+	}
+	if err := client.Init(d, o.Mirror, root); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "trusting this root for %s (state in %s)\nnext: tufgit releases PROJECT\n", o.Mirror, d)
+	return nil
+}
+
+func readBounded(p string, max int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, max+1)
+	n, _ := f.Read(buf)
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	if int64(n) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes", p, max)
+	}
+	return buf[:n], nil
+}
+
+// ReleasesOptions are the options of `tufgit releases`.
+type ReleasesOptions struct {
+	ClientOptions
+	Project string
+	JSON    bool
+}
+
+func newReleasesCmd(io *IOStreams) *cobra.Command {
+	o := &ReleasesOptions{ClientOptions: ClientOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "releases NAME [--json]",
+		Short: "List a project's releases, from verified metadata",
+		Long: `List every release of a project, in version order, with its files, sizes and
+whether it is yanked (and why). The project's role is found by walking TUF's
+delegations from the trusted root through go-tuf's updater; nothing comes
+from an unsigned index.`,
+		Example: "  tufgit releases hello\n  tufgit releases hello --json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Project = args[0]
+			return o.Run()
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run lists the releases.
+func (o *ReleasesOptions) Run() error {
+	c, err := o.open()
+	if err != nil {
+		return err
+	}
+	rels, err := c.Releases(o.Project)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if rels == nil {
+			rels = []client.Release{}
+		}
+		return writeJSON(o.IO.Out, rels)
+	}
+	if len(rels) == 0 {
+		fmt.Fprintf(o.IO.Out, "%s has no releases yet\n", o.Project)
+	}
+	for _, r := range rels {
+		y := ""
+		if r.Yanked {
+			y = "  (yanked"
+			if r.YankReason != "" {
+				y += ": " + r.YankReason
+			}
+			y += ")"
+		}
+		fmt.Fprintf(o.IO.Out, "%s%s\n", r.Version, y)
+		for _, f := range r.Files {
+			fmt.Fprintf(o.IO.Out, "  %-40s %12d bytes  sha256 %s\n", f.Name, f.Length, f.SHA256[:16])
+		}
+	}
+	return nil
+}
+
+// DownloadOptions are the options of `tufgit download`.
+type DownloadOptions struct {
+	ClientOptions
+	Project string
+	Version string
+	Out     string
+}
+
+func newDownloadCmd(io *IOStreams) *cobra.Command {
+	o := &DownloadOptions{ClientOptions: ClientOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "download NAME [VERSION] [-o DIR]",
+		Short: "Download a release's files, verified",
+		Long: `Download every file of a release into DIR (default: the current directory),
+each under its own filename. Without VERSION, the latest release that is not
+yanked; a yanked release named exactly is downloaded with a warning.
+
+Each file's length and hashes are checked against the maintainers' signed
+metadata before it appears in DIR. If any check fails, nothing is written to
+DIR, not even a partial file. Verified files are cached in the client
+directory and not fetched again.
+
+Exit codes: 5 unknown project or version, 6 mirror unreachable, 7 expired
+metadata (freeze), 8 rollback or mix-and-match, 9 bad signatures, 10 hash or
+length mismatch, 11 a file over its size limit, 12 other TUF failure.`,
+		Example: "  tufgit download hello\n  tufgit download hello 1.0.0 -o dist/",
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Project = args[0]
+			if len(args) == 2 {
+				o.Version = args[1]
+			}
+			return o.Run()
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVarP(&o.Out, "output", "o", ".", "directory to write the files to")
+	return cmd
+}
+
+// Run downloads.
+func (o *DownloadOptions) Run() error {
+	c, err := o.open()
+	if err != nil {
+		return err
+	}
+	res, err := c.Download(o.Project, o.Version, o.Out)
+	if err != nil {
+		return err
+	}
+	if res.Warning != "" {
+		fmt.Fprintf(o.IO.ErrOut, "tufgit: WARNING: %s\n", res.Warning)
+	}
+	for _, f := range res.Files {
+		fmt.Fprintln(o.IO.Out, f)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "downloaded %s %s: %d file(s) verified (%d from cache)\n", o.Project, res.Release.Version, len(res.Files), res.Cached)
+	return nil
+}
+
+// ServeOptions are the options of `tufgit serve`.
+type ServeOptions struct {
+	IO   *IOStreams
+	Dir  string
+	Addr string
+}
+
+func newServeCmd(io *IOStreams) *cobra.Command {
+	o := &ServeOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "serve DIR [--addr 127.0.0.1:8080]",
+		Short: "Serve a published mirror over HTTP",
+		Long: `Serve a directory written by 'tufgit publish' over HTTP: the embedded default
+mirror for trying tufgit out. GET and HEAD only, no directory listings, no
+path (or symlink) leading out of DIR, JSON as application/json, every request
+logged. Use a real web server or an object store in production; the mirror
+holds nothing secret and clients verify everything.`,
+		Example: "  tufgit serve ./mirror --addr 127.0.0.1:8080",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	return cmd
+}
+
+// Run serves until interrupted.
+func (o *ServeOptions) Run(ctx context.Context) error {
+	root, err := os.OpenRoot(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: MirrorHandler(root, o.IO.ErrOut), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	fmt.Fprintf(o.IO.ErrOut, "serving %s on http://%s/\n", o.Dir, l.Addr())
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// MirrorHandler serves files of root read-only, logging each request.
+// os.Root keeps every open inside the directory, symlinks included.
+func MirrorHandler(root *os.Root, log io.Writer) http.Handler {
+	fsys := root.FS()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		serveFile(rec, r, fsys)
+		fmt.Fprintf(log, "%s %s %s %d %d %s\n", start.UTC().Format(time.RFC3339), r.Method, r.URL.Path, rec.status, rec.bytes, time.Since(start).Round(time.Microsecond))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == "" || !fs.ValidPath(name) || strings.Contains(r.URL.Path, "..") {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		http.Error(w, "unreadable", http.StatusInternalServerError)
+		return
+	}
+	ctype := "application/octet-stream"
+	if strings.HasSuffix(name, ".json") {
+		ctype = "application/json"
+	} else if t := mime.TypeByExtension(path.Ext(name)); t != "" && strings.HasPrefix(t, "text/html") {
+		ctype = "application/octet-stream" // never render mirror content as a page
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", st.ModTime(), rs)
+}

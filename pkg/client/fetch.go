@@ -1,0 +1,83 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+)
+
+// Progress is told how a download advances (for a progress bar).
+type Progress func(url string, done, total int64)
+
+// fetcher is go-tuf's Fetcher over net/http: every read bounded by the
+// length the caller allows, a 404 reported the way go-tuf expects (it
+// ends root rotation), and a timeout for the whole transfer.
+type fetcher struct {
+	client   *http.Client
+	progress Progress
+}
+
+func newFetcher(timeout time.Duration) *fetcher {
+	return &fetcher{client: &http.Client{Timeout: timeout}}
+}
+
+// DownloadFile implements fetcher.Fetcher.
+func (f *fetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]byte, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		return nil, &metadata.ErrDownload{Msg: err.Error()}
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, &unreachableError{url: url, err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &metadata.ErrDownloadHTTP{StatusCode: resp.StatusCode, URL: url}
+	}
+	if resp.ContentLength > maxLength {
+		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is %d bytes, more than the %d allowed", url, resp.ContentLength, maxLength)}
+	}
+	var r io.Reader = io.LimitReader(resp.Body, maxLength+1)
+	if f.progress != nil {
+		r = &progressReader{r: r, url: url, total: resp.ContentLength, cb: f.progress}
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &unreachableError{url: url, err: err}
+	}
+	if int64(len(data)) > maxLength {
+		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is longer than the %d bytes allowed", url, maxLength)}
+	}
+	return data, nil
+}
+
+type progressReader struct {
+	r     io.Reader
+	url   string
+	done  int64
+	total int64
+	cb    Progress
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	p.cb(p.url, p.done, p.total)
+	return n, err
+}
+
+// unreachableError is a transport failure (not a TUF failure).
+type unreachableError struct {
+	url string
+	err error
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("mirror unreachable: %s: %v", e.url, e.err)
+}
+func (e *unreachableError) Unwrap() error { return ErrUnreachable }

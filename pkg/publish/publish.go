@@ -21,6 +21,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/verify"
+	"github.com/tufgit/tufgit/pkg/webui"
 )
 
 // StateRef records what was last published (in the source repository).
@@ -65,6 +66,8 @@ type Options struct {
 	Store   verify.ArtifactSource
 	Now     time.Time
 	Refresh bool
+	// UI also renders the web UI (pkg/webui) under ui/ on the mirror.
+	UI bool
 }
 
 // Result says what a publish did.
@@ -275,6 +278,11 @@ func (p *publisher) run() error {
 		return err
 	}
 	p.res.Snapshot, p.res.Timestamp = snapV, tsV
+	if p.UI {
+		if err := p.writeUI(changed, intact); err != nil {
+			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
+		}
+	}
 	return p.saveState(published{Commit: p.Rev.String(), Root: root.Signed.Version, Snapshot: snapV, Timestamp: tsV,
 		SnapshotExpires: snapExpires(snapRaw), TimestampExpires: ts.Signed.Expires}, snapRaw)
 }
@@ -512,4 +520,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// writeUI renders the web UI from what the mirror now serves, under ui/:
+// every page on a full publish, else the summary pages and the pages of
+// the roles that changed.
+func (p *publisher) writeUI(changed []string, incremental bool) error {
+	src := mirrorSource{ctx: p.ctx, m: p.Mirror}
+	repo, err := webui.Load(src, p.Now)
+	if err != nil {
+		return err
+	}
+	opts := webui.Options{}
+	if incremental {
+		opts.Only = map[string]bool{}
+		for _, r := range changed {
+			opts.Only[r] = true
+		}
+	}
+	return webui.Build(repo, func(name string, data []byte) error {
+		return p.Mirror.Write(p.ctx, "ui/"+name, data)
+	}, opts)
+}
+
+type mirrorSource struct {
+	ctx context.Context
+	m   Mirror
+}
+
+func (s mirrorSource) Read(name string) ([]byte, error) {
+	data, err := s.m.Read(s.ctx, "metadata/"+name, webui.MaxFile)
+	if errors.Is(err, ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	return data, err
 }

@@ -20,6 +20,7 @@ type PublishOptions struct {
 	OnlineKey string
 	Mirror    string
 	Refresh   bool
+	NoUI      bool
 }
 
 func newPublishCmd(io *IOStreams) *cobra.Command {
@@ -44,6 +45,8 @@ DEST is a directory or an s3://, gs://, azblob://, file:// URL. Target files and
 versioned metadata are written before snapshot, and timestamp last, each
 atomically, so a client reading during a publish sees a consistent repository.
 
+The web UI (see 'tufgit ui build') is written under DEST/ui/ unless --no-ui.
+
 Re-running with nothing changed writes nothing. --refresh (for cron) re-signs
 the timestamp, and the snapshot, once less than half their validity is left.
 Versions never go back: they continue from the larger of the publisher's own
@@ -66,6 +69,7 @@ serves. Two publishes of one repository take turns (a lock).`,
 	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (required)")
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (required)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
+	cmd.Flags().BoolVar(&o.NoUI, "no-ui", false, "do not write the web UI under DEST/ui/")
 	_ = cmd.MarkFlagRequired("online-key")
 	_ = cmd.MarkFlagRequired("mirror")
 	return cmd
@@ -99,7 +103,7 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	if n := o.IO.Getenv(EnvTestCrashAfterWrites); n != "" {
 		mirror = &crashingMirror{Mirror: m, left: atoiOr(n, 0)}
 	}
-	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh}
+	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI}
 	store, err := openStoreAt(g, rev)
 	if err != nil {
 		return err
@@ -122,6 +126,9 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		how = "full"
 	}
 	fmt.Fprintf(w, "published %s to %s (%s): snapshot v%d, timestamp v%d, %d file(s) written\n", rev.String()[:12], m, how, res.Snapshot, res.Timestamp, len(res.Written))
+	if !o.NoUI {
+		fmt.Fprintf(w, "web UI: %s/ui/index.html\n", m)
+	}
 	return nil
 }
 

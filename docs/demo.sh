@@ -25,7 +25,7 @@ as "Ada Admin" ada
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 refused() { printf '$ %s\n' "$*"; if "$@" 2>&1 | sed 's/^/  /'; [ "${PIPESTATUS[0]}" -eq 0 ]; then echo "demo: expected that to be refused" >&2; exit 1; else echo "  (refused, as it should be)"; fi; }
-request_id() { "$TUFGIT" request list --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1; }
+request_id() { "$TUFGIT" request list --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | sed -n 1p; }
 
 step "1. Keys: two admins (offline root and targets), the online key, three developers"
 mkdir keys
@@ -98,7 +98,7 @@ show cat downloads/hello-1.0.0.tar.gz
 step "11. Yank 1.0.0 (alice asks, bob co-signs), push, and the downloader sees it yanked"
 cd repo
 as Alice alice
-"$TUFGIT" release yank hello 1.0.0 --reason "demo: superseded" --key ../keys/alice.key | head -1
+"$TUFGIT" release yank hello 1.0.0 --reason "demo: superseded" --key ../keys/alice.key | sed -n 1p
 as Bob bob
 "$TUFGIT" sign "$(request_id)" --key ../keys/bob.key --yes | tail -1
 git push -q origin main 2>&1 | grep -E 'ok|published' | sed 's/^/  /'
@@ -111,6 +111,11 @@ for f in mirror/targets/hello/1.0.0/*; do printf 'hello, w0rld\n' > "$f"; done
 show "$TUFGIT" client init --mirror "$url" --root repo/metadata/root_history/1.root.json --client-dir fresh
 refused "$TUFGIT" download hello 1.0.0 --client-dir fresh -o tampered
 ls tampered 2>/dev/null | grep . && { echo "demo: a refused download left files" >&2; exit 1; } || echo "  (nothing was written to tampered/)"
+
+step "13. The web UI: one static page per metadata file, published with the mirror"
+(cd mirror/ui && ls | sed -n 1,8p | sed 's/^/  /'; echo "  … ($(ls | wc -l) files)")
+echo "It is served with the mirror: $url/ui/index.html"
+if [[ "${KEEP:-}" != 1 ]]; then echo "(run KEEP=1 make demo to keep it, then open $work/mirror/ui/index.html)"; fi
 
 step "Done"
 echo "Every commit verified before its branch moved, the server verified every push, only publishing"

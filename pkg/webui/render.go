@@ -27,10 +27,14 @@ type Writer func(name string, data []byte) error
 
 // DirWriter writes into a directory, each file atomically.
 func DirWriter(dir string) Writer {
+	made := map[string]bool{}
 	return func(name string, data []byte) error {
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+		if d := filepath.Dir(p); !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			made[d] = true
 		}
 		f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 		if err != nil {
@@ -309,11 +313,15 @@ func pretty(v any) string {
 	if m, ok := v.(map[string]any); ok && len(m) == 0 {
 		return ""
 	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	// Shown as text (html/template escapes it): no \u003c for people to read.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSpace(buf.String())
 }
 
 // rootChanges says what changed from one root version to the next.

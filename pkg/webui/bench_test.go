@@ -1,0 +1,55 @@
+package webui_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/publish"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/webui"
+)
+
+// BenchmarkBuild renders every page of a published repository with 1,000
+// and 10,000 projects (load, signature checks, rendering, writing).
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: n, Now: time.Now().UTC().Truncate(time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, _ := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))
+			p := filepath.Join(dir, "online")
+			keys.WriteKeyPair(p, repotest.PrivateKey("online"), []byte("pw"))
+			k, err := publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				repo, err := webui.Load(webui.DirSource(filepath.Join(dir, "mirror", "metadata")), f.Now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				files := 0
+				w := webui.DirWriter(filepath.Join(dir, "ui"))
+				if os.Getenv("TUFGIT_BENCH_DISCARD") != "" {
+					w = func(string, []byte) error { return nil }
+				}
+				if err := webui.Build(repo, func(name string, data []byte) error { files++; return w(name, data) }, webui.Options{}); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(files), "files")
+			}
+		})
+	}
+}

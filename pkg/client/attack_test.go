@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,7 +20,6 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
-	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
@@ -60,12 +58,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) publish(t *testing.T) {
 	t.Helper()
-	m, err := publish.OpenMirror(context.Background(), w.mirror)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := onlineKey(t)
-	if _, err := publish.Publish(context.Background(), publish.Options{Repo: w.f.Repo, Rev: w.f.Head, Key: k, Mirror: m, Now: w.f.Now}); err != nil {
+	if _, err := w.f.Publish(w.mirror, false); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -326,19 +319,4 @@ func mustTF(f *repotest.Fixture, p string) *metadata.TargetFiles {
 		return tf
 	}
 	return nil
-}
-
-// onlineKey goes through publish.LoadOnlineKey, the one way to get the
-// online signer, with the fixture's online key written as an encrypted file.
-func onlineKey(t *testing.T) *publish.OnlineKey {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "online")
-	if _, err := keys.WriteKeyPair(p, repotest.PrivateKey("online"), []byte("pw")); err != nil {
-		t.Fatal(err)
-	}
-	k, err := publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }

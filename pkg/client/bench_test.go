@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,9 +14,7 @@ import (
 
 	"github.com/tufgit/tufgit/pkg/client"
 	"github.com/tufgit/tufgit/pkg/gitstore"
-	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
-	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
@@ -40,14 +37,7 @@ func BenchmarkFreshClientDownload(b *testing.B) {
 			}
 			f.Repo, _ = gitstore.Open(f.Dir)
 			mirror := filepath.Join(dir, "mirror")
-			m, _ := publish.OpenMirror(context.Background(), mirror)
-			p := filepath.Join(dir, "online")
-			keysWrite(b, p)
-			k, err := publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now}); err != nil {
+			if _, err := f.Publish(mirror, false); err != nil {
 				b.Fatal(err)
 			}
 			var metaBytes atomic.Int64
@@ -93,12 +83,6 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-func keysWrite(b *testing.B, p string) {
-	if _, err := keysWriteKeyPair(p); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // flatTargetsSize is the size of a targets.json that delegates every
 // project itself, with the same maintainer keys: what every client would
 // download without the prefix index.
@@ -119,8 +103,4 @@ func flatTargetsSize(b *testing.B, f *repotest.Fixture) int {
 		b.Fatal(err)
 	}
 	return len(raw)
-}
-
-func keysWriteKeyPair(p string) (string, error) {
-	return keys.WriteKeyPair(p, repotest.PrivateKey("online"), []byte("pw"))
 }

@@ -1,15 +1,12 @@
 package webui_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/tufgit/tufgit/pkg/keys"
-	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 	"github.com/tufgit/tufgit/pkg/webui"
 )
@@ -24,14 +21,7 @@ func BenchmarkBuild(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m, _ := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))
-			p := filepath.Join(dir, "online")
-			keys.WriteKeyPair(p, repotest.PrivateKey("online"), []byte("pw"))
-			k, err := publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now}); err != nil {
+			if _, err := f.Publish(filepath.Join(dir, "mirror"), false); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()

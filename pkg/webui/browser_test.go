@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tufgit/tufgit/pkg/keys"
-	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
 
@@ -115,16 +113,7 @@ func tufgitUI(t *testing.T) string {
 		t.Fatal(err)
 	}
 	mirror := filepath.Join(t.TempDir(), "mirror")
-	m, _ := publish.OpenMirror(context.Background(), mirror)
-	p := filepath.Join(t.TempDir(), "online")
-	if _, err := keys.WriteKeyPair(p, repotest.PrivateKey("online"), []byte("pw")); err != nil {
-		t.Fatal(err)
-	}
-	k, err := publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true}); err != nil {
+	if _, err := f.Publish(mirror, true); err != nil {
 		t.Fatal(err)
 	}
 	return filepath.Join(mirror, "ui")

@@ -5,11 +5,14 @@
 package repotest
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -366,4 +370,29 @@ func (f *Fixture) IndexOf(project string) string {
 		}
 	}
 	return ""
+}
+
+// OnlineKey returns the fixture's online key the way publish takes keys:
+// written as an encrypted key file in dir, then loaded by LoadOnlineKey.
+func OnlineKey(dir string) (*publish.OnlineKey, error) {
+	p := filepath.Join(dir, "online")
+	if _, err := keys.WriteKeyPair(p, PrivateKey("online"), []byte("pw")); err != nil && !errors.Is(err, keys.ErrKeyExists) {
+		return nil, err
+	}
+	return publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
+}
+
+// Publish publishes the fixture's head to the directory mirror, with the
+// web UI when ui is set.
+func (f *Fixture) Publish(mirror string, ui bool) (*publish.Result, error) {
+	k, err := OnlineKey(filepath.Dir(mirror))
+	if err != nil {
+		return nil, err
+	}
+	m, err := publish.OpenMirror(context.Background(), mirror)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: ui})
 }

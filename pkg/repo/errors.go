@@ -1,5 +1,5 @@
 // Package repo carries out the changes people make to a tufgit repository:
-// creating it, and (in later commands) projects, releases, maintainers and
+// creating it, projects, releases, yanks, maintainers and
 // signatures. Every change is computed from git objects, signed with the
 // keys at hand or turned into a pending request, and committed as one
 // commit through gitstore.

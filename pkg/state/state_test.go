@@ -1,0 +1,70 @@
+package state_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/state"
+)
+
+func TestParentsThroughTheIndex(t *testing.T) {
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "r.git"), repotest.Spec{Names: []string{"hello", "help", "helium", "hyper", "world"}, MaxPerIndex: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := f.Repo.TreeAt(f.Head)
+	v := state.New(tree)
+	for role, want := range map[string]string{
+		"targets": "root", "idx_h": "targets", "idx_he": "idx_h", "idx_hel": "idx_he",
+		"hello": "idx_hell", "help": "idx_help", "hyper": "idx_hy", "world": "idx_w",
+		"wombat": "idx_w", // not delegated: where it would go
+	} {
+		got, err := v.Parent(role)
+		if err != nil || got != want {
+			t.Errorf("Parent(%s) = %q, %v; want %q", role, got, err, want)
+		}
+	}
+	d, parent, err := v.Delegation("hello")
+	if err != nil || parent != "idx_hell" || d.Threshold != 1 || len(d.Paths) != 1 || d.Paths[0] != "hello/*/*" {
+		t.Fatalf("Delegation(hello) = %+v %s %v", d, parent, err)
+	}
+	if _, _, err := v.Delegation("wombat"); err == nil {
+		t.Error("an undelegated project has a delegation")
+	}
+	if _, err := v.Parent("not a role!"); err == nil {
+		t.Error("a name outside the layout has a parent")
+	}
+	// Reads are cached: asking again reads nothing more.
+	n := v.Reads
+	v.Delegation("hello")
+	if v.Reads != n {
+		t.Errorf("second lookup read %d more files", v.Reads-n)
+	}
+}
+
+func TestOverlay(t *testing.T) {
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "r.git"), repotest.Spec{Names: []string{"hello"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := f.Repo.TreeAt(f.Head)
+	ov := &state.Overlay{Base: tree, Files: map[string][]byte{
+		layout.RolePath("hello"): nil,             // deleted
+		layout.ConfigPath:        []byte("{}"),    // replaced
+		"new.txt":                []byte("12345"), // added
+	}}
+	if _, err := ov.ReadFile(layout.RolePath("hello"), 1<<20); !state.IsNotExist(err) {
+		t.Errorf("deleted file: %v", err)
+	}
+	if b, _ := ov.ReadFile(layout.ConfigPath, 100); string(b) != "{}" {
+		t.Errorf("replaced file: %q", b)
+	}
+	if _, err := ov.ReadFile("new.txt", 4); err == nil {
+		t.Error("the size limit does not hold for overlay files")
+	}
+	if _, err := ov.ReadFile(layout.TargetsPath, layout.MaxTargetsSize); err != nil {
+		t.Errorf("a base file through the overlay: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,7 +34,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GIT_COMMITTER_EMAIL", "admin@example.org")
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("TUFGIT_PASSPHRASE", "correct horse")
-			return nil
+			// A free port on 127.0.0.1 for scripts that serve a mirror.
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Setenv("SERVE_ADDR", l.Addr().String())
+			return l.Close()
 		},
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/client"
-	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -32,10 +30,9 @@ func BenchmarkFreshClientDownload(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
-				b.Fatalf("%v %s", err, out)
+			if err := f.Pack(); err != nil {
+				b.Fatal(err)
 			}
-			f.Repo, _ = gitstore.Open(f.Dir)
 			mirror := filepath.Join(dir, "mirror")
 			if _, err := f.Publish(mirror, false); err != nil {
 				b.Fatal(err)

@@ -3,7 +3,6 @@ package hook_test
 import (
 	"encoding/hex"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,10 +49,7 @@ func BenchmarkHookOneRelease(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
-				b.Fatalf("%v %s", err, out)
-			}
-			if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+			if err := f.Pack(); err != nil {
 				b.Fatal(err)
 			}
 			base := f.Head

@@ -3,7 +3,6 @@ package publish_test
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,10 +26,7 @@ func BenchmarkPublishOneRelease(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
-				b.Fatalf("%v %s", err, out)
-			}
-			if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+			if err := f.Pack(); err != nil {
 				b.Fatal(err)
 			}
 			m, err := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -42,10 +41,7 @@ func benchFixture(b *testing.B, projects int) *repotest.Fixture {
 	// A server's repository is mostly packed (receive-pack keeps pushes of
 	// more than 100 objects as packs; gc packs the rest): measure that.
 	if os.Getenv("TUFGIT_BENCH_LOOSE") == "" {
-		if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
-			b.Fatalf("git repack: %v: %s", err, out)
-		}
-		if f.Repo, err = gitstore.Open(f.Dir); err != nil {
+		if err := f.Pack(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"time"
@@ -395,4 +396,18 @@ func (f *Fixture) Publish(mirror string, ui bool) (*publish.Result, error) {
 	}
 	defer m.Close()
 	return publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: ui})
+}
+
+// Pack runs `git repack -a -d` on the fixture and reopens it, so that it
+// reads like a server's repository (mostly packed) rather than loose.
+func (f *Fixture) Pack() error {
+	if out, err := exec.Command("git", "--git-dir", f.Dir, "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
+		return fmt.Errorf("git repack: %v: %s", err, out)
+	}
+	g, err := gitstore.Open(f.Dir)
+	if err != nil {
+		return err
+	}
+	f.Repo = g
+	return nil
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -45,6 +48,102 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		out, err := repo.EncodeMetadata(m)
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
+	},
+	// hijack PROJECT CHILD ATTACKER-KEY (--request ID | --admin ADMIN-KEY):
+	// an "index split" that moves PROJECT from its index role to the new
+	// child index role CHILD and, in the same change, delegates it to the
+	// attacker's key, with the project role re-signed by that key. With
+	// --request it is filed as a pending request (what a pusher without
+	// keys can do, hoping an admin signs); with --admin the index roles are
+	// signed by ADMIN-KEY (a tricked admin, or an older tufgit).
+	"hijack": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 5 || (args[3] != "--request" && args[3] != "--admin") {
+			ts.Fatalf("usage: hijack PROJECT CHILD ATTACKER-KEY (--request ID | --admin ADMIN-KEY)")
+		}
+		project, child := args[0], args[1]
+		load := func(p string) *keys.Key {
+			k, err := keys.Load(context.Background(), ts.MkAbs(p), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+			ts.Check(err)
+			return k
+		}
+		readRole := func(role string) *metadata.Metadata[metadata.TargetsType] {
+			data, err := os.ReadFile(ts.MkAbs(layout.RolePath(role)))
+			ts.Check(err)
+			m, err := metadata.Targets().FromBytes(data)
+			ts.Check(err)
+			return m
+		}
+		attacker := load(args[2])
+		prefix, ok := layout.IndexPrefix(child)
+		if !ok || len(prefix) < 2 {
+			ts.Fatalf("%s is not a child index role", child)
+		}
+		parentName := layout.IndexRoleName(prefix[:len(prefix)-1])
+		parent := readRole(parentName)
+		var moved metadata.DelegatedRole
+		var kept []metadata.DelegatedRole
+		var admin metadata.DelegatedRole
+		for _, r := range parent.Signed.Delegations.Roles {
+			if r.Name == project {
+				moved = r
+				continue
+			}
+			kept = append(kept, r)
+		}
+		if moved.Name == "" {
+			ts.Fatalf("%s does not delegate %s", parentName, project)
+		}
+		targets := readRole(layout.RoleTargets)
+		for _, r := range targets.Signed.Delegations.Roles {
+			if r.Name == parentName {
+				admin = r
+			}
+		}
+		adminKeys := targets.Signed.Delegations.Keys
+		// The parent delegates the new child, with the admins' keys.
+		kept = append(kept, metadata.DelegatedRole{Name: child, KeyIDs: admin.KeyIDs, Threshold: admin.Threshold, Terminating: true, Paths: []string{layout.IndexPathPattern(prefix)}})
+		parent.Signed.Delegations.Roles = kept
+		for _, id := range admin.KeyIDs {
+			parent.Signed.Delegations.Keys[id] = adminKeys[id]
+		}
+		for _, id := range moved.KeyIDs {
+			delete(parent.Signed.Delegations.Keys, id)
+		}
+		parent.Signed.Version++
+		parent.Signatures = nil
+		// The child delegates the project to the attacker, paths unchanged.
+		c := metadata.Targets(parent.Signed.Expires)
+		c.Signed.Delegations = &metadata.Delegations{Keys: map[string]*metadata.Key{attacker.ID: attacker.Public},
+			Roles: []metadata.DelegatedRole{{Name: project, KeyIDs: []string{attacker.ID}, Threshold: 1, Terminating: true, Paths: moved.Paths}}}
+		// The project role, releases unchanged, re-signed by the attacker.
+		pr := readRole(project)
+		pr.Signed.Version++
+		pr.Signatures = nil
+		ts.Check(repo.Sign(pr, attacker))
+		write := func(p string, m *metadata.Metadata[metadata.TargetsType]) {
+			out, err := repo.EncodeMetadata(m)
+			ts.Check(err)
+			ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(p)), 0o755))
+			ts.Check(os.WriteFile(ts.MkAbs(p), out, 0o644))
+		}
+		if args[3] == "--admin" {
+			a := load(args[4])
+			ts.Check(repo.Sign(parent, a))
+			ts.Check(repo.Sign(c, a))
+			write(layout.RolePath(parentName), parent)
+			write(layout.RolePath(child), c)
+			write(layout.RolePath(project), pr)
+			return
+		}
+		id := args[4]
+		write(layout.RequestRolePath(id, parentName), parent)
+		write(layout.RequestRolePath(id, child), c)
+		write(layout.RequestRolePath(id, project), pr)
+		req, err := layout.EncodeFile(layout.Request{Type: layout.RequestType, FormatVersion: layout.FormatVersion, ID: id,
+			Kind: layout.KindProjectCreate, Author: "Mallory <mallory@example.org>", Created: time.Now().UTC().Truncate(time.Second),
+			Note: "routine index split"})
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestPath(id)), req, 0o644))
 	},
 	// dupsig FILE: list the first signature twice.
 	"dupsig": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -3,14 +3,510 @@ package repo
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/trust"
 )
+
+// What a signer is shown is a semantic diff of each role a change rewrites
+// against the current tree, computed from metadata only: never from text a
+// requester wrote. Changes of who may sign come first.
+
+// Kinds of change items.
+const (
+	ItemSigners       = "signers"     // keys or threshold of a delegation change
+	ItemScope         = "scope"       // paths or terminating of a delegation change
+	ItemDelegated     = "delegated"   // a role is newly delegated
+	ItemUndelegated   = "undelegated" // a role is no longer delegated
+	ItemMoved         = "moved"       // a delegation moves to another delegator, unchanged
+	ItemMovedChanged  = "moved-and-changed"
+	ItemRootSetting   = "root-setting"   // consistent_snapshot
+	ItemRelease       = "release"        // a release or a file of one is added
+	ItemYank          = "yank"           // yank, unyank, new yank reason
+	ItemTargetRemoved = "target-removed" // a published file is dropped or changes bytes
+	ItemResign        = "re-sign"        // the role is re-signed, targets unchanged
+	ItemVersion       = "version"        // version and expiry of a rewritten role
+)
+
+// ChangeItem is one thing a change does.
+type ChangeItem struct {
+	// Role is the role whose signers or content the item is about.
+	Role string `json:"role"`
+	Kind string `json:"kind"`
+	// KeyChange marks a change of who may sign (or what they may sign)
+	// for a project or a top-level role.
+	KeyChange  bool              `json:"key_change"`
+	Text       string            `json:"text"`
+	Delegation *DelegationChange `json:"delegation,omitempty"`
+}
+
+// DelegationChange is the structured form of a delegation item.
+type DelegationChange struct {
+	Role string `json:"role"`
+	// Delegator is the role (or "root") that delegates Role after the
+	// change; From the one that delegated it before, when it moves.
+	Delegator   string   `json:"delegator"`
+	From        string   `json:"from,omitempty"`
+	Change      string   `json:"change"` // added, removed, changed, moved, moved-and-changed
+	Before      *Signers `json:"before,omitempty"`
+	After       *Signers `json:"after,omitempty"`
+	KeysAdded   []KeyRef `json:"keys_added,omitempty"`
+	KeysRemoved []KeyRef `json:"keys_removed,omitempty"`
+}
+
+// Signers is who may sign a role and what.
+type Signers struct {
+	Keys        []KeyRef `json:"keys"`
+	Threshold   int      `json:"threshold"`
+	Paths       []string `json:"paths,omitempty"`
+	Terminating bool     `json:"terminating"`
+}
+
+// KeyRef names a key.
+type KeyRef struct {
+	KeyID string `json:"keyid"`
+	Label string `json:"label,omitempty"`
+	// LabelFrom is "tree" for a label from the current tree's config and
+	// "request" for one only the request proposes: the requester's word.
+	LabelFrom string `json:"label_from,omitempty"`
+}
+
+// Summary turns items into lines, key changes first and marked.
+func Summary(items []ChangeItem) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.KeyChange {
+			out = append(out, "KEY CHANGE: "+it.Text)
+		} else {
+			out = append(out, it.Text)
+		}
+	}
+	return out
+}
+
+// describer holds what naming keys needs.
+type describer struct {
+	s *Session
+	// tree and request labels of keys, by keyid
+	tree, proposed map[string]string
+	online         string
+	after          *state.View
+}
+
+func (s *Session) newDescriber(pc *layout.ProjectConfig) *describer {
+	d := &describer{s: s, tree: map[string]string{}, proposed: map[string]string{}}
+	if pc != nil {
+		for _, m := range pc.Maintainers {
+			d.proposed[m.KeyID] = m.Name
+		}
+	}
+	if s.Config != nil {
+		d.online = s.Config.OnlineKey.KeyID
+	}
+	return d
+}
+
+func (d *describer) ref(id string) KeyRef {
+	r := KeyRef{KeyID: id}
+	switch {
+	case d.tree[id] != "":
+		r.Label, r.LabelFrom = d.tree[id], "tree"
+	case d.proposed[id] != "":
+		r.Label, r.LabelFrom = d.proposed[id], "request"
+	case id == d.online && id != "":
+		r.Label, r.LabelFrom = "online key", "tree"
+	}
+	return r
+}
+
+func (d *describer) refs(ids []string) []KeyRef {
+	out := make([]KeyRef, len(ids))
+	for i, id := range ids {
+		out[i] = d.ref(id)
+	}
+	return out
+}
+
+func (d *describer) signers(t *trust.Delegation) *Signers {
+	if t == nil {
+		return nil
+	}
+	return &Signers{Keys: d.refs(t.KeyIDs), Threshold: t.Threshold, Paths: t.Paths, Terminating: t.Terminating}
+}
+
+// keyName is "alice (3f9a2c1b0d4e)", `9f3e1a2b3c4d (named "carol" by this
+// request)` or "3f9a2c1b0d4e".
+func keyName(r KeyRef) string {
+	switch {
+	case r.Label == "":
+		return trust.Short(r.KeyID)
+	case r.LabelFrom == "request":
+		return fmt.Sprintf("%s (named %q by this request)", trust.Short(r.KeyID), r.Label)
+	default:
+		return fmt.Sprintf("%s (%s)", r.Label, trust.Short(r.KeyID))
+	}
+}
+
+func keyNames(rs []KeyRef) string {
+	if len(rs) == 0 {
+		return "no keys"
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = keyName(r)
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *Signers) words() string {
+	return fmt.Sprintf("%s (%d of %d)", keyNames(s.Keys), s.Threshold, len(s.Keys))
+}
+
+// noun is how the signers of a role are called.
+func noun(role string) string {
+	switch {
+	case role == layout.RoleRoot:
+		return "root keys"
+	case role == layout.RoleTargets:
+		return "targets keys"
+	case role == layout.RoleSnapshot || role == layout.RoleTimestamp:
+		return "signed by"
+	case layout.RoleKind(role) == layout.KindIndexRole:
+		return "signers"
+	default:
+		return "maintainers"
+	}
+}
+
+// DescribeChange says what the proposed roles (and a proposed root) change
+// compared with the current tree. after is the tree as if the change were
+// applied.
+func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[metadata.RootType], roles map[string]*metadata.Metadata[metadata.TargetsType], pc *layout.ProjectConfig) []ChangeItem {
+	d := s.newDescriber(pc)
+	d.after = after
+	var trustItems, other, versions []ChangeItem
+	if root != nil {
+		t, o, v := d.root(root)
+		trustItems, other, versions = append(trustItems, t...), append(other, o...), append(versions, v...)
+	}
+	for _, name := range sortedRoleNames(roles) {
+		m := roles[name]
+		var old *metadata.Metadata[metadata.TargetsType]
+		if r, err := s.View.Role(name); err == nil {
+			old = r.Meta
+		}
+		switch layout.RoleKind(name) {
+		case layout.KindProjectRole:
+			s.ProjectLabels(name, d.tree)
+			other = append(other, describeProject(name, old, m)...)
+		case layout.KindIndexRole, layout.KindTargets:
+			t, o := d.delegations(name, old, m)
+			trustItems, other = append(trustItems, t...), append(other, o...)
+		}
+		ver := fmt.Sprintf("%s: new role, version %d", name, m.Signed.Version)
+		if old != nil {
+			ver = fmt.Sprintf("%s: version %d → %d", name, old.Signed.Version, m.Signed.Version)
+		}
+		var oldExp *time.Time
+		if old != nil {
+			oldExp = &old.Signed.Expires
+		}
+		exp := expiryWords(oldExp, m.Signed.Expires)
+		versions = append(versions, ChangeItem{Role: name, Kind: ItemVersion, Text: ver + exp})
+	}
+	// Key changes first, then the rest of the trust changes, then content.
+	sort.SliceStable(trustItems, func(i, j int) bool { return trustItems[i].KeyChange && !trustItems[j].KeyChange })
+	out := append(trustItems, other...)
+	return append(out, groupIndexVersions(versions)...)
+}
+
+// groupIndexVersions tells identical version lines of index roles once
+// (init and a targets key rotation rewrite all of them).
+func groupIndexVersions(items []ChangeItem) []ChangeItem {
+	var out []ChangeItem
+	groups := map[string]int{} // text with the role blanked -> index in out
+	count := map[int][]string{}
+	for _, it := range items {
+		if layout.RoleKind(it.Role) != layout.KindIndexRole {
+			out = append(out, it)
+			continue
+		}
+		key := strings.Replace(it.Text, it.Role+":", "\x00", 1)
+		if i, ok := groups[key]; ok {
+			count[i] = append(count[i], it.Role)
+			continue
+		}
+		groups[key] = len(out)
+		count[len(out)] = []string{it.Role}
+		out = append(out, it)
+	}
+	for i, roles := range count {
+		if len(roles) < 2 {
+			continue
+		}
+		list := strings.Join(roles, ", ")
+		if len(roles) > 6 {
+			list = strings.Join(roles[:3], ", ") + ", …, " + roles[len(roles)-1]
+		}
+		out[i].Text = strings.Replace(out[i].Text, roles[0]+":", fmt.Sprintf("index roles %s (%d):", list, len(roles)), 1)
+	}
+	return out
+}
+
+// root compares a proposed root with the current one: per top-level role
+// keys and threshold, consistent_snapshot, expiry and version.
+func (d *describer) root(m *metadata.Metadata[metadata.RootType]) (trustItems, other, versions []ChangeItem) {
+	old, err := d.s.View.Root()
+	if err != nil {
+		old = nil
+	}
+	for _, role := range []string{layout.RoleRoot, layout.RoleTargets, layout.RoleSnapshot, layout.RoleTimestamp} {
+		nd, nerr := trust.FromRoot(m, role)
+		var od *trust.Delegation
+		if old != nil {
+			od, _ = trust.FromRoot(old, role)
+		}
+		switch {
+		case nerr != nil && od != nil:
+			trustItems = append(trustItems, ChangeItem{Role: role, Kind: ItemUndelegated, KeyChange: true,
+				Text:       fmt.Sprintf("%s: root no longer lists the role; %s %s can no longer sign it", role, noun(role), d.signers(od).words()),
+				Delegation: &DelegationChange{Role: role, Delegator: layout.RoleRoot, Change: "removed", Before: d.signers(od)}})
+		case nerr != nil:
+		case od == nil:
+			trustItems = append(trustItems, ChangeItem{Role: role, Kind: ItemDelegated, KeyChange: true,
+				Text:       fmt.Sprintf("%s: %s %s", role, noun(role), d.signers(nd).words()),
+				Delegation: &DelegationChange{Role: role, Delegator: layout.RoleRoot, Change: "added", After: d.signers(nd)}})
+		default:
+			if it, ok := d.changed(role, layout.RoleRoot, "", od, nd); ok {
+				trustItems = append(trustItems, it)
+			}
+		}
+	}
+	if old != nil && old.Signed.ConsistentSnapshot != m.Signed.ConsistentSnapshot {
+		other = append(other, ChangeItem{Role: layout.RoleRoot, Kind: ItemRootSetting,
+			Text: fmt.Sprintf("root: consistent_snapshot %t → %t", old.Signed.ConsistentSnapshot, m.Signed.ConsistentSnapshot)})
+	}
+	if old == nil {
+		versions = append(versions, ChangeItem{Role: layout.RoleRoot, Kind: ItemVersion,
+			Text: fmt.Sprintf("root: new repository, version %d, expires %s", m.Signed.Version, m.Signed.Expires.UTC().Format("2006-01-02"))})
+		return
+	}
+	exp := expiryWords(&old.Signed.Expires, m.Signed.Expires)
+	versions = append(versions, ChangeItem{Role: layout.RoleRoot, Kind: ItemVersion,
+		Text: fmt.Sprintf("root: version %d → %d%s", old.Signed.Version, m.Signed.Version, exp)})
+	return
+}
+
+// changed describes a delegation that exists before and after. from is the
+// delegator it moves from, if it moves.
+func (d *describer) changed(role, delegator, from string, od, nd *trust.Delegation) (ChangeItem, bool) {
+	cmp := trust.Compare(od, nd)
+	before, after := d.signers(od), d.signers(nd)
+	dc := &DelegationChange{Role: role, Delegator: delegator, From: from, Change: "changed", Before: before, After: after,
+		KeysAdded: d.refs(cmp.KeysAdded), KeysRemoved: d.refs(cmp.KeysRemoved)}
+	moveWords := ""
+	if from != "" {
+		dc.Change = "moved"
+		moveWords = fmt.Sprintf(" moves from %s to %s;", from, delegator)
+		if cmp.Same() {
+			return ChangeItem{Role: role, Kind: ItemMoved, Delegation: dc,
+				Text: fmt.Sprintf("%s:%s its %s %s, paths and terminating stay exactly the same", role, moveWords, noun(role), after.words())}, true
+		}
+		dc.Change = "moved-and-changed"
+	} else if cmp.Same() {
+		return ChangeItem{}, false
+	}
+	var parts []string
+	if cmp.SignersChanged() {
+		if len(cmp.KeysKept) == 0 && len(cmp.KeysRemoved) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s replaced by %s", noun(role), before.words(), after.words()))
+		} else {
+			var what []string
+			if len(dc.KeysAdded) > 0 {
+				what = append(what, "adds "+keyNames(dc.KeysAdded))
+			}
+			if len(dc.KeysRemoved) > 0 {
+				what = append(what, "removes "+keyNames(dc.KeysRemoved))
+			}
+			if cmp.ThresholdBefore != cmp.ThresholdAfter {
+				what = append(what, fmt.Sprintf("threshold %d → %d", cmp.ThresholdBefore, cmp.ThresholdAfter))
+			}
+			parts = append(parts, fmt.Sprintf("%s %s → %s: %s", noun(role), before.words(), after.words(), strings.Join(what, "; ")))
+		}
+	}
+	if cmp.ScopeChanged() {
+		parts = append(parts, fmt.Sprintf("may sign paths %s (terminating %t), before %s (terminating %t)",
+			pathWords(cmp.PathsAfter), cmp.TerminatingAfter, pathWords(cmp.PathsBefore), cmp.TerminatingBefore))
+	}
+	text := role + ":" + moveWords + " " + strings.Join(parts, "; ")
+	kind := ItemSigners
+	if !cmp.SignersChanged() {
+		kind = ItemScope
+	}
+	if from != "" {
+		kind = ItemMovedChanged
+		text += " — a move that also changes the delegation, which verify refuses"
+	}
+	return ChangeItem{Role: role, Kind: kind, KeyChange: true, Text: text, Delegation: dc}, true
+}
+
+// expiryWords is ", expires DATE" or ", expires OLD → NEW", with the time
+// of day when the dates alone would read the same.
+func expiryWords(old *time.Time, now time.Time) string {
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	if old == nil || old.Equal(now) {
+		return ", expires " + day(now)
+	}
+	if day(*old) == day(now) {
+		exact := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+		return fmt.Sprintf(", expires %s → %s", exact(*old), exact(now))
+	}
+	return fmt.Sprintf(", expires %s → %s", day(*old), day(now))
+}
+
+func pathWords(p []string) string {
+	if len(p) == 0 {
+		return "none"
+	}
+	return strings.Join(p, ", ")
+}
+
+// delegations compares the delegations of a targets or index role.
+// Identical changes to several index roles are told once.
+func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.TargetsType]) (trustItems, other []ChangeItem) {
+	oldDel := map[string]*trust.Delegation{}
+	if old != nil && old.Signed.Delegations != nil {
+		for _, r := range old.Signed.Delegations.Roles {
+			oldDel[r.Name], _ = trust.FromTargets(old, r.Name)
+		}
+	}
+	// Index roles are signed by the targets keys as they stand after the
+	// change (a new root may rotate them).
+	var admin *trust.Delegation
+	if d.after != nil {
+		if root, err := d.after.Root(); err == nil {
+			admin, _ = trust.FromRoot(root, layout.RoleTargets)
+		}
+	} else if root, err := d.s.View.Root(); err == nil {
+		admin, _ = trust.FromRoot(root, layout.RoleTargets)
+	}
+	type group struct {
+		roles []string
+		item  ChangeItem
+	}
+	var groups []*group
+	byText := map[string]*group{}
+	addIndex := func(role string, it ChangeItem) {
+		key := strings.ReplaceAll(it.Text, role, "\x00")
+		if g, ok := byText[key]; ok {
+			g.roles = append(g.roles, role)
+			return
+		}
+		g := &group{roles: []string{role}, item: it}
+		byText[key] = g
+		groups = append(groups, g)
+	}
+	newNames := map[string]bool{}
+	if m.Signed.Delegations != nil {
+		for _, r := range m.Signed.Delegations.Roles {
+			newNames[r.Name] = true
+			nd, err := trust.FromTargets(m, r.Name)
+			if err != nil {
+				continue
+			}
+			isIndex := layout.RoleKind(r.Name) == layout.KindIndexRole
+			if !isIndex {
+				d.s.ProjectLabels(r.Name, d.tree)
+			}
+			if od := oldDel[r.Name]; od != nil {
+				it, ok := d.changed(r.Name, name, "", od, nd)
+				switch {
+				case !ok:
+				case isIndex:
+					addIndex(r.Name, it)
+				default:
+					trustItems = append(trustItems, it)
+				}
+				continue
+			}
+			// Not delegated here before: a move, or a new role.
+			if od, from, err := d.s.View.Delegation(r.Name); err == nil && from != name {
+				it, _ := d.changed(r.Name, name, from, od, nd)
+				if it.KeyChange {
+					trustItems = append(trustItems, it)
+				} else {
+					other = append(other, it)
+				}
+				continue
+			}
+			after := d.signers(nd)
+			dc := &DelegationChange{Role: r.Name, Delegator: name, Change: "added", After: after}
+			if isIndex {
+				text := fmt.Sprintf("%s: new index role, delegated by %s to %s %s", r.Name, name, noun(r.Name), after.words())
+				sameAsAdmins := admin != nil && admin.Threshold == nd.Threshold && slices.Equal(sortedIDs(admin.KeyIDs), sortedIDs(nd.KeyIDs))
+				if sameAsAdmins {
+					text += ", the targets keys"
+				} else {
+					text += ", NOT the targets keys"
+				}
+				addIndex(r.Name, ChangeItem{Role: r.Name, Kind: ItemDelegated, KeyChange: !sameAsAdmins, Text: text, Delegation: dc})
+				continue
+			}
+			trustItems = append(trustItems, ChangeItem{Role: r.Name, Kind: ItemDelegated, KeyChange: true, Delegation: dc,
+				Text: fmt.Sprintf("%s: new project, delegated by %s; %s %s", r.Name, name, noun(r.Name), after.words())})
+		}
+	}
+	for _, g := range groups {
+		it := g.item
+		if len(g.roles) > 1 {
+			list := strings.Join(g.roles, ", ")
+			if len(g.roles) > 6 {
+				list = strings.Join(g.roles[:3], ", ") + ", …, " + g.roles[len(g.roles)-1]
+			}
+			it.Text = strings.Replace(it.Text, g.roles[0], fmt.Sprintf("index roles %s (%d)", list, len(g.roles)), 1)
+		}
+		if it.KeyChange {
+			trustItems = append(trustItems, it)
+		} else {
+			other = append(other, it)
+		}
+	}
+	var gone []string
+	for n := range oldDel {
+		if !newNames[n] {
+			gone = append(gone, n)
+		}
+	}
+	sort.Strings(gone)
+	for _, n := range gone {
+		od := oldDel[n]
+		if layout.RoleKind(n) != layout.KindIndexRole {
+			d.s.ProjectLabels(n, d.tree)
+		}
+		if d.after != nil {
+			if _, to, err := d.after.Delegation(n); err == nil && to != name {
+				continue // it moves: told where it arrives
+			}
+		}
+		dc := &DelegationChange{Role: n, Delegator: name, Change: "removed", Before: d.signers(od)}
+		trustItems = append(trustItems, ChangeItem{Role: n, Kind: ItemUndelegated, KeyChange: true, Delegation: dc,
+			Text: fmt.Sprintf("%s: no longer delegated (by %s); its %s %s can no longer sign it", n, name, noun(n), dc.Before.words())})
+	}
+	return trustItems, other
+}
+
+func sortedIDs(ids []string) []string {
+	c := slices.Clone(ids)
+	slices.Sort(c)
+	return c
+}
 
 // sortedRoleNames orders roles from the top of the delegation tree down.
 func sortedRoleNames[V any](m map[string]V) []string {
@@ -22,40 +518,7 @@ func sortedRoleNames[V any](m map[string]V) []string {
 	return out
 }
 
-// Describe says in words what the proposed roles change compared with the
-// current tree. It reads only metadata: what a signer is shown is what
-// they sign, never text a requester wrote.
-func (s *Session) Describe(roles map[string]*metadata.Metadata[metadata.TargetsType], pc *layout.ProjectConfig) []string {
-	labels := Labels{}
-	if pc != nil {
-		for _, m := range pc.Maintainers {
-			labels[m.KeyID] = m.Name
-		}
-	}
-	var out []string
-	for _, name := range sortedRoleNames(roles) {
-		m := roles[name]
-		var old *metadata.Metadata[metadata.TargetsType]
-		if r, err := s.View.Role(name); err == nil {
-			old = r.Meta
-		}
-		switch layout.RoleKind(name) {
-		case layout.KindProjectRole:
-			s.ProjectLabels(name, labels)
-			out = append(out, describeProject(name, old, m)...)
-		case layout.KindIndexRole, layout.KindTargets:
-			out = append(out, s.describeIndex(name, old, m, labels)...)
-		}
-		ver := fmt.Sprintf("%s: new role, version %d", name, m.Signed.Version)
-		if old != nil {
-			ver = fmt.Sprintf("%s: version %d → %d", name, old.Signed.Version, m.Signed.Version)
-		}
-		out = append(out, ver+", expires "+m.Signed.Expires.UTC().Format("2006-01-02"))
-	}
-	return out
-}
-
-func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType]) []string {
+func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType]) []ChangeItem {
 	var oldT map[string]*metadata.TargetFiles
 	if old != nil {
 		oldT = old.Signed.Targets
@@ -72,7 +535,7 @@ func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType
 		_, v, f, _ := layout.ParseTargetPath(p)
 		o, had := oldT[p]
 		if !had {
-			added[v] = append(added[v], fmt.Sprintf("%s, %s bytes, sha256 %s…", f, commas(tf.Length), hex.EncodeToString(tf.Hashes["sha256"])[:12]))
+			added[v] = append(added[v], fmt.Sprintf("%s, %s bytes, sha256 %s…", f, commas(tf.Length), shortHash(tf.Hashes["sha256"])))
 			continue
 		}
 		if !o.Equal(*tf) && (o.Length != tf.Length || !o.Hashes.Equal(tf.Hashes)) {
@@ -93,38 +556,48 @@ func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType
 			removed = append(removed, p)
 		}
 	}
-	var out []string
+	sort.Strings(removed)
+	var out []ChangeItem
+	add := func(kind, text string) { out = append(out, ChangeItem{Role: name, Kind: kind, Text: text}) }
 	vs := sortedKeys(added)
 	sort.Slice(vs, func(i, j int) bool { return layout.CompareVersions(vs[i], vs[j]) < 0 })
 	for _, v := range vs {
 		if versions[v] {
-			out = append(out, fmt.Sprintf("adds to existing release %s of %s: %s", v, name, strings.Join(added[v], "; ")))
+			add(ItemRelease, fmt.Sprintf("adds to existing release %s of %s: %s", v, name, strings.Join(added[v], "; ")))
 		} else {
-			out = append(out, fmt.Sprintf("adds release %s of %s: %s", v, name, strings.Join(added[v], "; ")))
+			add(ItemRelease, fmt.Sprintf("adds release %s of %s: %s", v, name, strings.Join(added[v], "; ")))
 		}
 	}
 	for _, y := range yanked {
 		v, reason, _ := strings.Cut(y, "\x00")
 		if reason != "" {
-			out = append(out, fmt.Sprintf("yanks release %s of %s (reason: %q)", v, name, reason))
+			add(ItemYank, fmt.Sprintf("yanks release %s of %s (reason: %q)", v, name, reason))
 		} else {
-			out = append(out, fmt.Sprintf("yanks release %s of %s", v, name))
+			add(ItemYank, fmt.Sprintf("yanks release %s of %s", v, name))
 		}
 	}
 	for _, y := range reasons {
 		v, reason, _ := strings.Cut(y, "\x00")
-		out = append(out, fmt.Sprintf("changes the yank reason of release %s of %s to %q", v, name, reason))
+		add(ItemYank, fmt.Sprintf("changes the yank reason of release %s of %s to %q", v, name, reason))
 	}
 	for _, v := range unyanked {
-		out = append(out, fmt.Sprintf("unyanks release %s of %s", v, name))
+		add(ItemYank, fmt.Sprintf("unyanks release %s of %s", v, name))
 	}
 	for _, p := range removed {
-		out = append(out, "REMOVES published file "+p)
+		add(ItemTargetRemoved, "REMOVES published file "+p)
 	}
 	if len(out) == 0 {
-		out = append(out, fmt.Sprintf("re-signs %s with its releases unchanged", name))
+		add(ItemResign, fmt.Sprintf("re-signs %s with its releases unchanged", name))
 	}
 	return out
+}
+
+func shortHash(h []byte) string {
+	s := hex.EncodeToString(h)
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }
 
 func yankOf(tf *metadata.TargetFiles) *layout.TargetCustom {
@@ -136,66 +609,6 @@ func yankOf(tf *metadata.TargetFiles) *layout.TargetCustom {
 		return nil
 	}
 	return c
-}
-
-func (s *Session) describeIndex(name string, old, m *metadata.Metadata[metadata.TargetsType], labels Labels) []string {
-	var out []string
-	oldDel := map[string]*trust.Delegation{}
-	if old != nil && old.Signed.Delegations != nil {
-		for _, r := range old.Signed.Delegations.Roles {
-			oldDel[r.Name], _ = trust.FromTargets(old, r.Name)
-		}
-	}
-	newNames := map[string]bool{}
-	var moved []string
-	if m.Signed.Delegations != nil {
-		for _, r := range m.Signed.Delegations.Roles {
-			newNames[r.Name] = true
-			d, _ := trust.FromTargets(m, r.Name)
-			od := oldDel[r.Name]
-			if layout.RoleKind(r.Name) == layout.KindIndexRole {
-				if od == nil {
-					out = append(out, fmt.Sprintf("%s delegates new index role %s (%s)", name, r.Name, strings.Join(r.Paths, ", ")))
-				}
-				continue
-			}
-			if s.ProjectLabels(r.Name, labels); od == nil {
-				if _, _, err := s.View.Delegation(r.Name); err == nil {
-					moved = append(moved, r.Name)
-					continue
-				}
-				out = append(out, fmt.Sprintf("creates project %s: maintainers %s; threshold %d of %d", r.Name, names(labels, d.KeyIDs), d.Threshold, len(d.KeyIDs)))
-				continue
-			}
-			for _, id := range d.KeyIDs {
-				if !contains(od.KeyIDs, id) {
-					out = append(out, fmt.Sprintf("adds maintainer %s to %s (keyid %s)", labels.Name(id), r.Name, id))
-				}
-			}
-			for _, id := range od.KeyIDs {
-				if !contains(d.KeyIDs, id) {
-					out = append(out, fmt.Sprintf("removes maintainer %s from %s", labels.Name(id), r.Name))
-				}
-			}
-			if d.Threshold != od.Threshold {
-				out = append(out, fmt.Sprintf("threshold of %s %d → %d (of %d maintainers)", r.Name, od.Threshold, d.Threshold, len(d.KeyIDs)))
-			}
-		}
-	}
-	if len(moved) > 0 {
-		out = append(out, fmt.Sprintf("%s takes over the delegation of %d existing project(s), keys unchanged (index split): %s", name, len(moved), strings.Join(moved, ", ")))
-	}
-	var gone []string
-	for n := range oldDel {
-		if !newNames[n] {
-			gone = append(gone, n)
-		}
-	}
-	sort.Strings(gone)
-	if len(gone) > 0 {
-		out = append(out, fmt.Sprintf("%s no longer delegates: %s", name, strings.Join(gone, ", ")))
-	}
-	return out
 }
 
 func names(l Labels, ids []string) string {

@@ -20,18 +20,20 @@ import (
 // RequestInfo describes a pending request, with what it does derived from
 // its proposed metadata.
 type RequestInfo struct {
-	ID       string      `json:"id"`
-	Kind     string      `json:"kind"`
-	Project  string      `json:"project"`
-	Author   string      `json:"author"`
-	Created  time.Time   `json:"created"`
-	Note     string      `json:"note,omitempty"`
-	Summary  []string    `json:"summary"`
-	Roles    []RoleState `json:"roles"`
-	SignedBy []string    `json:"signed_by"`
-	Missing  []string    `json:"missing"`
-	Ready    bool        `json:"ready"`
-	Problems []string    `json:"problems,omitempty"`
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Project string    `json:"project"`
+	Author  string    `json:"author"`
+	Created time.Time `json:"created"`
+	Note    string    `json:"note,omitempty"`
+	Summary []string  `json:"summary"`
+	// Changes is the semantic diff behind Summary, key changes first.
+	Changes  []ChangeItem `json:"changes"`
+	Roles    []RoleState  `json:"roles"`
+	SignedBy []string     `json:"signed_by"`
+	Missing  []string     `json:"missing"`
+	Ready    bool         `json:"ready"`
+	Problems []string     `json:"problems,omitempty"`
 	// Labels names the keys above where the project config does.
 	Labels map[string]string `json:"labels,omitempty"`
 }
@@ -140,11 +142,8 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 	r := l.p.Request
 	info := &RequestInfo{ID: r.ID, Kind: r.Kind, Project: r.Project, Author: r.Author, Created: r.Created, Note: r.Note, Ready: true,
 		SignedBy: []string{}, Missing: []string{}}
-	info.Summary = s.Describe(l.roles, l.p.ProjectConfig)
-	if l.p.Root != nil {
-		info.Summary = append([]string{fmt.Sprintf("root: version %d, %d root key(s), threshold %d", l.p.Root.Signed.Version,
-			len(l.p.Root.Signed.Roles[layout.RoleRoot].KeyIDs), l.p.Root.Signed.Roles[layout.RoleRoot].Threshold)}, info.Summary...)
-	}
+	info.Changes = s.DescribeChange(l.p.View, l.p.Root, l.roles, l.p.ProjectConfig)
+	info.Summary = Summary(info.Changes)
 	labels := Labels{}
 	if r.Project != "" {
 		s.ProjectLabels(r.Project, labels)
@@ -183,6 +182,12 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 			}
 		}
 	}
+	for _, it := range info.Changes {
+		if it.Kind == ItemMovedChanged {
+			info.Problems = append(info.Problems, fmt.Sprintf("role %s: moves from %s to %s and changes who may sign it at once; verify refuses this (change maintainers in a change of its own)",
+				it.Role, it.Delegation.From, it.Delegation.Delegator))
+		}
+	}
 	info.SignedBy, info.Missing = sortedKeys(signed), sortedKeys(missing)
 	return info
 }
@@ -216,7 +221,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 	}
 	info := s.describeRequest(l)
 	if len(info.Problems) > 0 {
-		return nil, fmt.Errorf("request %s is tampered, refusing to sign: %s", o.ID, strings.Join(info.Problems, "; "))
+		return nil, fmt.Errorf("request %s is tampered or invalid, refusing to sign: %s", o.ID, strings.Join(info.Problems, "; "))
 	}
 	if err := s.checkRebase(l); err != nil {
 		return nil, err
@@ -262,7 +267,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 		}
 	}
 	after := s.describeRequest(l)
-	res := &Result{Applied: after.Ready, Summary: info.Summary, Signed: after.Roles}
+	res := &Result{Applied: after.Ready, Summary: info.Summary, Changes: info.Changes, Signed: after.Roles}
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
 	encodeRole := func(name string) ([]byte, error) {
@@ -272,7 +277,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 		return encode(l.roles[name])
 	}
 	req := *l.p.Request
-	subject := requestSubject(&req, info.Summary)
+	subject := requestSubject(&req, info.Changes)
 	if after.Ready {
 		// Apply: everything into place, the request gone.
 		err := s.Tree.WalkDir(layout.RequestDir(o.ID), func(e gitstore.Entry) error {
@@ -342,15 +347,34 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 
 // requestSubject is a commit subject for a request, from what its
 // metadata does (never from the requester's words).
-func requestSubject(r *layout.Request, summary []string) string {
-	if len(summary) > 0 {
-		first, _, _ := strings.Cut(summary[0], ": ")
-		if len(summary) > 2 {
-			first += fmt.Sprintf(" (and %d more changes)", len(summary)-2)
+func requestSubject(r *layout.Request, items []ChangeItem) string {
+	var first *ChangeItem
+	n := 0
+	for i := range items {
+		if items[i].Kind == ItemVersion {
+			continue
 		}
-		return first
+		if first == nil {
+			first = &items[i]
+		}
+		n++
 	}
-	return strings.ReplaceAll(r.Kind, "-", " ")
+	if first == nil {
+		return strings.ReplaceAll(r.Kind, "-", " ")
+	}
+	s := first.Text
+	if first.KeyChange {
+		if r := []rune(s); len(r) > 100 {
+			s = string(r[:97]) + "…"
+		}
+		s = "KEY CHANGE: " + s
+	} else {
+		s, _, _ = strings.Cut(s, ": ")
+	}
+	if n > 1 {
+		s += fmt.Sprintf(" (and %d more)", n-1)
+	}
+	return s
 }
 
 // checkRebase lets a request whose base has moved on go ahead when nothing

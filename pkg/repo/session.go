@@ -201,6 +201,7 @@ type Result struct {
 	Applied   bool
 	RequestID string
 	Summary   []string
+	Changes   []ChangeItem
 	Signed    []RoleState
 }
 
@@ -271,7 +272,8 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			res.Applied = false
 		}
 	}
-	res.Summary = s.Describe(ch.Roles, ch.ProjectConfig)
+	res.Changes = s.DescribeChange(ov, nil, ch.Roles, ch.ProjectConfig)
+	res.Summary = Summary(res.Changes)
 
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }

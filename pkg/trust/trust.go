@@ -24,6 +24,9 @@ type Delegation struct {
 	KeyIDs    []string
 	Threshold int
 	Paths     []string // nil for top-level roles
+	// Terminating is the delegation's terminating flag (false for
+	// top-level roles).
+	Terminating bool
 }
 
 // FromRoot returns root's delegation of a top-level role.
@@ -50,7 +53,7 @@ func FromTargets(t *metadata.Metadata[metadata.TargetsType], role string) (*Dele
 		if r.Name != role {
 			continue
 		}
-		d := &Delegation{Role: role, KeyIDs: r.KeyIDs, Threshold: r.Threshold, Paths: r.Paths, Keys: map[string]*metadata.Key{}}
+		d := &Delegation{Role: role, KeyIDs: r.KeyIDs, Threshold: r.Threshold, Paths: r.Paths, Terminating: r.Terminating, Keys: map[string]*metadata.Key{}}
 		for _, id := range r.KeyIDs {
 			if k, ok := t.Signed.Delegations.Keys[id]; ok {
 				d.Keys[id] = k
@@ -61,13 +64,14 @@ func FromTargets(t *metadata.Metadata[metadata.TargetsType], role string) (*Dele
 	return nil, fmt.Errorf("no delegation for %s", role)
 }
 
-// Equal reports whether two delegations give the same keys, threshold and
-// paths (the order of keyids does not matter).
+// Equal reports whether two delegations give the same keys (the same key
+// material under the same keyids), threshold, paths and terminating flag.
+// The order of keyids does not matter; the order of paths does.
 func (d *Delegation) Equal(o *Delegation) bool {
 	if d == nil || o == nil {
 		return d == o
 	}
-	if d.Threshold != o.Threshold || len(d.KeyIDs) != len(o.KeyIDs) || len(d.Paths) != len(o.Paths) {
+	if d.Threshold != o.Threshold || d.Terminating != o.Terminating || len(d.KeyIDs) != len(o.KeyIDs) || len(d.Paths) != len(o.Paths) {
 		return false
 	}
 	a, b := sortedCopy(d.KeyIDs), sortedCopy(o.KeyIDs)

@@ -190,6 +190,7 @@ func (c *checker) checkRequest(id string) {
 		}
 		pend.Roles = append(pend.Roles, rs)
 	}
+	checkMoves(c.rep, c.view, p.View, p.Roles, func(role string) string { return layout.RequestRolePath(id, role) })
 	// Artifacts the request carries must belong to a proposed target.
 	for sha, e := range p.Artifacts {
 		t, ok := refs[sha]

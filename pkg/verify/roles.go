@@ -169,6 +169,7 @@ func sameSigners(a, b *trust.Delegation) bool {
 	x, y := *a, *b
 	x.Paths, y.Paths = nil, nil
 	x.Role, y.Role = "", ""
+	x.Terminating, y.Terminating = false, false
 	return x.Equal(&y)
 }
 

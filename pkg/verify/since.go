@@ -117,6 +117,7 @@ func (t *transition) run() error {
 		}
 		if oldRootErr == nil {
 			t.checkRootTransition(oldRoot)
+			t.checkMoves()
 		}
 		t.checkRoleVersions()
 		t.checkReleasesImmutable()
@@ -140,6 +141,7 @@ func (t *transition) run() error {
 	}
 	t.checkRoleVersions()
 	t.checkReleasesImmutable()
+	t.checkMoves()
 
 	// Roles to re-check: each changed role file, and each role whose
 	// delegation entry changed in a changed delegator.
@@ -293,6 +295,18 @@ func (t *transition) expandDelegations(name string, recheck map[string]bool) {
 			}
 		}
 	}
+}
+
+// checkMoves: a project moved between index roles keeps its delegation.
+func (t *transition) checkMoves() {
+	var changed []string
+	for name, action := range t.roles {
+		if action != gitstore.Deleted {
+			changed = append(changed, name)
+		}
+	}
+	sort.Strings(changed)
+	checkMoves(t.c.rep, t.oldView, t.c.view, changed, layout.RolePath)
 }
 
 // checkRoleVersions: every changed targets-type role's version grows.

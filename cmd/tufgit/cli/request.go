@@ -213,9 +213,11 @@ func newSignCmd(io *IOStreams) *cobra.Command {
 		Use:   "sign ID --key KEY [--yes]",
 		Short: "Co-sign a pending request; apply it when complete",
 		Long: `Sign a pending request with your key. tufgit first shows what the request
-changes, derived from its metadata, and asks you to confirm on a terminal
-(--yes, or no terminal, skips the question). It refuses a request whose
-signatures no longer verify.
+changes, derived from its metadata, and asks you to confirm on a terminal.
+Without a terminal it signs only with --yes. Changes of who may sign a
+project or a top-level role come first, marked KEY CHANGE. It refuses a
+request whose signatures no longer verify, or that moves a project and
+changes its keys at once.
 
 Your signature goes on every role of the request your key may sign; one key
 counts once however often it signs. When that completes every threshold, the
@@ -251,6 +253,12 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 		printRequest(o.IO.Out, r)
 		if o.Yes {
 			return true, nil
+		}
+		if o.IO.TTY == nil {
+			// A signature is a decision: without a terminal to ask on,
+			// only an explicit --yes makes it.
+			return false, &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to confirm on, and --yes was not given: not signing request %s", r.ID),
+				hint: fmt.Sprintf("read it with `tufgit request show %s`, then run `tufgit sign %s --key KEY --yes`", r.ID, r.ID)}
 		}
 		return o.IO.Confirm("sign this with " + key.Ref + "?")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -144,6 +145,31 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			Note: "routine index split"})
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestPath(id)), req, 0o644))
+	},
+	// withdrawas ID|@FILE KEY: replace pending request ID by a withdrawal record
+	// signed by KEY, as a pusher holding some key could try.
+	"withdrawas": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: withdrawas ID KEY")
+		}
+		if f, ok := strings.CutPrefix(args[0], "@"); ok {
+			raw, err := os.ReadFile(ts.MkAbs(f))
+			ts.Check(err)
+			args[0] = strings.TrimSpace(string(raw))
+		}
+		k, err := keys.Load(context.Background(), ts.MkAbs(args[1]), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+		ts.Check(err)
+		dir := ts.MkAbs(layout.RequestDir(args[0]))
+		ts.Check(os.RemoveAll(dir))
+		ts.Check(os.MkdirAll(dir, 0o755))
+		when := time.Now().UTC().Truncate(time.Second)
+		m := metadata.Targets(when)
+		m.Signed.Version = 1
+		m.Signed.UnrecognizedFields = map[string]any{layout.WithdrawalField: layout.Withdrawal{Request: args[0], Withdrawn: when, By: "Mallory <mallory@example.org>"}}
+		ts.Check(repo.Sign(m, k))
+		out, err := repo.EncodeMetadata(m)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestWithdrawalPath(args[0])), out, 0o644))
 	},
 	// dupsig FILE: list the first signature twice.
 	"dupsig": func(ts *testscript.TestScript, neg bool, args []string) {

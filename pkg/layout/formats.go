@@ -366,6 +366,44 @@ const (
 	KindThreshold        = "threshold"
 )
 
+// WithdrawalField is the field of a withdrawal record's signed part that
+// says what was withdrawn.
+const WithdrawalField = "x-tufgit-withdrawal"
+
+// Withdrawal says that a pending request was withdrawn, by whom and why.
+// It travels inside requests/ID/withdrawal.json, a targets-type TUF
+// envelope signed by a key entitled to sign the request (or to be
+// delegated by it). The envelope lists no targets, is version 1 and
+// expires the moment it was made, so no TUF client could ever take it for
+// a role's metadata.
+type Withdrawal struct {
+	Request   string    `json:"request"`
+	Withdrawn time.Time `json:"withdrawn"`
+	// By is the withdrawer's git identity, as their words.
+	By     string `json:"by"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Validate checks a withdrawal's values.
+func (w *Withdrawal) Validate() error {
+	if err := ValidateRequestID(w.Request); err != nil {
+		return err
+	}
+	if w.Withdrawn.IsZero() {
+		return errors.New("withdrawn is missing")
+	}
+	if err := ValidateLabel(w.By); err != nil {
+		return fmt.Errorf("by: %w", err)
+	}
+	if len(w.Reason) > 2000 {
+		return errors.New("reason is longer than 2000 characters")
+	}
+	if err := checkText(w.Reason, true); err != nil {
+		return fmt.Errorf("reason: %w", err)
+	}
+	return nil
+}
+
 // Request is requests/ID/request.json. It says who asked for a change and
 // when. What the change does is never taken from this file: tufgit derives
 // it from the proposed metadata beside it, which is what gets signed.

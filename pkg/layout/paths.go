@@ -22,6 +22,9 @@ const (
 	RequestFile     = "request.json"
 	// RequestProjectFile is the project config a request would write.
 	RequestProjectFile = "project.json"
+	// RequestWithdrawalFile is the signed record that a request was
+	// withdrawn; once it is there, it is the only file of the request.
+	RequestWithdrawalFile = "withdrawal.json"
 )
 
 // Size limits for reading files out of the tree. Reads are bounded so that
@@ -67,6 +70,9 @@ func RequestPath(id string) string { return RequestDir(id) + "/" + RequestFile }
 // RequestRolePath is the proposed metadata of role inside a request.
 func RequestRolePath(id, role string) string { return RequestDir(id) + "/metadata/" + role + ".json" }
 
+// RequestWithdrawalPath is the signed withdrawal record of a request.
+func RequestWithdrawalPath(id string) string { return RequestDir(id) + "/" + RequestWithdrawalFile }
+
 // RequestProjectPath is the project config a request would write.
 func RequestProjectPath(id string) string { return RequestDir(id) + "/" + RequestProjectFile }
 
@@ -100,6 +106,7 @@ const (
 	KindArtifact
 	KindRequestArtifact
 	KindRequestProjectConfig
+	KindRequestWithdrawal
 )
 
 func (k Kind) String() string {
@@ -130,6 +137,8 @@ func (k Kind) String() string {
 		return "request artifact"
 	case KindRequestProjectConfig:
 		return "request project config"
+	case KindRequestWithdrawal:
+		return "request withdrawal"
 	}
 	return "unknown file"
 }
@@ -213,6 +222,8 @@ func Classify(p string) (Entry, error) {
 			return Entry{Kind: KindRequest, Request: parts[1]}, nil
 		case len(parts) == 3 && parts[2] == RequestProjectFile:
 			return Entry{Kind: KindRequestProjectConfig, Request: parts[1]}, nil
+		case len(parts) == 3 && parts[2] == RequestWithdrawalFile:
+			return Entry{Kind: KindRequestWithdrawal, Request: parts[1]}, nil
 		case len(parts) == 4 && parts[2] == "metadata":
 			role, ok := strings.CutSuffix(parts[3], ".json")
 			if ok && isRoleName(role) {
@@ -221,7 +232,7 @@ func Classify(p string) (Entry, error) {
 		case len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]):
 			return Entry{Kind: KindRequestArtifact, Request: parts[1], SHA256: parts[3]}, nil
 		}
-		return bad("a request holds request.json, project.json, metadata/ROLE.json and artifacts/SHA256 files only")
+		return bad("a request holds request.json, project.json, metadata/ROLE.json, artifacts/SHA256 and withdrawal.json files only")
 	case "artifacts":
 		if len(parts) == 5 && parts[1] == "sha256" && isHex64(parts[4]) &&
 			parts[2] == parts[4][0:2] && parts[3] == parts[4][2:4] {

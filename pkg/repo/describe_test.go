@@ -1,15 +1,23 @@
 package repo_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/trust"
+	"github.com/tufgit/tufgit/pkg/verify"
 )
 
 // A proposed root is described per top-level role: keys added and
@@ -86,5 +94,96 @@ func TestDescribeRootChange(t *testing.T) {
 	items = s.DescribeChange(nil, same, nil, nil)
 	if len(items) != 1 || items[0].Kind != repo.ItemVersion {
 		t.Errorf("an unchanged root is described as %v", repo.Summary(items))
+	}
+}
+
+// A request whose proposed metadata has expired may be pruned by anyone,
+// and verify (so the hook) agrees; before it expires, removing it without
+// a withdrawal record is refused. The request's new maintainer may
+// withdraw it; a stranger may not.
+func TestWithdrawExpiredAndEntitled(t *testing.T) {
+	dir, admin := newRepo(t, 256)
+	alice, bob, eve := repotest.Key("alice"), repotest.Key("bob"), repotest.Key("eve")
+	s, err := repo.Open(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateProject(repo.ProjectCreateOptions{Name: "hello", Threshold: 1, Key: admin,
+		Maintainers: []repo.NewMaintainer{{Name: "alice", Key: alice}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	art := filepath.Join(t.TempDir(), "hello-1.0.tar.gz")
+	if err := os.WriteFile(art, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = repo.Open(dir, now)
+	if _, err := s.AddRelease(repo.ReleaseAddOptions{Project: "hello", Version: "1.0", Files: []string{art}, Key: alice}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, _ = repo.Open(dir, now)
+	res, err := s.ChangeMaintainers(repo.MaintainerChange{Project: "hello", Add: &repo.NewMaintainer{Name: "bob", Key: bob}, Key: alice})
+	s.Close()
+	if err != nil || res.RequestID == "" {
+		t.Fatalf("maintainer add: %v %+v", err, res)
+	}
+	id := res.RequestID
+
+	// Not expired: a key is needed, and it must be entitled.
+	s, _ = repo.Open(dir, now)
+	if _, err := s.Withdraw(repo.WithdrawOptions{ID: id}); !errors.Is(err, repo.ErrNeedsKey) {
+		t.Errorf("keyless withdraw of a live request: %v, want ErrNeedsKey", err)
+	}
+	if _, err := s.Withdraw(repo.WithdrawOptions{ID: id, Key: eve}); !errors.Is(err, repo.ErrNotAuthorized) {
+		t.Errorf("withdraw by a stranger: %v, want ErrNotAuthorized", err)
+	}
+	s.Close()
+	// Who may: alice and the admins (they sign it), and bob, whom it adds.
+	g, _ := gitstore.Open(dir)
+	head, _ := g.Branch("main")
+	tree, _ := g.TreeAt(head)
+	p, errs := verify.ReadProposal(tree, id)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	ent := verify.EntitledKeys(p, state.New(tree))
+	for _, k := range []*keys.Key{alice, bob, admin} {
+		if _, ok := ent[k.ID]; !ok {
+			t.Errorf("%s may not withdraw the request", k.Ref)
+		}
+	}
+	if _, ok := ent[eve.ID]; ok || len(ent) != 3 {
+		t.Errorf("entitled keys: %d, eve among them: %v", len(ent), ok)
+	}
+
+	// Past the proposed expiry anyone may prune it, and verify agrees.
+	later := now.AddDate(2, 0, 0)
+	s, err = repo.Open(dir, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s.Head
+	wr, err := s.Withdraw(repo.WithdrawOptions{ID: id})
+	s.Close()
+	if err != nil || !strings.Contains(wr.Pruned, "expired") {
+		t.Fatalf("prune of an expired request: %v %+v", err, wr)
+	}
+	head, _ = g.Branch("main")
+	for _, c := range []struct {
+		at    time.Time
+		valid bool
+	}{{later, true}, {now, false}} {
+		rep, err := verify.Since(g, old, head, verify.Options{Now: c.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := false
+		for _, p := range rep.Problems {
+			refused = refused || strings.Contains(p.Message, "was removed without a signed withdrawal")
+		}
+		if refused == c.valid {
+			t.Errorf("removal judged at %s: refused=%v, problems %v", c.at.Format("2006-01-02"), refused, rep.Problems)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -34,6 +35,8 @@ type RequestInfo struct {
 	Missing  []string     `json:"missing"`
 	Ready    bool         `json:"ready"`
 	Problems []string     `json:"problems,omitempty"`
+	// Withdrawn is the withdrawal record of a withdrawn request.
+	Withdrawn *layout.Withdrawal `json:"withdrawn,omitempty"`
 	// Labels names the keys above where the project config does.
 	Labels map[string]string `json:"labels,omitempty"`
 }
@@ -47,21 +50,16 @@ type loaded struct {
 
 // ListRequests describes every pending request.
 func (s *Session) ListRequests() ([]RequestInfo, error) {
-	var ids []string
-	seen := map[string]bool{}
-	err := s.Tree.WalkDir(layout.RequestsDir, func(e gitstore.Entry) error {
-		if le, err := layout.Classify(e.Path); err == nil && !seen[le.Request] {
-			seen[le.Request] = true
-			ids = append(ids, le.Request)
-		}
-		return nil
-	}, func(gitstore.BadName) error { return nil })
+	ids, err := s.requestIDs()
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(ids)
 	out := []RequestInfo{}
 	for _, id := range ids {
+		if w, err := s.readWithdrawal(id); err == nil {
+			out = append(out, RequestInfo{ID: id, Kind: "withdrawn", Withdrawn: w, Summary: []string{}, Changes: []ChangeItem{}, SignedBy: []string{}, Missing: []string{}})
+			continue
+		}
 		info, err := s.ShowRequest(id)
 		if err != nil {
 			out = append(out, RequestInfo{ID: id, Problems: []string{err.Error()}})
@@ -87,6 +85,9 @@ func (s *Session) loadRequest(id string) (*loaded, error) {
 	}
 	if ok, _ := s.Tree.Exists(layout.RequestDir(id)); !ok {
 		return nil, fmt.Errorf("%w %q (list them with `tufgit request list`)", ErrUnknownRequest, id)
+	}
+	if w, err := s.readWithdrawal(id); err == nil {
+		return nil, withdrawnError(id, w)
 	}
 	p, errs := verify.ReadProposal(s.Tree, id)
 	if len(errs) > 0 {
@@ -419,22 +420,202 @@ func (s *Session) checkRebase(l *loaded) error {
 	return nil
 }
 
-// Withdraw removes a pending request.
-func (s *Session) Withdraw(id string, o SubmitOptions) (string, error) {
+// ErrWithdrawn means the request was withdrawn already.
+var ErrWithdrawn = errors.New("request was withdrawn")
+
+// ErrNeedsKey means withdrawing a pending request takes a key.
+var ErrNeedsKey = errors.New("withdrawing a pending request takes a key")
+
+// WithdrawOptions describe a withdrawal.
+type WithdrawOptions struct {
+	ID string
+	// Key signs the withdrawal record. It must be a key that may sign the
+	// request, or one the request would delegate to (its requester). A
+	// request that was applied, can no longer be applied, or whose
+	// proposed metadata expired is pruned without a key.
+	Key    *keys.Key
+	Reason string
+	SubmitOptions
+}
+
+// WithdrawResult says what a withdrawal did.
+type WithdrawResult struct {
+	Commit string `json:"commit"`
+	// Pruned is why the request could go without a key, if it could.
+	Pruned string `json:"pruned,omitempty"`
+	// By is the withdrawing key, for a signed withdrawal.
+	By string `json:"by,omitempty"`
+}
+
+// Withdraw removes a pending request. A request that anyone may prune
+// goes without a record; otherwise a withdrawal record signed by o.Key
+// replaces it, and stays until pruned.
+func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
+	id := o.ID
 	if err := layout.ValidateRequestID(id); err != nil {
-		return "", err
+		return nil, err
 	}
-	var changes []gitstore.FileChange
+	if w, err := s.readWithdrawal(id); err == nil {
+		return nil, withdrawnError(id, w)
+	}
+	var del []gitstore.FileChange
 	err := s.Tree.WalkDir(layout.RequestDir(id), func(e gitstore.Entry) error {
-		changes = append(changes, gitstore.FileChange{Path: e.Path})
+		del = append(del, gitstore.FileChange{Path: e.Path})
 		return nil
 	}, func(gitstore.BadName) error { return nil })
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if len(changes) == 0 {
-		return "", fmt.Errorf("%w %q (list them with `tufgit request list`)", ErrUnknownRequest, id)
+	if len(del) == 0 {
+		return nil, fmt.Errorf("%w %q (list them with `tufgit request list`)", ErrUnknownRequest, id)
 	}
-	h, err := s.commit(changes, fmt.Sprintf("request %s: withdrawn\n", id), o.NoCommit)
-	return h.String(), err
+	res := &WithdrawResult{}
+	p, errs := verify.ReadProposal(s.Tree, id)
+	switch {
+	case len(errs) > 0:
+		res.Pruned = "it is malformed: " + errors.Join(errs...).Error()
+	default:
+		res.Pruned = verify.Prunable(p, s.View, s.Now)
+	}
+	if res.Pruned != "" {
+		h, err := s.commit(del, fmt.Sprintf("request %s: pruned\n\nAnyone may remove it: %s.\n", id, res.Pruned), o.NoCommit)
+		if err != nil {
+			return nil, err
+		}
+		res.Commit = h.String()
+		return res, nil
+	}
+	if o.Key == nil {
+		return nil, fmt.Errorf("%w: request %s is pending (use --key with a key that may sign it, or that it names as a maintainer)", ErrNeedsKey, id)
+	}
+	if !o.Key.CanSign() {
+		return nil, fmt.Errorf("key %s is a public key; withdrawing needs the private key", o.Key.Ref)
+	}
+	entitled := verify.EntitledKeys(p, s.View)
+	if _, ok := entitled[o.Key.ID]; !ok {
+		labels := Labels{}
+		s.ProjectLabels(p.Request.Project, labels)
+		if p.ProjectConfig != nil {
+			for _, m := range p.ProjectConfig.Maintainers {
+				labels[m.KeyID] = m.Name
+			}
+		}
+		var who []string
+		for _, kid := range sortedKeys(entitled) {
+			who = append(who, labels.Name(kid))
+		}
+		return nil, &NotAuthorizedError{Key: fmt.Sprintf("key %s (%s)", o.Key.Ref, trust.Short(o.Key.ID)), What: "a withdrawal of request " + id, Allowd: who}
+	}
+	author, err := s.G.Author()
+	if err != nil {
+		return nil, err
+	}
+	when := s.Now.UTC().Truncate(time.Second)
+	w := layout.Withdrawal{Request: id, Withdrawn: when, By: author.String(), Reason: o.Reason}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("withdrawal: %w", err)
+	}
+	m := metadata.Targets(when)
+	m.Signed.Version = 1
+	m.Signed.UnrecognizedFields = map[string]any{layout.WithdrawalField: w}
+	if err := sign(m, o.Key); err != nil {
+		return nil, err
+	}
+	raw, err := encode(m)
+	if err != nil {
+		return nil, err
+	}
+	del = append(del, gitstore.FileChange{Path: layout.RequestWithdrawalPath(id), Data: raw})
+	res.By = o.Key.ID
+	msg := fmt.Sprintf("request %s: withdrawn by %s (key %s)\n", id, author.String(), trust.Short(o.Key.ID))
+	if o.Reason != "" {
+		msg += "\nReason: " + o.Reason + "\n"
+	}
+	h, err := s.commit(del, msg, o.NoCommit)
+	if err != nil {
+		return nil, err
+	}
+	res.Commit = h.String()
+	return res, nil
+}
+
+// Prune removes every withdrawal record and every request that anyone may
+// prune (applied, no longer applicable, expired, or malformed), in one
+// commit. It returns the ids removed.
+func (s *Session) Prune(o SubmitOptions) ([]string, string, error) {
+	ids, err := s.requestIDs()
+	if err != nil {
+		return nil, "", err
+	}
+	var del []gitstore.FileChange
+	var pruned, lines []string
+	for _, id := range ids {
+		why := ""
+		if w, err := s.readWithdrawal(id); err == nil {
+			why = "withdrawn by " + w.By + " on " + w.Withdrawn.UTC().Format("2006-01-02")
+		} else if p, errs := verify.ReadProposal(s.Tree, id); len(errs) > 0 {
+			why = "malformed"
+		} else {
+			why = verify.Prunable(p, s.View, s.Now)
+		}
+		if why == "" {
+			continue
+		}
+		err := s.Tree.WalkDir(layout.RequestDir(id), func(e gitstore.Entry) error {
+			del = append(del, gitstore.FileChange{Path: e.Path})
+			return nil
+		}, func(gitstore.BadName) error { return nil })
+		if err != nil {
+			return nil, "", err
+		}
+		pruned = append(pruned, id)
+		lines = append(lines, fmt.Sprintf("- %s: %s", id, why))
+	}
+	if len(pruned) == 0 {
+		return nil, "", fmt.Errorf("%w: no request can be pruned", ErrNothingToDo)
+	}
+	h, err := s.commit(del, fmt.Sprintf("requests: prune %d\n\n%s\n", len(pruned), strings.Join(lines, "\n")), o.NoCommit)
+	if err != nil {
+		return nil, "", err
+	}
+	return pruned, h.String(), nil
+}
+
+// readWithdrawal reads the withdrawal record of a request, if it has one.
+func (s *Session) readWithdrawal(id string) (*layout.Withdrawal, error) {
+	p := layout.RequestWithdrawalPath(id)
+	raw, err := s.Tree.ReadFile(p, layout.MaxRequestSize)
+	if err != nil {
+		return nil, err
+	}
+	_, w, err := state.ParseWithdrawal(p, raw)
+	return w, err
+}
+
+func withdrawnError(id string, w *layout.Withdrawal) error {
+	msg := fmt.Sprintf("%s: %s was withdrawn by %s on %s", ErrWithdrawn, id, w.By, w.Withdrawn.UTC().Format("2006-01-02 15:04 MST"))
+	if w.Reason != "" {
+		msg += fmt.Sprintf(" (reason: %q)", w.Reason)
+	}
+	return &withdrawn{msg}
+}
+
+type withdrawn struct{ msg string }
+
+func (e *withdrawn) Error() string   { return e.msg }
+func (e *withdrawn) Is(t error) bool { return t == ErrWithdrawn }
+
+// requestIDs lists the request directories in the tree.
+func (s *Session) requestIDs() ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	err := s.Tree.WalkDir(layout.RequestsDir, func(e gitstore.Entry) error {
+		if le, err := layout.Classify(e.Path); err == nil && !seen[le.Request] {
+			seen[le.Request] = true
+			ids = append(ids, le.Request)
+		}
+		return nil
+	}, func(gitstore.BadName) error { return nil })
+	sort.Strings(ids)
+	return ids, err
 }

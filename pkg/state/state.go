@@ -5,10 +5,12 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -254,4 +256,43 @@ func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
 func ProjectOfPath(p string) string {
 	name, _, _ := strings.Cut(p, "/")
 	return name
+}
+
+// ParseWithdrawal parses a request's withdrawal record: a targets-type
+// envelope (parsed strictly, like any metadata) with no targets and no
+// delegations, version 1, expiring the moment it was made, whose signed
+// part carries layout.WithdrawalField.
+func ParseWithdrawal(p string, raw []byte) (*metadata.Metadata[metadata.TargetsType], *layout.Withdrawal, error) {
+	m, err := ParseTargets(p, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	field, ok := m.Signed.UnrecognizedFields[layout.WithdrawalField]
+	if !ok {
+		return nil, nil, &ParseError{p, fmt.Errorf("not a withdrawal record: %s is missing", layout.WithdrawalField)}
+	}
+	if len(m.Signed.UnrecognizedFields) != 1 {
+		return nil, nil, &ParseError{p, fmt.Errorf("a withdrawal record has no fields but %s", layout.WithdrawalField)}
+	}
+	inner, err := json.Marshal(field)
+	if err != nil {
+		return nil, nil, &ParseError{p, err}
+	}
+	var w layout.Withdrawal
+	if err := layout.DecodeStrict(inner, &w); err != nil {
+		return nil, nil, &ParseError{p, fmt.Errorf("%s: %w", layout.WithdrawalField, err)}
+	}
+	if err := w.Validate(); err != nil {
+		return nil, nil, &ParseError{p, fmt.Errorf("%s: %w", layout.WithdrawalField, err)}
+	}
+	switch {
+	case len(m.Signed.Targets) > 0 || m.Signed.Delegations != nil:
+		return nil, nil, &ParseError{p, fmt.Errorf("a withdrawal record lists no targets and no delegations")}
+	case m.Signed.Version != 1:
+		return nil, nil, &ParseError{p, fmt.Errorf("a withdrawal record is version 1, not %d", m.Signed.Version)}
+	case !m.Signed.Expires.Equal(w.Withdrawn):
+		return nil, nil, &ParseError{p, fmt.Errorf("a withdrawal record expires when it is made (%s), not at %s",
+			w.Withdrawn.UTC().Format(time.RFC3339), m.Signed.Expires.UTC().Format(time.RFC3339))}
+	}
+	return m, &w, nil
 }

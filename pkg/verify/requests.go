@@ -140,6 +140,10 @@ func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
 // would be valid once signed, and that every signature already on it is
 // valid. It records how far the request is signed.
 func (c *checker) checkRequest(id string) {
+	if ok, _ := c.tree.Exists(layout.RequestWithdrawalPath(id)); ok {
+		c.checkTombstone(id)
+		return
+	}
 	c.rep.Stats.Requests++
 	p, errs := ReadProposal(c.tree, id)
 	for _, err := range errs {

@@ -98,7 +98,7 @@ func (t *transition) run() error {
 			if ch.Action != gitstore.Deleted {
 				t.projCfgs[le.Project] = true
 			}
-		case layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact:
+		case layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact, layout.KindRequestProjectConfig, layout.KindRequestWithdrawal:
 			t.requests[le.Request] = true
 		case layout.KindArtifact:
 			t.artifacts[le.SHA256] = ch.Action
@@ -119,6 +119,7 @@ func (t *transition) run() error {
 			t.checkRootTransition(oldRoot)
 			t.checkMoves()
 		}
+		t.checkRequestTransitions()
 		t.checkRoleVersions()
 		t.checkReleasesImmutable()
 		return nil
@@ -142,6 +143,7 @@ func (t *transition) run() error {
 	t.checkRoleVersions()
 	t.checkReleasesImmutable()
 	t.checkMoves()
+	t.checkRequestTransitions()
 
 	// Roles to re-check: each changed role file, and each role whose
 	// delegation entry changed in a changed delegator.

@@ -144,7 +144,7 @@ func (c *checker) full() error {
 	}
 	// Requests.
 	reqs := map[string]bool{}
-	for _, k := range []layout.Kind{layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact} {
+	for _, k := range []layout.Kind{layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact, layout.KindRequestProjectConfig, layout.KindRequestWithdrawal} {
 		for _, e := range byKind[k] {
 			reqs[e.Request] = true
 		}

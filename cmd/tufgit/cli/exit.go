@@ -113,13 +113,15 @@ func hintFor(err error) string {
 	case errors.Is(err, repo.ErrImmutable):
 		return "publish the change as a new version"
 	case errors.Is(err, repo.ErrConflict):
-		return "`tufgit request withdraw ID`, then make the change again on the current head"
+		return "`tufgit request withdraw ID --key KEY`, then make the change again on the current head"
 	case errors.Is(err, repo.ErrNotInitialized):
 		return "`tufgit request show init` shows which signatures the repository still needs"
 	case errors.Is(err, gitstore.ErrDirtyWorkTree):
 		return "`git status` shows your edits; commit or discard them"
 	case errors.Is(err, gitstore.ErrRefMoved):
 		return "another change landed meanwhile; run the command again"
+	case errors.Is(err, repo.ErrWithdrawn):
+		return "`tufgit request list` shows the pending requests; `git log -- requests/` their history"
 	case errors.Is(err, repo.ErrDeclined):
 		return "nothing was changed"
 	case errors.Is(err, client.ErrNotInitialized):
@@ -161,7 +163,7 @@ func codeFor(err error) int {
 		}
 		return ExitTUF
 	}
-	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest,
+	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn,
 		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease} {
 		if errors.Is(err, nf) {
 			return ExitNotFound

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -19,7 +21,7 @@ request: a directory under requests/ holding the proposed metadata and the
 signatures gathered so far. What a request does is always derived from that
 proposed metadata, never from text its author wrote.`,
 	}
-	cmd.AddCommand(newRequestListCmd(io), newRequestShowCmd(io), newRequestWithdrawCmd(io))
+	cmd.AddCommand(newRequestListCmd(io), newRequestShowCmd(io), newRequestWithdrawCmd(io), newRequestPruneCmd(io))
 	return cmd
 }
 
@@ -63,6 +65,10 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 		fmt.Fprintln(o.IO.ErrOut, "no pending requests")
 	}
 	for _, r := range reqs {
+		if r.Withdrawn != nil {
+			fmt.Fprintf(o.IO.Out, "%-24s %-18s withdrawn by %s on %s\n", r.ID, "withdrawn", r.Withdrawn.By, r.Withdrawn.Withdrawn.UTC().Format("2006-01-02"))
+			continue
+		}
 		state := fmt.Sprintf("signed by %s; missing %s", labelled(r.Labels, r.SignedBy), labelled(r.Labels, r.Missing))
 		if r.Ready {
 			state = "ready"
@@ -167,35 +173,109 @@ func printRequest(w io.Writer, r *repo.RequestInfo) {
 // RequestWithdrawOptions are the options of `tufgit request withdraw`.
 type RequestWithdrawOptions struct {
 	RepoOptions
-	ID string
+	ID     string
+	Reason string
+	JSON   bool
 }
 
 func newRequestWithdrawCmd(io *IOStreams) *cobra.Command {
 	o := &RequestWithdrawOptions{RepoOptions: RepoOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:     "withdraw ID",
-		Short:   "Remove a pending request",
-		Long:    `Remove a pending request and everything it carried, in one commit.`,
-		Example: "  tufgit request withdraw hello-3f9a2c1b",
-		Args:    cobra.ExactArgs(1),
+		Use:   "withdraw ID [--key KEY] [--reason TEXT]",
+		Short: "Withdraw a pending request, signed by a key entitled to it",
+		Long: `Withdraw a pending request, in one commit.
+
+A pending request may be what stands between an attacker and a project (the
+admins' request that removes a compromised maintainer key, say), so
+withdrawing one takes a key: one that may sign the request, or one the
+request would delegate to (the maintainers a project creation or maintainer
+change names, so the requester can take back what they asked for). The
+request's files are replaced by requests/ID/withdrawal.json, a record of who
+withdrew it, when and why, signed by that key; the pre-receive hook refuses
+a push that removes a pending request without one.
+
+A request that was applied, can no longer be applied (a role it proposes has
+moved past its proposed version), whose proposed metadata has expired, or
+that is malformed, may be removed by anyone: no key is needed, and none is
+recorded. ` + "`tufgit request prune`" + ` removes all of those and the withdrawal records.`,
+		Example: `  tufgit request withdraw hello-3f9a2c1b --key alice.key --reason "wrong file"
+  tufgit request withdraw hello-3f9a2c1b          # an expired or stale request`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
-			return o.Run()
+			return o.Run(cmd)
 		},
+	}
+	o.addFlags(cmd, false)
+	cmd.Flags().StringVar(&o.KeyRef, "key", "", "a key that may sign the request, or that it names as a maintainer")
+	cmd.Flags().StringVar(&o.Reason, "reason", "", "why, recorded in the signed withdrawal")
+	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run withdraws the request.
+func (o *RequestWithdrawOptions) Run(cmd *cobra.Command) error {
+	var key *keys.Key
+	if o.KeyRef != "" {
+		k, err := o.key(cmd.Context())
+		if err != nil {
+			return err
+		}
+		key = k
+	}
+	return o.read(func(s *repo.Session) error {
+		res, err := s.Withdraw(repo.WithdrawOptions{ID: o.ID, Key: key, Reason: o.Reason, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+		if err != nil {
+			if errors.Is(err, repo.ErrNeedsKey) {
+				return withHint(err, fmt.Sprintf("`tufgit request show %s` lists who may sign it; one of them runs `tufgit request withdraw %s --key KEY`", o.ID, o.ID))
+			}
+			return err
+		}
+		if o.JSON {
+			return writeJSON(o.IO.Out, res)
+		}
+		if res.Pruned != "" {
+			fmt.Fprintf(o.IO.Out, "removed request %s (commit %s): anyone may, since %s\n", o.ID, shortCommit(res.Commit), res.Pruned)
+			return nil
+		}
+		fmt.Fprintf(o.IO.Out, "withdrew request %s, signed by key %s (commit %s)\n", o.ID, shortIDs([]string{res.By}), shortCommit(res.Commit))
+		return nil
+	})
+}
+
+// RequestPruneOptions are the options of `tufgit request prune`.
+type RequestPruneOptions struct {
+	RepoOptions
+}
+
+func newRequestPruneCmd(io *IOStreams) *cobra.Command {
+	o := &RequestPruneOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove withdrawn, applied, stale, expired and malformed requests",
+		Long: `Remove, in one commit, what anyone may remove without a key: withdrawal
+records, and requests that were applied, can no longer be applied, whose
+proposed metadata has expired, or that are malformed. Pending requests that
+could still be applied stay; withdrawing one takes a key
+(` + "`tufgit request withdraw ID --key KEY`" + `).`,
+		Example: "  tufgit request prune",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
 	return cmd
 }
 
-// Run withdraws the request.
-func (o *RequestWithdrawOptions) Run() error {
+// Run prunes.
+func (o *RequestPruneOptions) Run() error {
 	return o.read(func(s *repo.Session) error {
-		h, err := s.Withdraw(o.ID, repo.SubmitOptions{NoCommit: o.NoCommit})
+		ids, h, err := s.Prune(repo.SubmitOptions{NoCommit: o.NoCommit})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(o.IO.Out, "withdrew request %s (commit %s)\n", o.ID, shortCommit(h))
+		fmt.Fprintf(o.IO.Out, "pruned %d request(s) (commit %s): %s\n", len(ids), shortCommit(h), strings.Join(ids, ", "))
 		return nil
 	})
 }

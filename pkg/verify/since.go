@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -33,6 +34,11 @@ func Since(repo *gitstore.Repo, old, new plumbing.Hash, opts Options) (*Report, 
 		return nil, err
 	}
 	changes, err := gitstore.Diff(oldTree, c.tree, c.badName)
+	if errors.Is(err, gitstore.ErrBadTree) {
+		c.rep.add("", "", CodeLayout, "%s", err)
+		c.rep.finish()
+		return c.rep, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("diff %s..%s: %w", old, new, err)
 	}

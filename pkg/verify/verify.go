@@ -106,6 +106,10 @@ func (c *checker) full() error {
 		byKind[le.Kind] = append(byKind[le.Kind], le)
 		return nil
 	}, c.badName)
+	if errors.Is(err, gitstore.ErrBadTree) {
+		c.rep.add("", "", CodeLayout, "%s", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("reading tree: %w", err)
 	}

@@ -82,10 +82,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
+	now := o.IO.Now()
 	pass := cachedPassphrase(o.IO.Passphrase())
 	load := func(refs []string) ([]*keys.Key, error) {
 		var out []*keys.Key

@@ -72,10 +72,7 @@ func (o *HookPreReceiveOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
+	now := o.IO.Now()
 	results, err := hook.Check(g, ups, pol, verify.Options{Now: now})
 	if err != nil {
 		return err
@@ -116,22 +113,33 @@ func (o *HookPreReceiveOptions) Run() error {
 	return nil
 }
 
-// preReceiveScript is the hook git runs; hooks/pre-receive in the source
-// tree is this script with TUFGIT left to PATH.
+// preReceiveScript is the hook git runs, with %s the shell-quoted absolute
+// path of tufgit. It takes nothing from the environment: on a local push
+// git runs the hook with the pusher's environment, so a TUFGIT or PATH
+// variable would let the pusher swap the verifier. hooks/pre-receive in
+// the source tree is this script for /usr/local/bin/tufgit.
 const preReceiveScript = `#!/bin/sh
 # tufgit pre-receive hook: verifies every push against TUF's rules before git
-# accepts it (see 'tufgit hook pre-receive --help').
-TUFGIT="${TUFGIT:-%s}"
-exec "$TUFGIT" hook pre-receive
+# accepts it (see 'tufgit hook pre-receive --help'). The verifier is this
+# fixed absolute path, never one from the pusher's environment.
+exec %s hook pre-receive
 `
 
 // postReceiveScript publishes after accepted pushes to the main branch.
 const postReceiveScript = `#!/bin/sh
 # tufgit post-receive hook: publishes the main branch to the mirror after an
-# accepted push (see 'tufgit hook post-receive --help').
-TUFGIT="${TUFGIT:-%s}"
-exec "$TUFGIT" hook post-receive
+# accepted push (see 'tufgit hook post-receive --help'). The publisher is
+# this fixed absolute path, never one from the pusher's environment.
+exec %s hook post-receive
 `
+
+// SourceTreeBinary is the tufgit path in hooks/ of the source tree.
+const SourceTreeBinary = "/usr/local/bin/tufgit"
+
+// shQuote quotes s for sh: single quotes, with each ' as '\''.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // HookPostReceiveOptions are the options of `tufgit hook post-receive`.
 type HookPostReceiveOptions struct {
@@ -208,7 +216,12 @@ func newHookInstallCmd(io *IOStreams) *cobra.Command {
 		Long: `Install tufgit's pre-receive hook in a bare repository, calling this tufgit
 binary by its absolute path. --protect sets the protected refs (git config
 tufgit.protectedRef); the default protects refs/heads/main. An existing hook
-that tufgit did not write is kept unless --force is given.`,
+that tufgit did not write is kept unless --force is given.
+
+The hooks call tufgit by that fixed absolute path and read nothing from the
+environment to find it: git runs hooks of a local push with the pusher's
+environment, which must not be able to swap the verifier. Re-run install
+after moving the binary.`,
 		Example: `  git init --bare /srv/git/packages.git
   tufgit hook install /srv/git/packages.git --protect refs/heads/main --protect 'refs/tags/*'`,
 		Args: cobra.ExactArgs(1),
@@ -266,7 +279,7 @@ func (o *HookInstallOptions) Run() error {
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, bin)), 0o755); err != nil {
+		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\n", p, bin)

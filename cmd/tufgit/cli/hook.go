@@ -136,7 +136,7 @@ exec %s hook post-receive
 // SourceTreeBinary is the tufgit path in hooks/ of the source tree.
 const SourceTreeBinary = "/usr/local/bin/tufgit"
 
-// shQuote quotes s for sh: single quotes, with each ' as '\”.
+// shQuote quotes s for sh: in single quotes, each inner quote closed, escaped and reopened.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -230,6 +231,66 @@ func TestPublishRefuses(t *testing.T) {
 	}
 	if ok, _ := m.Exists(context.Background(), "metadata/timestamp.json"); ok {
 		t.Fatal("a refused publish wrote a timestamp")
+	}
+}
+
+// A keyless push that stretches the online expiry periods in tufgit.json
+// (unsigned) does not make the online key sign a century-long timestamp.
+func TestPublishRefusesLongOnlineExpiry(t *testing.T) {
+	for _, tc := range []struct{ role, snapshot, timestamp string }{
+		{"timestamp", "36500d", "36500d"},
+		{"timestamp", "30d", "8d"},
+		{"snapshot", "31d", "1d"},
+	} {
+		f := fixture(t, "hello")
+		m, _ := dirMirror(t)
+		raw, err := f.Repo.TreeAt(f.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := raw.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := regexp.MustCompile(`"snapshot": "[^"]*"`).ReplaceAllString(string(cfg), `"snapshot": "`+tc.snapshot+`"`)
+		s = regexp.MustCompile(`"timestamp": "[^"]*"`).ReplaceAllString(s, `"timestamp": "`+tc.timestamp+`"`)
+		if s == string(cfg) {
+			t.Fatalf("could not edit %s", cfg)
+		}
+		if _, err := f.Commit("stretch expiry", gitstore.FileChange{Path: layout.ConfigPath, Data: []byte(s)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now})
+		if err == nil || !strings.Contains(err.Error(), "expiry."+tc.role) || !strings.Contains(err.Error(), "cap") {
+			t.Fatalf("%+v: Publish = %v, want a refusal naming expiry.%s and the cap", tc, err, tc.role)
+		}
+		if ok, _ := m.Exists(context.Background(), "metadata/timestamp.json"); ok {
+			t.Fatalf("%+v: a refused publish wrote a timestamp", tc)
+		}
+	}
+	// Positive control: at the caps, publish signs, and no longer than them.
+	f := fixture(t, "hello")
+	m, _ := dirMirror(t)
+	tree, _ := f.Repo.TreeAt(f.Head)
+	cfg, _ := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	s := regexp.MustCompile(`"snapshot": "[^"]*"`).ReplaceAllString(string(cfg), `"snapshot": "30d"`)
+	s = regexp.MustCompile(`"timestamp": "[^"]*"`).ReplaceAllString(s, `"timestamp": "7d"`)
+	if _, err := f.Commit("caps", gitstore.FileChange{Path: layout.ConfigPath, Data: []byte(s)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now}); err != nil {
+		t.Fatalf("publish at the caps: %v", err)
+	}
+	data, err := m.Read(context.Background(), "metadata/timestamp.json", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := metadata.Timestamp().FromBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.Signed.Expires.Sub(f.Now); got != layout.MaxTimestampExpiry {
+		t.Fatalf("timestamp valid for %s, want %s", got, layout.MaxTimestampExpiry)
 	}
 }
 

@@ -164,6 +164,9 @@ func parseExpiry(flags []string) (layout.Expiry, error) {
 	if e.Timestamp > e.Snapshot {
 		return e, usageError("--expiry: timestamp (%s) must not outlive snapshot (%s)", e.Timestamp, e.Snapshot)
 	}
+	if err := e.Validate(); err != nil {
+		return e, usageError("--expiry: %v (see docs/threat-model.md)", err)
+	}
 	return e, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -114,8 +115,14 @@ func (t *transition) run() error {
 		}
 	}
 
+	storeChanged, closeStore := false, func() {}
+	if t.config {
+		storeChanged, closeStore = t.checkStoreChange()
+	}
+	defer closeStore()
+
 	oldRoot, oldRootErr := t.oldView.Root()
-	if oldRootErr != nil || t.root {
+	if oldRootErr != nil || t.root || storeChanged {
 		// A new root (or the first one) changes who may sign everything:
 		// check the whole tree, then the transition rules.
 		if err := c.full(); err != nil {
@@ -234,6 +241,57 @@ func (t *transition) run() error {
 		c.rep.expired(layout.TargetsPath, layout.RoleTargets, tr.Meta.Signed.Expires, c.now)
 	}
 	return nil
+}
+
+// checkStoreChange handles a change of artifacts.store. tufgit.json is
+// unsigned, so anyone who can push may change it; pointing it at an
+// unreachable or empty bucket would leave main ahead of a mirror that can
+// never be published. A new store is accepted only when it opens and then
+// holds every artifact the signed targets list, with the signed length and
+// hashes: the caller falls back to a full check with artifacts read from
+// the new store (an embedded "git" store is read from the tree). It
+// reports whether the store changed.
+func (t *transition) checkStoreChange() (bool, func()) {
+	c := t.c
+	none := func() {}
+	raw, err := t.oldTree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return false, none
+	}
+	oldCfg, err := layout.ParseConfig(raw)
+	if err != nil {
+		return false, none
+	}
+	newRaw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return false, none // reported by loadConfig
+	}
+	newCfg, err := layout.ParseConfig(newRaw)
+	if err != nil || newCfg.Artifacts.Store == oldCfg.Artifacts.Store {
+		return false, none
+	}
+	c.opts.SkipArtifacts = false
+	c.opts.Store = nil
+	if newCfg.Artifacts.Store == "git" {
+		return true, none
+	}
+	if c.opts.OpenStore == nil {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes from %s to %s, which this check cannot read; "+
+			"a new store is accepted only once it is shown to hold every artifact (run verify --check-store, or push to the hook)",
+			oldCfg.Artifacts.Store, newCfg.Artifacts.Store)
+		return true, none
+	}
+	src, err := c.opts.OpenStore(newCfg.Artifacts.Store)
+	if err != nil {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes to %s, which cannot be reached: %v", newCfg.Artifacts.Store, err)
+		return true, none
+	}
+	c.opts.Store = src
+	return true, func() {
+		if cl, ok := src.(io.Closer); ok {
+			cl.Close()
+		}
+	}
 }
 
 func onlineKeyListed(root *metadata.Metadata[metadata.RootType], id string) bool {

@@ -29,6 +29,12 @@ type Options struct {
 	// store (artifacts.store other than "git"); without it they are not
 	// checked. The embedded store is always checked.
 	Store ArtifactSource
+	// OpenStore opens the store a change moves artifacts.store to, which
+	// must be reachable and hold every artifact the signed targets list
+	// before the change is accepted. Without it, a change of the store is
+	// a problem: it can not be checked. The caller checks reachability; a
+	// returned source that is an io.Closer is closed.
+	OpenStore func(url string) (ArtifactSource, error)
 }
 
 // ArtifactSource reads artifacts from an external store by sha256.

@@ -73,7 +73,9 @@ func (o *HookPreReceiveOptions) Run() error {
 		return err
 	}
 	now := o.IO.Now()
-	results, err := hook.Check(g, ups, pol, verify.Options{Now: now})
+	// A push that changes artifacts.store is accepted only once the new
+	// store answers and holds every artifact (verify.Options.OpenStore).
+	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore})
 	if err != nil {
 		return err
 	}

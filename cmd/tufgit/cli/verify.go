@@ -110,6 +110,7 @@ func (o *VerifyOptions) Run() error {
 	}
 	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts}
 	if o.CheckStore {
+		opts.OpenStore = openReachableStore
 		store, err := openStoreAt(g, rev)
 		if err != nil {
 			return err
@@ -233,6 +234,22 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// openReachableStore opens the artifact store at url for a check of a
+// change that moves artifacts.store there, and makes sure it answers.
+func openReachableStore(url string) (verify.ArtifactSource, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := artifacts.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // openStoreAt opens the external artifact store the config at rev names,

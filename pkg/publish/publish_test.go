@@ -22,6 +22,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/hook"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -448,4 +449,12 @@ func waitPort(t *testing.T, addr string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s", addr)
+}
+
+// The publisher's record lives where the pre-receive hook refuses every
+// push, so only the publisher (writing in place) can move it.
+func TestStateRefIsReserved(t *testing.T) {
+	if !strings.HasPrefix(publish.StateRef, hook.ReservedPrefix) {
+		t.Fatalf("%s is outside %s*, which the hook protects", publish.StateRef, hook.ReservedPrefix)
+	}
 }

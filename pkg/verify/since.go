@@ -232,10 +232,8 @@ func (t *transition) run() error {
 	for _, name := range sortedKeys(t.projCfgs) {
 		c.checkProjectConfig(name)
 	}
-	if t.config && c.cfg != nil {
-		if c.cfg.OnlineKey.KeyID != "" && !onlineKeyListed(root, c.cfg.OnlineKey.KeyID) {
-			c.rep.add(layout.ConfigPath, "", CodeConfig, "online_key.keyid %s is not a timestamp key in root", trust.Short(c.cfg.OnlineKey.KeyID))
-		}
+	if t.config {
+		c.checkOnlineKeyID(root)
 	}
 	if tr, err := c.view.Role(layout.RoleTargets); err == nil && t.roles[layout.RoleTargets] == 0 && tr.Meta.Signed.IsExpired(c.now) {
 		c.rep.expired(layout.TargetsPath, layout.RoleTargets, tr.Meta.Signed.Expires, c.now)
@@ -291,6 +289,15 @@ func (t *transition) checkStoreChange() (bool, func()) {
 		if cl, ok := src.(io.Closer); ok {
 			cl.Close()
 		}
+	}
+}
+
+// checkOnlineKeyID checks that the config's online_key.keyid (a label for
+// people: the publisher never signs with a key named in the tree) is
+// root's timestamp key.
+func (c *checker) checkOnlineKeyID(root *metadata.Metadata[metadata.RootType]) {
+	if c.cfg != nil && c.cfg.OnlineKey.KeyID != "" && !onlineKeyListed(root, c.cfg.OnlineKey.KeyID) {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "online_key.keyid %s is not a timestamp key in root", trust.Short(c.cfg.OnlineKey.KeyID))
 	}
 }
 

@@ -128,6 +128,7 @@ func (c *checker) full() error {
 	if hasRoot {
 		if root := c.checkRootHistory(byKind[layout.KindRootHistory], nil); root != nil {
 			c.checkDelegationTree(root)
+			c.checkOnlineKeyID(root)
 		} else {
 			c.broken[layout.RoleRoot] = true
 		}

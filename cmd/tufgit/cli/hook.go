@@ -43,7 +43,11 @@ input. For each updated ref it verifies the move from the ref's old commit
 (or, for a new branch, from the protected branch it builds on) to the new one,
 with every rule of 'tufgit verify --since'; a ref with no such base gets the
 full check. Protected refs (git config tufgit.protectedRef, repeatable,
-default refs/heads/main) may not be deleted or moved backwards.
+default refs/heads/main) may not be deleted or moved backwards. No push may
+touch refs/tufgit/* (the publisher writes refs/tufgit/published in place).
+A push that changes artifacts.store in tufgit.json is accepted only when the
+new store answers and holds every artifact, so the hook needs read access
+to the store.
 
 It reads the pushed objects from git's quarantine (GIT_OBJECT_DIRECTORY and
 GIT_ALTERNATE_OBJECT_DIRECTORIES), packed or loose. If any ref fails, the

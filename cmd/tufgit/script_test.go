@@ -40,6 +40,7 @@ const (
 // testMain is tufgit as scripts run it: the real CLI, with the test seams
 // set from the environment.
 func testMain() int {
+	registerFakeKMS()
 	io := cli.SystemIO()
 	if v := os.Getenv(envTestTime); v != "" {
 		t, err := time.Parse(time.RFC3339, v)

@@ -229,7 +229,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 	if !rep.Valid() {
-		return nil, &InvalidChangeError{Problems: rep.Problems}
+		return nil, &InvalidInitError{Problems: rep.Problems}
 	}
 	if err := g.SetBranch(gitstore.DefaultBranch, commit, plumbing.ZeroHash); err != nil {
 		return nil, err
@@ -240,6 +240,18 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	}
 	res.Commit = commit.String()
 	return res, nil
+}
+
+// InvalidInitError says that the repository init made does not verify (a
+// signer whose signatures do not match its public key, typically), so
+// nothing was created.
+type InvalidInitError struct{ Problems []verify.Problem }
+
+func (e *InvalidInitError) Error() string {
+	if len(e.Problems) == 0 {
+		return "the new repository would not verify, so nothing was created"
+	}
+	return fmt.Sprintf("the new repository would not verify, so nothing was created: %d problem(s), the first: %s", len(e.Problems), e.Problems[0])
 }
 
 // checkEmptyDir reports whether dir exists, refusing one that is not empty.

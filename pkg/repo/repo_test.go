@@ -287,9 +287,16 @@ func TestInitVerifiesBeforeCommitting(t *testing.T) {
 				}
 				_, err := repo.Init(context.Background(), repo.InitOptions{Dir: dir, RootKeys: []*keys.Key{tc.root}, RootThreshold: 1,
 					TargetsKeys: []*keys.Key{tc.targets}, TargetsThreshold: 1, OnlineKey: online, Now: now})
-				var inv *repo.InvalidChangeError
-				if !errors.As(err, &inv) || !strings.Contains(err.Error(), "has 0 valid signature(s)") {
-					t.Fatalf("Init with a bad signer = %v, want an InvalidChangeError naming the bad signature", err)
+				var inv *repo.InvalidInitError
+				if !errors.As(err, &inv) || !strings.Contains(err.Error(), "would not verify, so nothing was created") {
+					t.Fatalf("Init with a bad signer = %v, want an InvalidInitError", err)
+				}
+				bad := false
+				for _, p := range inv.Problems {
+					bad = bad || (p.Code == verify.CodeThreshold && strings.Contains(p.Message, "has 0 valid signature(s)"))
+				}
+				if !bad {
+					t.Fatalf("Init with a bad signer: no unmet threshold among %v", inv.Problems)
 				}
 				entries, statErr := os.ReadDir(dir)
 				switch {

@@ -68,7 +68,7 @@ snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
 	f.IntVar(&o.TargetsThreshold, "targets-threshold", 1, "signatures targets and the index roles need")
 	f.StringVar(&o.OnlineKey, "online-key", "", "the key that signs snapshot and timestamp when publishing")
 	f.StringVar(&o.Name, "name", "", "a human name for the repository")
-	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h)")
+	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h); capped: timestamp 7d, snapshot 30d, others 5 years")
 	f.StringVar(&o.ArtifactStore, "artifact-store", "git", "where artifact bytes live: git (in the repository) or s3://, gs://, azblob://, file:// URL")
 	_ = cmd.MarkFlagRequired("root-key")
 	_ = cmd.MarkFlagRequired("targets-key")

@@ -273,7 +273,7 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
-	entries, err := ParseTree(data)
+	entries, err := parseTree(data)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -305,11 +305,11 @@ var canonicalModes = map[string]filemode.FileMode{
 	"40000":  filemode.Dir,
 }
 
-// ParseTree decodes a raw tree object strictly. Modes are kept as
+// parseTree decodes a raw tree object strictly. Modes are kept as
 // written: any mode other than git's canonical ones ("100644", "100755",
 // "120000", "160000", "40000") is an error, so that a "100664" file can
 // not pass for "100644".
-func ParseTree(data []byte) ([]object.TreeEntry, error) {
+func parseTree(data []byte) ([]object.TreeEntry, error) {
 	var out []object.TreeEntry
 	seen := map[string]bool{}
 	var prev object.TreeEntry

@@ -252,20 +252,20 @@ func (t *transition) run() error {
 func (t *transition) checkStoreChange() (bool, func()) {
 	c := t.c
 	none := func() {}
-	raw, err := t.oldTree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		return false, none
-	}
-	oldCfg, err := layout.ParseConfig(raw)
-	if err != nil {
-		return false, none
-	}
 	newRaw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
 	if err != nil {
 		return false, none // reported by loadConfig
 	}
 	newCfg, err := layout.ParseConfig(newRaw)
-	if err != nil || newCfg.Artifacts.Store == oldCfg.Artifacts.Store {
+	if err != nil {
+		return false, none // reported by loadConfig
+	}
+	// The old store is read without Validate: an old config that today's
+	// bounds refuse must not hide a move of the store. One that can not
+	// be read at all counts as a move.
+	var oldCfg layout.Config
+	if raw, err := t.oldTree.ReadFile(layout.ConfigPath, layout.MaxConfigSize); err == nil && layout.DecodeStrict(raw, &oldCfg) == nil &&
+		newCfg.Artifacts.Store == oldCfg.Artifacts.Store {
 		return false, none
 	}
 	c.opts.SkipArtifacts = false
@@ -274,7 +274,7 @@ func (t *transition) checkStoreChange() (bool, func()) {
 		return true, none
 	}
 	if c.opts.OpenStore == nil {
-		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes from %s to %s, which this check cannot read; "+
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes from %q to %s, which this check cannot read; "+
 			"a new store is accepted only once it is shown to hold every artifact (run verify --check-store, or push to the hook)",
 			oldCfg.Artifacts.Store, newCfg.Artifacts.Store)
 		return true, none

@@ -29,8 +29,9 @@ func TestMain(m *testing.M) {
 // The test binary's seams. They live here, in a _test.go file, so that the
 // shipped binary reads no such variable (TestNoTestSeamsInRelease).
 const (
-	// envTestTime fixes the clock (RFC 3339) of init, changes, verify, the
-	// hook, publish and ui build. The downloader ignores it.
+	// envTestTime fixes the clock of init, changes, verify, the hook,
+	// publish and ui build: an RFC 3339 time, or an offset from now such
+	// as -72h. The downloader ignores it.
 	envTestTime = "TUFGIT_TEST_TIME"
 	// envTestCrashAfterWrites makes publish die abruptly (exit 137, as if
 	// killed) after that many mirror writes.
@@ -44,6 +45,9 @@ func testMain() int {
 	io := cli.SystemIO()
 	if v := os.Getenv(envTestTime); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
+		if d, derr := time.ParseDuration(v); err != nil && derr == nil && (v[0] == '-' || v[0] == '+') {
+			t, err = time.Now().Add(d), nil
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", envTestTime, err)
 			return 1

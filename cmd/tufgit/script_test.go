@@ -1,20 +1,133 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/tufgit/tufgit/cmd/tufgit/cli"
+	"github.com/tufgit/tufgit/pkg/publish"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"tufgit": func() { os.Exit(cli.Main()) },
+		"tufgit": func() { os.Exit(testMain()) },
 	})
+}
+
+// The test binary's seams. They live here, in a _test.go file, so that the
+// shipped binary reads no such variable (TestNoTestSeamsInRelease).
+const (
+	// envTestTime fixes the clock of init, changes, verify, the hook,
+	// publish and ui build: an RFC 3339 time, or an offset from now such
+	// as -72h. The downloader ignores it.
+	envTestTime = "TUFGIT_TEST_TIME"
+	// envTestCrashAfterWrites makes publish die abruptly (exit 137, as if
+	// killed) after that many mirror writes.
+	envTestCrashAfterWrites = "TUFGIT_TEST_CRASH_AFTER_WRITES"
+)
+
+// testMain is tufgit as scripts run it: the real CLI, with the test seams
+// set from the environment.
+func testMain() int {
+	registerFakeKMS()
+	io := cli.SystemIO()
+	if v := os.Getenv(envTestTime); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if d, derr := time.ParseDuration(v); err != nil && derr == nil && (v[0] == '-' || v[0] == '+') {
+			t, err = time.Now().Add(d), nil
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", envTestTime, err)
+			return 1
+		}
+		io.Clock = func() time.Time { return t }
+	}
+	if v := os.Getenv(envTestCrashAfterWrites); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			fmt.Fprintf(os.Stderr, "%s: want a count, got %q\n", envTestCrashAfterWrites, v)
+			return 1
+		}
+		io.WrapMirror = func(m publish.Mirror) publish.Mirror { return &crashingMirror{Mirror: m, left: n} }
+	}
+	return cli.Run(context.Background(), os.Args[1:], io)
+}
+
+type crashingMirror struct {
+	publish.Mirror
+	left int
+}
+
+func (m *crashingMirror) Write(ctx context.Context, name string, data []byte) error {
+	if m.left == 0 {
+		os.Exit(137)
+	}
+	m.left--
+	return m.Mirror.Write(ctx, name, data)
+}
+
+// TestNoTestSeamsInRelease: no source file that goes into the shipped
+// binary (every non-test .go file of the module) names a TUFGIT_TEST_
+// variable, and neither does the binary built from them.
+func TestNoTestSeamsInRelease(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var files int
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		files++
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte("TUFGIT_TEST_")) {
+			t.Errorf("%s names a TUFGIT_TEST_ variable: move the seam into a _test.go file", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 50 {
+		t.Fatalf("only %d non-test Go files found under %s: the walk is broken", files, root)
+	}
+	if testing.Short() {
+		return
+	}
+	bin := filepath.Join(t.TempDir(), "tufgit")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("TUFGIT_PASSPHRASE")) {
+		t.Fatal("the built binary does not contain TUFGIT_PASSPHRASE: the strings check is broken")
+	}
+	if i := bytes.Index(data, []byte("TUFGIT_TEST_")); i >= 0 {
+		t.Errorf("the built binary contains %q", data[i:min(len(data), i+40)])
+	}
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each runs the

@@ -79,6 +79,19 @@ func (s *Store) Put(ctx context.Context, sha256hex string, data []byte) error {
 	return nil
 }
 
+// Ping checks that the bucket exists and answers with the credentials at
+// hand.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.bucket.IsAccessible(ctx)
+	if err != nil {
+		return fmt.Errorf("artifact store %s: %w", s.URL, err)
+	}
+	if !ok {
+		return fmt.Errorf("artifact store %s: the bucket does not exist or is not accessible", s.URL)
+	}
+	return nil
+}
+
 // OpenArtifact streams an artifact and gives its stored size.
 func (s *Store) OpenArtifact(ctx context.Context, sha256hex string) (io.ReadCloser, int64, error) {
 	r, err := s.bucket.NewReader(ctx, Key(sha256hex), nil)

@@ -196,7 +196,7 @@ func TestAttackRollback(t *testing.T) {
 // Indefinite freeze: the served timestamp has expired.
 func TestAttackFreeze(t *testing.T) {
 	w := newWorld(t)
-	w.c.Now = time.Now().Add(3 * 24 * time.Hour)
+	client.SetClockForTest(w.c, time.Now().Add(3*24*time.Hour))
 	refused(t, w, "hello", "1.1.0", client.CauseExpired)
 }
 

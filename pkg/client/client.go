@@ -56,9 +56,13 @@ type Config struct {
 type Client struct {
 	Dir      string
 	Config   Config
-	Now      time.Time // zero: the real clock
 	Progress Progress
 	Timeout  time.Duration
+
+	// testNow replaces the system clock in this package's tests only
+	// (export_test.go). Nothing else can set it: a clock from anywhere but
+	// the system would switch off freeze protection.
+	testNow time.Time
 }
 
 // DefaultDir is $XDG_DATA_HOME/tufgit, or ~/.local/share/tufgit.
@@ -179,8 +183,8 @@ func (c *Client) session() (*session, error) {
 		unlock()
 		return nil, Classify(err)
 	}
-	if !c.Now.IsZero() {
-		up.UnsafeSetRefTime(c.Now)
+	if !c.testNow.IsZero() {
+		up.UnsafeSetRefTime(c.testNow)
 	}
 	if err := up.Refresh(); err != nil {
 		unlock()

@@ -260,7 +260,20 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 		return e, nil
 	}
 	r.treeMu.Unlock()
-	t, err := object.GetTree(r.r.Storer, h)
+	o, err := r.r.Storer.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	data, err := io.ReadAll(rd)
+	rd.Close()
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", h, err)
+	}
+	entries, err := parseTree(data)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -268,9 +281,89 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if r.trees == nil || len(r.trees) >= maxCachedTrees {
 		r.trees = map[plumbing.Hash][]object.TreeEntry{}
 	}
-	r.trees[h] = t.Entries
+	r.trees[h] = entries
 	r.treeMu.Unlock()
-	return t.Entries, nil
+	return entries, nil
+}
+
+// ErrBadTree is returned for a tree object that git itself would not
+// write: an entry name twice (git fsck's duplicateEntries: git show
+// prints the first, a map-based reader would take the last), entries out
+// of git's order, a zero-padded or unknown mode, or bytes that do not
+// parse. tufgit refuses such a tree so that what it checks is exactly
+// what git shows.
+var ErrBadTree = errors.New("malformed tree object")
+
+// canonicalModes are the mode strings git writes, exactly. go-git would
+// read "100664" as a regular file and "040000" as a directory; tufgit
+// keeps the raw mode so that verification refuses them.
+var canonicalModes = map[string]filemode.FileMode{
+	"100644": filemode.Regular,
+	"100755": filemode.Executable,
+	"120000": filemode.Symlink,
+	"160000": filemode.Submodule,
+	"40000":  filemode.Dir,
+}
+
+// parseTree decodes a raw tree object strictly. Modes are kept as
+// written: any mode other than git's canonical ones ("100644", "100755",
+// "120000", "160000", "40000") is an error, so that a "100664" file can
+// not pass for "100644".
+func parseTree(data []byte) ([]object.TreeEntry, error) {
+	var out []object.TreeEntry
+	seen := map[string]bool{}
+	var prev object.TreeEntry
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		if sp < 0 {
+			return nil, fmt.Errorf("%w: an entry has no mode terminator", ErrBadTree)
+		}
+		modeStr := string(data[:sp])
+		data = data[sp+1:]
+		nul := bytes.IndexByte(data, 0)
+		if nul < 0 {
+			return nil, fmt.Errorf("%w: an entry has no name terminator", ErrBadTree)
+		}
+		name := string(data[:nul])
+		data = data[nul+1:]
+		if len(data) < 20 {
+			return nil, fmt.Errorf("%w: entry %q has a truncated object id", ErrBadTree, printable(name))
+		}
+		var hash plumbing.Hash
+		copy(hash[:], data[:20])
+		data = data[20:]
+		if name == "" {
+			return nil, fmt.Errorf("%w: an entry has an empty name", ErrBadTree)
+		}
+		mode, ok := canonicalModes[modeStr]
+		if !ok {
+			return nil, fmt.Errorf("%w: entry %q has mode %q; only 100644 files and 40000 directories are allowed", ErrBadTree, printable(name), printable(modeStr))
+		}
+		e := object.TreeEntry{Name: name, Mode: mode, Hash: hash}
+		if seen[name] {
+			return nil, fmt.Errorf("%w: entry %q appears twice (git fsck: duplicateEntries); git shows the first, so tufgit refuses the tree", ErrBadTree, printable(name))
+		}
+		seen[name] = true
+		if len(out) > 0 && !gitLess(prev, e) {
+			return nil, fmt.Errorf("%w: entry %q is out of git's order (git fsck: treeNotSorted)", ErrBadTree, printable(name))
+		}
+		out = append(out, e)
+		prev = e
+	}
+	return out, nil
+}
+
+// inDir names the directory of a tree that failed to read.
+func inDir(prefix string, err error) error {
+	if prefix == "" {
+		return fmt.Errorf("top level of the tree: %w", err)
+	}
+	return fmt.Errorf("%s: %w", strings.TrimSuffix(prefix, "/"), err)
+}
+
+func printable(s string) string {
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
 }
 
 // Lookup finds the entry at path without reading any blob.
@@ -417,7 +510,7 @@ func (t *Tree) WalkDir(dir string, fn func(Entry) error, bad func(BadName) error
 func (t *Tree) walk(h plumbing.Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
 	entries, err := t.repo.readTree(h)
 	if err != nil {
-		return err
+		return inDir(prefix, err)
 	}
 	for _, e := range entries {
 		if !validName(e.Name) {
@@ -497,11 +590,11 @@ func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(Ba
 	}
 	ea, err := r.readTree(a)
 	if err != nil {
-		return err
+		return inDir(prefix, err)
 	}
 	eb, err := r.readTree(b)
 	if err != nil {
-		return err
+		return inDir(prefix, err)
 	}
 	ma := make(map[string]object.TreeEntry, len(ea))
 	for _, e := range ea {

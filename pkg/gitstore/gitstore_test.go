@@ -1424,3 +1424,64 @@ func TestCheckWorkTree(t *testing.T) {
 		t.Errorf("edited.txt = %q", got)
 	}
 }
+
+// TestStrictTrees: a tree object git would never write is refused by every
+// reader (Walk, Lookup, Diff), so tufgit never checks a different file from
+// the one `git show` prints.
+func TestStrictTrees(t *testing.T) {
+	r, dir := newRepo(t)
+	first := writeBlobT(t, r, "what git show prints\n")
+	last := writeBlobT(t, r, "what a last-wins reader would check\n")
+	sub := writeTree(t, r, []object.TreeEntry{{Name: "f", Mode: filemode.Regular, Hash: first}})
+	entry := func(mode, name string, h plumbing.Hash) []byte {
+		return append([]byte(mode+" "+name+"\x00"), h[:]...)
+	}
+	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	cases := []struct {
+		name, want string
+		raw        []byte
+	}{
+		{"duplicate file", `entry "tufgit.json" appears twice`, join(entry("100644", "tufgit.json", first), entry("100644", "tufgit.json", last))},
+		{"file and dir of one name", `entry "metadata" appears twice`, join(entry("100644", "metadata", first), entry("40000", "metadata", sub))},
+		{"group-writable file", `entry "tufgit.json" has mode "100664"`, entry("100664", "tufgit.json", first)},
+		{"zero-padded dir", `entry "metadata" has mode "040000"`, entry("040000", "metadata", sub)},
+		{"unknown mode", `entry "x" has mode "100600"`, entry("100600", "x", first)},
+		{"unsorted", `entry "a" is out of git's order`, join(entry("100644", "b", first), entry("100644", "a", first))},
+		{"truncated", "truncated object id", []byte("100644 x\x00abc")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := writeRawObject(t, r, plumbing.TreeObject, tc.raw)
+			tr := &Tree{repo: r, Hash: h}
+			err := tr.Walk(func(e Entry) error { t.Errorf("Walk called fn with %+v", e); return nil }, func(BadName) error { return nil })
+			if !errors.Is(err, ErrBadTree) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "top level of the tree: tree ") {
+				t.Errorf("Walk = %v, want ErrBadTree with %q", err, tc.want)
+			}
+			if _, err := tr.Lookup("tufgit.json"); !errors.Is(err, ErrBadTree) {
+				t.Errorf("Lookup = %v, want ErrBadTree", err)
+			}
+			if _, err := Diff(r.EmptyTree(), tr, func(BadName) error { return nil }); !errors.Is(err, ErrBadTree) {
+				t.Errorf("Diff = %v, want ErrBadTree", err)
+			}
+			// Nested one level down, the error names the directory.
+			outer := writeRawObject(t, r, plumbing.TreeObject, entry("40000", "metadata", h))
+			err = (&Tree{repo: r, Hash: outer}).Walk(func(Entry) error { return nil }, func(BadName) error { return nil })
+			if !errors.Is(err, ErrBadTree) || !strings.HasPrefix(err.Error(), "metadata: tree ") {
+				t.Errorf("nested Walk = %v", err)
+			}
+		})
+	}
+
+	// Positive control: the canonical modes git writes, in git's order
+	// (a file "a.b" sorts before the directory "a", which sorts as "a/").
+	link := writeBlobT(t, r, "target")
+	okTree := writeRawObject(t, r, plumbing.TreeObject, join(
+		entry("100644", "a.b", first), entry("40000", "a", sub), entry("100755", "run", first), entry("120000", "s", link)))
+	w := walkAll(t, &Tree{repo: r, Hash: okTree})
+	if len(w.entries) != 4 || len(w.bad) != 0 {
+		t.Errorf("canonical tree: %+v", w)
+	}
+	if out, errOut, err := gitErr(dir, "ls-tree", okTree.String()); err != nil || strings.Count(out, "\n") != 4 {
+		t.Errorf("git ls-tree of the canonical tree: %s%s %v", out, errOut, err)
+	}
+}

@@ -122,8 +122,17 @@ func Check(g *gitstore.Repo, ups []Update, pol Policy, opts verify.Options) ([]R
 	return out, nil
 }
 
+// ReservedPrefix holds the refs only the publisher writes
+// (refs/tufgit/published). It writes them in place on the server, never
+// through a push, so no push may create, move or delete one.
+const ReservedPrefix = "refs/tufgit/"
+
 func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 	u := r.Update
+	if strings.HasPrefix(u.Ref, ReservedPrefix) {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s* is written only by the publisher on the server; a push may not create, move or delete %s", ReservedPrefix, u.Ref))
+		return nil
+	}
 	protected := pol.IsProtected(u.Ref)
 	if u.New == plumbing.ZeroHash {
 		if protected {

@@ -110,11 +110,63 @@ func (e Expiry) For(role string) time.Duration {
 	return time.Duration(e.Project)
 }
 
+// Bounds on the expiry periods. tufgit.json is unsigned: anyone who can
+// push may change it. So the periods that bound what the online key signs
+// are capped here, in code, and enforced by verify (the hook refuses the
+// push) and by publish (it refuses to sign). A freeze lasts at most as long
+// as the timestamp is valid: MaxTimestampExpiry is the longest a hostile
+// mirror can freeze a client. Peers: PEP 458 signs timestamp and snapshot
+// for a day; Sigstore's root-signing runs timestamp for a week and
+// snapshot for three weeks.
+const (
+	MaxTimestampExpiry = 7 * 24 * time.Hour
+	MaxSnapshotExpiry  = 30 * 24 * time.Hour
+	// MinOnlineExpiry keeps a push from making every publish sign metadata
+	// that expires before clients can fetch it.
+	MinOnlineExpiry = time.Hour
+	// Offline roles are signed by people who see what they sign; the
+	// bounds only keep a hostile config from making them sign metadata
+	// that expires within the day, or lives for decades.
+	MinOfflineExpiry = 24 * time.Hour
+	MaxOfflineExpiry = 5 * 365 * 24 * time.Hour
+)
+
 // DefaultExpiry follows the peers: offline roles a year, snapshot a week,
 // timestamp a day.
 func DefaultExpiry() Expiry {
 	day := Duration(24 * time.Hour)
 	return Expiry{Root: 365 * day, Targets: 365 * day, Index: 365 * day, Project: 365 * day, Snapshot: 7 * day, Timestamp: day}
+}
+
+// Validate checks each period against its bounds (MaxTimestampExpiry …)
+// and that the timestamp does not outlive the snapshot.
+func (e Expiry) Validate() error {
+	for _, p := range []struct {
+		n        string
+		d        Duration
+		min, max time.Duration
+		why      string
+	}{
+		{"root", e.Root, MinOfflineExpiry, MaxOfflineExpiry, "offline roles"},
+		{"targets", e.Targets, MinOfflineExpiry, MaxOfflineExpiry, "offline roles"},
+		{"index", e.Index, MinOfflineExpiry, MaxOfflineExpiry, "offline roles"},
+		{"project", e.Project, MinOfflineExpiry, MaxOfflineExpiry, "offline roles"},
+		{"timestamp", e.Timestamp, MinOnlineExpiry, MaxTimestampExpiry, "how long a mirror can freeze clients"},
+		{"snapshot", e.Snapshot, MinOnlineExpiry, MaxSnapshotExpiry, "what the online key signs"},
+	} {
+		switch {
+		case p.d <= 0:
+			return fmt.Errorf("expiry.%s is missing", p.n)
+		case time.Duration(p.d) > p.max:
+			return fmt.Errorf("expiry.%s %s is longer than %s, tufgit's cap on %s", p.n, p.d, Duration(p.max), p.why)
+		case time.Duration(p.d) < p.min:
+			return fmt.Errorf("expiry.%s %s is shorter than %s, tufgit's minimum for %s", p.n, p.d, Duration(p.min), p.why)
+		}
+	}
+	if e.Timestamp > e.Snapshot {
+		return errors.New("expiry.timestamp is longer than expiry.snapshot")
+	}
+	return nil
 }
 
 // OnlineKey refers to the key that signs snapshot and timestamp. The key
@@ -200,17 +252,8 @@ func (c *Config) Validate() error {
 	if err := checkText(c.Name, false); err != nil {
 		return fmt.Errorf("name: %w", err)
 	}
-	e := c.Expiry
-	for _, p := range []struct {
-		n string
-		d Duration
-	}{{"root", e.Root}, {"targets", e.Targets}, {"index", e.Index}, {"project", e.Project}, {"snapshot", e.Snapshot}, {"timestamp", e.Timestamp}} {
-		if p.d <= 0 {
-			return fmt.Errorf("expiry.%s is missing", p.n)
-		}
-	}
-	if e.Timestamp > e.Snapshot {
-		return errors.New("expiry.timestamp is longer than expiry.snapshot")
+	if err := c.Expiry.Validate(); err != nil {
+		return err
 	}
 	if !isHex64(c.OnlineKey.KeyID) {
 		return errors.New("online_key.keyid is not a 64-digit lowercase hex keyid")

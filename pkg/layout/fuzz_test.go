@@ -234,10 +234,14 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("accepted artifacts.store %q", c.Artifacts.Store)
 		}
 		e := c.Expiry
-		for _, d := range []layout.Duration{e.Root, e.Targets, e.Index, e.Project, e.Snapshot, e.Timestamp} {
-			if d <= 0 || time.Duration(d) > 100*365*24*time.Hour {
-				t.Fatalf("accepted expiry %v", time.Duration(d))
+		for _, d := range []layout.Duration{e.Root, e.Targets, e.Index, e.Project} {
+			if time.Duration(d) < layout.MinOfflineExpiry || time.Duration(d) > layout.MaxOfflineExpiry {
+				t.Fatalf("accepted offline expiry %v", time.Duration(d))
 			}
+		}
+		if time.Duration(e.Timestamp) > layout.MaxTimestampExpiry || time.Duration(e.Snapshot) > layout.MaxSnapshotExpiry ||
+			time.Duration(e.Timestamp) < layout.MinOnlineExpiry || time.Duration(e.Snapshot) < layout.MinOnlineExpiry {
+			t.Fatalf("accepted online expiry: snapshot %v, timestamp %v", time.Duration(e.Snapshot), time.Duration(e.Timestamp))
 		}
 		if e.Timestamp > e.Snapshot {
 			t.Fatalf("accepted timestamp expiry %v > snapshot %v", e.Timestamp, e.Snapshot)

@@ -1038,6 +1038,8 @@ func TestExpiryFor(t *testing.T) {
 // ---------------------------------------------------------------------------
 // Config
 
+const cfgDay = layout.Duration(24 * time.Hour)
+
 func validConfig() layout.Config {
 	c := layout.DefaultConfig()
 	c.OnlineKey.KeyID = testKeyID
@@ -1084,6 +1086,12 @@ func TestParseConfigAccepts(t *testing.T) {
 		"sub-day":       func(c *layout.Config) { c.Expiry.Timestamp = layout.Duration(time.Hour) },
 		"name 200":      func(c *layout.Config) { c.Name = strings.Repeat("n", 200) },
 		"odd durations": func(c *layout.Config) { c.Expiry.Root = layout.Duration(36*time.Hour + 7) },
+		"at the caps": func(c *layout.Config) {
+			c.Expiry = layout.Expiry{Root: 5 * 365 * cfgDay, Targets: cfgDay, Index: 5 * 365 * cfgDay, Project: cfgDay, Snapshot: 30 * cfgDay, Timestamp: 7 * cfgDay}
+		},
+		"online minimum": func(c *layout.Config) {
+			c.Expiry.Snapshot, c.Expiry.Timestamp = layout.Duration(time.Hour), layout.Duration(time.Hour)
+		},
 	}
 	for name, mod := range mods {
 		c := validConfig()
@@ -1142,6 +1150,21 @@ func TestParseConfigRefuses(t *testing.T) {
 		"zero expiry snapshot": func(c *layout.Config) { c.Expiry.Snapshot = 0 },
 		"zero expiry ts":       func(c *layout.Config) { c.Expiry.Timestamp = 0 },
 		"negative expiry":      func(c *layout.Config) { c.Expiry.Root = -layout.Duration(time.Hour) },
+		// The caps: a keyless push may not stretch what the online key signs.
+		"timestamp a century": func(c *layout.Config) { c.Expiry.Timestamp = 36500 * cfgDay; c.Expiry.Snapshot = 36500 * cfgDay },
+		"timestamp 7d+1s": func(c *layout.Config) {
+			c.Expiry.Timestamp = 7*cfgDay + layout.Duration(time.Second)
+			c.Expiry.Snapshot = 30 * cfgDay
+		},
+		"snapshot 30d+1s": func(c *layout.Config) { c.Expiry.Snapshot = 30*cfgDay + layout.Duration(time.Second) },
+		"timestamp 59m":   func(c *layout.Config) { c.Expiry.Timestamp = layout.Duration(59 * time.Minute) },
+		"snapshot 59m": func(c *layout.Config) {
+			c.Expiry.Snapshot = layout.Duration(59 * time.Minute)
+			c.Expiry.Timestamp = c.Expiry.Snapshot
+		},
+		"project 23h":     func(c *layout.Config) { c.Expiry.Project = layout.Duration(23 * time.Hour) },
+		"root 5y+1d":      func(c *layout.Config) { c.Expiry.Root = 5*365*cfgDay + cfgDay },
+		"index a century": func(c *layout.Config) { c.Expiry.Index = 36500 * cfgDay },
 	}
 	for name, mod := range mods {
 		c := validConfig()

@@ -142,6 +142,15 @@ func (p *publisher) run() error {
 	incremental := false
 	var rep *verify.Report
 	vo := verify.Options{Now: p.Now, Store: p.Store}
+	// A commit that moved artifacts.store is published only when the new
+	// store (the one the caller opened for this commit) holds every
+	// artifact.
+	vo.OpenStore = func(url string) (verify.ArtifactSource, error) {
+		if p.Store == nil {
+			return nil, fmt.Errorf("no artifact store was opened for %s", url)
+		}
+		return sourceOnly{p.Store}, nil
+	}
 	if p.prev != nil {
 		prevCommit := plumbing.NewHash(p.prev.Commit)
 		if ok, err := p.Repo.IsAncestor(prevCommit, p.Rev); err == nil && ok {
@@ -239,6 +248,9 @@ func (p *publisher) run() error {
 		snapV++
 		s := metadata.Snapshot(expiry(p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
 		s.Signed.Version = snapV
+		if err := p.checkOnlineExpiry(layout.RoleSnapshot, s.Signed.Expires, layout.MaxSnapshotExpiry); err != nil {
+			return err
+		}
 		for name, v := range meta {
 			s.Signed.Meta[name] = metadata.MetaFile(v)
 		}
@@ -254,6 +266,9 @@ func (p *publisher) run() error {
 	tsV++
 	ts := metadata.Timestamp(expiry(p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
 	ts.Signed.Version = tsV
+	if err := p.checkOnlineExpiry(layout.RoleTimestamp, ts.Signed.Expires, layout.MaxTimestampExpiry); err != nil {
+		return err
+	}
 	sum := sha256.Sum256(snapRaw)
 	mf := metadata.MetaFile(snapV)
 	mf.Length = int64(len(snapRaw))
@@ -285,6 +300,21 @@ func (p *publisher) run() error {
 	}
 	return p.saveState(published{Commit: p.Rev.String(), Root: root.Signed.Version, Snapshot: snapV, Timestamp: tsV,
 		SnapshotExpires: snapExpires(snapRaw), TimestampExpires: ts.Signed.Expires}, snapRaw)
+}
+
+// sourceOnly hides Close, so that verification can not close the
+// publisher's store.
+type sourceOnly struct{ verify.ArtifactSource }
+
+// checkOnlineExpiry is the last guard before the online key signs: never
+// metadata valid longer than tufgit's cap, whatever the (unsigned) config
+// says. layout.Config.Validate already refuses such a config.
+func (p *publisher) checkOnlineExpiry(role string, exp time.Time, max time.Duration) error {
+	if d := exp.Sub(p.Now); d > max {
+		return fmt.Errorf("%w: %s would be valid for %s, longer than tufgit's cap of %s; nothing signed (fix expiry.%s in %s)",
+			ErrInvalid, role, layout.Duration(d), layout.Duration(max), role, layout.ConfigPath)
+	}
+	return nil
 }
 
 func snapshotName(v int64) string { return fmt.Sprintf("metadata/%d.snapshot.json", v) }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/hook"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -233,6 +235,66 @@ func TestPublishRefuses(t *testing.T) {
 	}
 }
 
+// A keyless push that stretches the online expiry periods in tufgit.json
+// (unsigned) does not make the online key sign a century-long timestamp.
+func TestPublishRefusesLongOnlineExpiry(t *testing.T) {
+	for _, tc := range []struct{ role, snapshot, timestamp string }{
+		{"timestamp", "36500d", "36500d"},
+		{"timestamp", "30d", "8d"},
+		{"snapshot", "31d", "1d"},
+	} {
+		f := fixture(t, "hello")
+		m, _ := dirMirror(t)
+		raw, err := f.Repo.TreeAt(f.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := raw.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := regexp.MustCompile(`"snapshot": "[^"]*"`).ReplaceAllString(string(cfg), `"snapshot": "`+tc.snapshot+`"`)
+		s = regexp.MustCompile(`"timestamp": "[^"]*"`).ReplaceAllString(s, `"timestamp": "`+tc.timestamp+`"`)
+		if s == string(cfg) {
+			t.Fatalf("could not edit %s", cfg)
+		}
+		if _, err := f.Commit("stretch expiry", gitstore.FileChange{Path: layout.ConfigPath, Data: []byte(s)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now})
+		if err == nil || !strings.Contains(err.Error(), "expiry."+tc.role) || !strings.Contains(err.Error(), "cap") {
+			t.Fatalf("%+v: Publish = %v, want a refusal naming expiry.%s and the cap", tc, err, tc.role)
+		}
+		if ok, _ := m.Exists(context.Background(), "metadata/timestamp.json"); ok {
+			t.Fatalf("%+v: a refused publish wrote a timestamp", tc)
+		}
+	}
+	// Positive control: at the caps, publish signs, and no longer than them.
+	f := fixture(t, "hello")
+	m, _ := dirMirror(t)
+	tree, _ := f.Repo.TreeAt(f.Head)
+	cfg, _ := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	s := regexp.MustCompile(`"snapshot": "[^"]*"`).ReplaceAllString(string(cfg), `"snapshot": "30d"`)
+	s = regexp.MustCompile(`"timestamp": "[^"]*"`).ReplaceAllString(s, `"timestamp": "7d"`)
+	if _, err := f.Commit("caps", gitstore.FileChange{Path: layout.ConfigPath, Data: []byte(s)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now}); err != nil {
+		t.Fatalf("publish at the caps: %v", err)
+	}
+	data, err := m.Read(context.Background(), "metadata/timestamp.json", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := metadata.Timestamp().FromBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.Signed.Expires.Sub(f.Now); got != layout.MaxTimestampExpiry {
+		t.Fatalf("timestamp valid for %s, want %s", got, layout.MaxTimestampExpiry)
+	}
+}
+
 // failingMirror fails every write after the first n.
 type failingMirror struct {
 	publish.Mirror
@@ -387,4 +449,12 @@ func waitPort(t *testing.T, addr string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s", addr)
+}
+
+// The publisher's record lives where the pre-receive hook refuses every
+// push, so only the publisher (writing in place) can move it.
+func TestStateRefIsReserved(t *testing.T) {
+	if !strings.HasPrefix(publish.StateRef, hook.ReservedPrefix) {
+		t.Fatalf("%s is outside %s*, which the hook protects", publish.StateRef, hook.ReservedPrefix)
+	}
 }

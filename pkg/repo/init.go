@@ -8,11 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/verify"
 )
 
 // InitOptions describe a new repository.
@@ -215,8 +217,21 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 	msg := initMessage(res, opts)
-	commit, err := g.CommitTree(gitstore.CommitOptions{Tree: tree, Message: msg, Author: author, When: now})
+	// The same full check as every other change, before any branch points
+	// at the commit: a signer (a KMS key, a mismatched key file) that
+	// produced bad signatures leaves no repository behind.
+	commit, err := g.CommitTree(gitstore.CommitOptions{Tree: tree, Message: msg, Author: author, When: now, Detached: true})
 	if err != nil {
+		return nil, err
+	}
+	rep, err := verify.Commit(g, commit, verify.Options{Now: now})
+	if err != nil {
+		return nil, err
+	}
+	if !rep.Valid() {
+		return nil, &InvalidInitError{Problems: rep.Problems}
+	}
+	if err := g.SetBranch(gitstore.DefaultBranch, commit, plumbing.ZeroHash); err != nil {
 		return nil, err
 	}
 	committed = true
@@ -225,6 +240,18 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	}
 	res.Commit = commit.String()
 	return res, nil
+}
+
+// InvalidInitError says that the repository init made does not verify (a
+// signer whose signatures do not match its public key, typically), so
+// nothing was created.
+type InvalidInitError struct{ Problems []verify.Problem }
+
+func (e *InvalidInitError) Error() string {
+	if len(e.Problems) == 0 {
+		return "the new repository would not verify, so nothing was created"
+	}
+	return fmt.Sprintf("the new repository would not verify, so nothing was created: %d problem(s), the first: %s", len(e.Problems), e.Problems[0])
 }
 
 // checkEmptyDir reports whether dir exists, refusing one that is not empty.

@@ -2,7 +2,9 @@ package repo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,5 +256,76 @@ func TestSignRequestForDeletedProject(t *testing.T) {
 	}
 	if h, _ := g.Branch("main"); h != after {
 		t.Fatal("a refused sign moved the branch")
+	}
+}
+
+// TestInitVerifiesBeforeCommitting: init runs the full verification before
+// any branch points at its commit. A signer whose signatures do not match
+// the public key it claims (a broken KMS key, a mismatched key file) leaves
+// no repository behind, in a new directory or in an existing empty one.
+func TestInitVerifiesBeforeCommitting(t *testing.T) {
+	t.Setenv("GIT_AUTHOR_NAME", "Test")
+	t.Setenv("GIT_AUTHOR_EMAIL", "test@example.org")
+	online := repotest.Key("online")
+	online.Signer = nil
+	admin := repotest.Key("admin")
+	// The public part of admin, the signer of another key: every signature
+	// it makes is "by admin" and does not verify.
+	forged := *repotest.Key("admin")
+	forged.Signer = repotest.Key("mallory").Signer
+	for _, tc := range []struct {
+		name          string
+		root, targets *keys.Key
+	}{{"root signer", &forged, admin}, {"targets signer", admin, &forged}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, existing := range []bool{false, true} {
+				dir := filepath.Join(t.TempDir(), "repo")
+				if existing {
+					if err := os.Mkdir(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				_, err := repo.Init(context.Background(), repo.InitOptions{Dir: dir, RootKeys: []*keys.Key{tc.root}, RootThreshold: 1,
+					TargetsKeys: []*keys.Key{tc.targets}, TargetsThreshold: 1, OnlineKey: online, Now: now})
+				var inv *repo.InvalidInitError
+				if !errors.As(err, &inv) || !strings.Contains(err.Error(), "would not verify, so nothing was created") {
+					t.Fatalf("Init with a bad signer = %v, want an InvalidInitError", err)
+				}
+				bad := false
+				for _, p := range inv.Problems {
+					bad = bad || (p.Code == verify.CodeThreshold && strings.Contains(p.Message, "has 0 valid signature(s)"))
+				}
+				if !bad {
+					t.Fatalf("Init with a bad signer: no unmet threshold among %v", inv.Problems)
+				}
+				entries, statErr := os.ReadDir(dir)
+				switch {
+				case existing && (statErr != nil || len(entries) != 0):
+					t.Errorf("Init left %v in the existing directory (%v)", entries, statErr)
+				case !existing && !errors.Is(statErr, os.ErrNotExist):
+					t.Errorf("Init left the directory behind: %v %v", entries, statErr)
+				}
+			}
+		})
+	}
+
+	// Positive control: the honest keys make a repository that verifies.
+	dir := filepath.Join(t.TempDir(), "repo")
+	res, err := repo.Init(context.Background(), repo.InitOptions{Dir: dir, RootKeys: []*keys.Key{admin}, RootThreshold: 1,
+		TargetsKeys: []*keys.Key{admin}, TargetsThreshold: 1, OnlineKey: online, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gitstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := g.Branch(gitstore.DefaultBranch)
+	if err != nil || head.String() != res.Commit {
+		t.Fatalf("main = %s (%v), want %s", head, err, res.Commit)
+	}
+	rep, err := verify.Commit(g, head, verify.Options{Now: now})
+	if err != nil || !rep.Valid() {
+		t.Fatalf("verify after init: %v %+v", err, rep)
 	}
 }

@@ -2,7 +2,9 @@ package verify
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -33,6 +35,11 @@ func Since(repo *gitstore.Repo, old, new plumbing.Hash, opts Options) (*Report, 
 		return nil, err
 	}
 	changes, err := gitstore.Diff(oldTree, c.tree, c.badName)
+	if errors.Is(err, gitstore.ErrBadTree) {
+		c.rep.add("", "", CodeLayout, "%s", err)
+		c.rep.finish()
+		return c.rep, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("diff %s..%s: %w", old, new, err)
 	}
@@ -108,8 +115,14 @@ func (t *transition) run() error {
 		}
 	}
 
+	storeChanged, closeStore := false, func() {}
+	if t.config {
+		storeChanged, closeStore = t.checkStoreChange()
+	}
+	defer closeStore()
+
 	oldRoot, oldRootErr := t.oldView.Root()
-	if oldRootErr != nil || t.root {
+	if oldRootErr != nil || t.root || storeChanged {
 		// A new root (or the first one) changes who may sign everything:
 		// check the whole tree, then the transition rules.
 		if err := c.full(); err != nil {
@@ -223,15 +236,73 @@ func (t *transition) run() error {
 	for _, name := range sortedKeys(t.projCfgs) {
 		c.checkProjectConfig(name)
 	}
-	if t.config && c.cfg != nil {
-		if c.cfg.OnlineKey.KeyID != "" && !onlineKeyListed(root, c.cfg.OnlineKey.KeyID) {
-			c.rep.add(layout.ConfigPath, "", CodeConfig, "online_key.keyid %s is not a timestamp key in root", trust.Short(c.cfg.OnlineKey.KeyID))
-		}
+	if t.config {
+		c.checkOnlineKeyID(root)
 	}
 	if tr, err := c.view.Role(layout.RoleTargets); err == nil && t.roles[layout.RoleTargets] == 0 && tr.Meta.Signed.IsExpired(c.now) {
 		c.rep.expired(layout.TargetsPath, layout.RoleTargets, tr.Meta.Signed.Expires, c.now)
 	}
 	return nil
+}
+
+// checkStoreChange handles a change of artifacts.store. tufgit.json is
+// unsigned, so anyone who can push may change it; pointing it at an
+// unreachable or empty bucket would leave main ahead of a mirror that can
+// never be published. A new store is accepted only when it opens and then
+// holds every artifact the signed targets list, with the signed length and
+// hashes: the caller falls back to a full check with artifacts read from
+// the new store (an embedded "git" store is read from the tree). It
+// reports whether the store changed.
+func (t *transition) checkStoreChange() (bool, func()) {
+	c := t.c
+	none := func() {}
+	newRaw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return false, none // reported by loadConfig
+	}
+	newCfg, err := layout.ParseConfig(newRaw)
+	if err != nil {
+		return false, none // reported by loadConfig
+	}
+	// The old store is read without Validate: an old config that today's
+	// bounds refuse must not hide a move of the store. One that can not
+	// be read at all counts as a move.
+	var oldCfg layout.Config
+	if raw, err := t.oldTree.ReadFile(layout.ConfigPath, layout.MaxConfigSize); err == nil && layout.DecodeStrict(raw, &oldCfg) == nil &&
+		newCfg.Artifacts.Store == oldCfg.Artifacts.Store {
+		return false, none
+	}
+	c.opts.SkipArtifacts = false
+	c.opts.Store = nil
+	if newCfg.Artifacts.Store == "git" {
+		return true, none
+	}
+	if c.opts.OpenStore == nil {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes from %q to %s, which this check cannot read; "+
+			"a new store is accepted only once it is shown to hold every artifact (run verify --check-store, or push to the hook)",
+			oldCfg.Artifacts.Store, newCfg.Artifacts.Store)
+		return true, none
+	}
+	src, err := c.opts.OpenStore(newCfg.Artifacts.Store)
+	if err != nil {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes to %s, which cannot be reached: %v", newCfg.Artifacts.Store, err)
+		return true, none
+	}
+	c.opts.Store = src
+	return true, func() {
+		if cl, ok := src.(io.Closer); ok {
+			cl.Close()
+		}
+	}
+}
+
+// checkOnlineKeyID checks that the config's online_key.keyid (a label for
+// people: the publisher never signs with a key named in the tree) is
+// root's timestamp key.
+func (c *checker) checkOnlineKeyID(root *metadata.Metadata[metadata.RootType]) {
+	if c.cfg != nil && c.cfg.OnlineKey.KeyID != "" && !onlineKeyListed(root, c.cfg.OnlineKey.KeyID) {
+		c.rep.add(layout.ConfigPath, "", CodeConfig, "online_key.keyid %s is not a timestamp key in root", trust.Short(c.cfg.OnlineKey.KeyID))
+	}
 }
 
 func onlineKeyListed(root *metadata.Metadata[metadata.RootType], id string) bool {

@@ -29,6 +29,12 @@ type Options struct {
 	// store (artifacts.store other than "git"); without it they are not
 	// checked. The embedded store is always checked.
 	Store ArtifactSource
+	// OpenStore opens the store a change moves artifacts.store to, which
+	// must be reachable and hold every artifact the signed targets list
+	// before the change is accepted. Without it, a change of the store is
+	// a problem: it can not be checked. The caller checks reachability; a
+	// returned source that is an io.Closer is closed.
+	OpenStore func(url string) (ArtifactSource, error)
 }
 
 // ArtifactSource reads artifacts from an external store by sha256.
@@ -106,6 +112,10 @@ func (c *checker) full() error {
 		byKind[le.Kind] = append(byKind[le.Kind], le)
 		return nil
 	}, c.badName)
+	if errors.Is(err, gitstore.ErrBadTree) {
+		c.rep.add("", "", CodeLayout, "%s", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("reading tree: %w", err)
 	}
@@ -118,6 +128,7 @@ func (c *checker) full() error {
 	if hasRoot {
 		if root := c.checkRootHistory(byKind[layout.KindRootHistory], nil); root != nil {
 			c.checkDelegationTree(root)
+			c.checkOnlineKeyID(root)
 		} else {
 			c.broken[layout.RoleRoot] = true
 		}

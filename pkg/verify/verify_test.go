@@ -393,3 +393,75 @@ func clone(t *testing.T, f *repotest.Fixture) *repotest.Fixture {
 	c.Dir, c.Repo = dir, g
 	return &c
 }
+
+// TestStoreChangeIsChecked: a change of artifacts.store (unsigned) is
+// checked against the new store even when the old config is one today's
+// expiry bounds refuse, and without a way to open the new store it is a
+// problem.
+func TestStoreChangeIsChecked(t *testing.T) {
+	f := gen(t, repotest.Spec{Names: []string{"hello"}, Releases: 1})
+	tree, err := f.Repo.TreeAt(f.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(from, to string) []byte {
+		if !strings.Contains(string(raw), from) {
+			t.Fatalf("no %q in %s", from, raw)
+		}
+		return []byte(strings.Replace(string(raw), from, to, 1))
+	}
+	// An old config with a century-long timestamp (written before the caps).
+	old, err := f.Commit("old config", gitstore.FileChange{Path: layout.ConfigPath,
+		Data: []byte(strings.NewReplacer(`"snapshot": "7d"`, `"snapshot": "36500d"`, `"timestamp": "1d"`, `"timestamp": "36500d"`).Replace(string(raw)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := f.Commit("move the store", gitstore.FileChange{Path: layout.ConfigPath, Data: edit(`"store": "git"`, `"store": "file:///nonexistent/store"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := ""
+	rep, err := verify.Since(f.Repo, old, moved, verify.Options{Now: f.Now, OpenStore: func(url string) (verify.ArtifactSource, error) {
+		opened = url
+		return nil, os.ErrNotExist
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened != "file:///nonexistent/store" || !hasProblem(rep, "artifacts.store changes to file:///nonexistent/store, which cannot be reached") {
+		t.Fatalf("opened %q; problems %v", opened, rep.Problems)
+	}
+	rep, err = verify.Since(f.Repo, old, moved, verify.Options{Now: f.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasProblem(rep, "which this check cannot read") {
+		t.Fatalf("without OpenStore: %v", rep.Problems)
+	}
+	// Positive control: a config change that keeps the store opens nothing
+	// and verifies.
+	kept, err := f.Commit("shorter timestamp", gitstore.FileChange{Path: layout.ConfigPath, Data: edit(`"timestamp": "1d"`, `"timestamp": "12h"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.Since(f.Repo, old, kept, verify.Options{Now: f.Now, OpenStore: func(string) (verify.ArtifactSource, error) {
+		t.Error("opened a store that did not change")
+		return nil, os.ErrNotExist
+	}})
+	if err != nil || !rep.Valid() {
+		t.Fatalf("%v %v", err, rep.Problems)
+	}
+}
+
+func hasProblem(rep *verify.Report, s string) bool {
+	for _, p := range rep.Problems {
+		if strings.Contains(p.String(), s) {
+			return true
+		}
+	}
+	return false
+}

@@ -47,12 +47,8 @@ func (o *ClientOptions) open() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Now, err = o.IO.Now(); err != nil {
-		return nil, err
-	}
-	if o.IO.Getenv(EnvTestTime) == "" {
-		c.Now = time.Time{}
-	}
+	// The downloader's clock is the system's, always: a clock from
+	// anywhere else would switch off freeze protection.
 	if o.IO.TTY != nil {
 		c.Progress = progressBar(o.IO)
 	}

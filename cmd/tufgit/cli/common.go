@@ -32,10 +32,7 @@ func (o *RepoOptions) addFlags(cmd *cobra.Command, needKey bool) {
 
 // open locks the repository and reads its head.
 func (o *RepoOptions) open() (*repo.Session, error) {
-	now, err := o.IO.Now()
-	if err != nil {
-		return nil, err
-	}
+	now := o.IO.Now()
 	return repo.Open(o.Repo, now)
 }
 

@@ -87,7 +87,10 @@ func report(w io.Writer, err error) int {
 // hintFor suggests a next step for well-known library errors.
 func hintFor(err error) string {
 	var ne *layout.NameError
+	var ie *repo.InvalidInitError
 	switch {
+	case errors.As(err, &ie):
+		return "a key signs with another key than the public key it reports: check each --root-key and --targets-key (for a KMS key, the key version and algorithm)"
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		return "check the passphrase; tufgit reads it from TUFGIT_PASSPHRASE when set, else asks on the terminal"
 	case errors.Is(err, keys.ErrNoPassphrase):

@@ -43,7 +43,11 @@ input. For each updated ref it verifies the move from the ref's old commit
 (or, for a new branch, from the protected branch it builds on) to the new one,
 with every rule of 'tufgit verify --since'; a ref with no such base gets the
 full check. Protected refs (git config tufgit.protectedRef, repeatable,
-default refs/heads/main) may not be deleted or moved backwards.
+default refs/heads/main) may not be deleted or moved backwards. No push may
+touch refs/tufgit/* (the publisher writes refs/tufgit/published in place).
+A push that changes artifacts.store in tufgit.json is accepted only when the
+new store answers and holds every artifact, so the hook needs read access
+to the store.
 
 It reads the pushed objects from git's quarantine (GIT_OBJECT_DIRECTORY and
 GIT_ALTERNATE_OBJECT_DIRECTORIES), packed or loose. If any ref fails, the
@@ -72,11 +76,10 @@ func (o *HookPreReceiveOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
-	results, err := hook.Check(g, ups, pol, verify.Options{Now: now})
+	now := o.IO.Now()
+	// A push that changes artifacts.store is accepted only once the new
+	// store answers and holds every artifact (verify.Options.OpenStore).
+	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore})
 	if err != nil {
 		return err
 	}
@@ -116,22 +119,33 @@ func (o *HookPreReceiveOptions) Run() error {
 	return nil
 }
 
-// preReceiveScript is the hook git runs; hooks/pre-receive in the source
-// tree is this script with TUFGIT left to PATH.
+// preReceiveScript is the hook git runs, with %s the shell-quoted absolute
+// path of tufgit. It takes nothing from the environment: on a local push
+// git runs the hook with the pusher's environment, so a TUFGIT or PATH
+// variable would let the pusher swap the verifier. hooks/pre-receive in
+// the source tree is this script for /usr/local/bin/tufgit.
 const preReceiveScript = `#!/bin/sh
 # tufgit pre-receive hook: verifies every push against TUF's rules before git
-# accepts it (see 'tufgit hook pre-receive --help').
-TUFGIT="${TUFGIT:-%s}"
-exec "$TUFGIT" hook pre-receive
+# accepts it (see 'tufgit hook pre-receive --help'). The verifier is this
+# fixed absolute path, never one from the pusher's environment.
+exec %s hook pre-receive
 `
 
 // postReceiveScript publishes after accepted pushes to the main branch.
 const postReceiveScript = `#!/bin/sh
 # tufgit post-receive hook: publishes the main branch to the mirror after an
-# accepted push (see 'tufgit hook post-receive --help').
-TUFGIT="${TUFGIT:-%s}"
-exec "$TUFGIT" hook post-receive
+# accepted push (see 'tufgit hook post-receive --help'). The publisher is
+# this fixed absolute path, never one from the pusher's environment.
+exec %s hook post-receive
 `
+
+// SourceTreeBinary is the tufgit path in hooks/ of the source tree.
+const SourceTreeBinary = "/usr/local/bin/tufgit"
+
+// shQuote quotes s for sh: in single quotes, each inner quote closed, escaped and reopened.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // HookPostReceiveOptions are the options of `tufgit hook post-receive`.
 type HookPostReceiveOptions struct {
@@ -208,7 +222,12 @@ func newHookInstallCmd(io *IOStreams) *cobra.Command {
 		Long: `Install tufgit's pre-receive hook in a bare repository, calling this tufgit
 binary by its absolute path. --protect sets the protected refs (git config
 tufgit.protectedRef); the default protects refs/heads/main. An existing hook
-that tufgit did not write is kept unless --force is given.`,
+that tufgit did not write is kept unless --force is given.
+
+The hooks call tufgit by that fixed absolute path and read nothing from the
+environment to find it: git runs hooks of a local push with the pusher's
+environment, which must not be able to swap the verifier. Re-run install
+after moving the binary.`,
 		Example: `  git init --bare /srv/git/packages.git
   tufgit hook install /srv/git/packages.git --protect refs/heads/main --protect 'refs/tags/*'`,
 		Args: cobra.ExactArgs(1),
@@ -266,7 +285,7 @@ func (o *HookInstallOptions) Run() error {
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, bin)), 0o755); err != nil {
+		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\n", p, bin)

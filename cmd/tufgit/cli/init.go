@@ -68,7 +68,7 @@ snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
 	f.IntVar(&o.TargetsThreshold, "targets-threshold", 1, "signatures targets and the index roles need")
 	f.StringVar(&o.OnlineKey, "online-key", "", "the key that signs snapshot and timestamp when publishing")
 	f.StringVar(&o.Name, "name", "", "a human name for the repository")
-	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h)")
+	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h); capped: timestamp 7d, snapshot 30d, others 5 years")
 	f.StringVar(&o.ArtifactStore, "artifact-store", "git", "where artifact bytes live: git (in the repository) or s3://, gs://, azblob://, file:// URL")
 	_ = cmd.MarkFlagRequired("root-key")
 	_ = cmd.MarkFlagRequired("targets-key")
@@ -82,10 +82,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
+	now := o.IO.Now()
 	pass := cachedPassphrase(o.IO.Passphrase())
 	load := func(refs []string) ([]*keys.Key, error) {
 		var out []*keys.Key
@@ -166,6 +163,9 @@ func parseExpiry(flags []string) (layout.Expiry, error) {
 	}
 	if e.Timestamp > e.Snapshot {
 		return e, usageError("--expiry: timestamp (%s) must not outlive snapshot (%s)", e.Timestamp, e.Snapshot)
+	}
+	if err := e.Validate(); err != nil {
+		return e, usageError("--expiry: %v (see docs/threat-model.md)", err)
 	}
 	return e, nil
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/publish"
 )
 
 // IOStreams is the command's view of the outside world, injected so that
@@ -24,10 +25,19 @@ type IOStreams struct {
 	Getenv func(string) string
 	// TTY is the controlling terminal for prompts, or nil when there is none.
 	TTY *os.File
+	// Clock, when set, replaces the system clock for the commands that
+	// sign or check against a reference time in the repository (init and
+	// changes, verify, the hook, publish, ui build). Only the test binary
+	// sets it; nothing in the shipped binary does, and the downloader
+	// (client, releases, download) never reads it.
+	Clock func() time.Time
+	// WrapMirror, when set, wraps the mirror publish writes to. Only the
+	// test binary sets it (to simulate a crash halfway).
+	WrapMirror func(publish.Mirror) publish.Mirror
 }
 
-// systemIO returns the process's streams.
-func systemIO() *IOStreams {
+// SystemIO returns the process's streams, with the system clock.
+func SystemIO() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv}
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil && term.IsTerminal(int(tty.Fd())) {
 		s.TTY = tty
@@ -65,10 +75,6 @@ func (s *IOStreams) envPassphrase() ([]byte, error) {
 	line, _, _ := strings.Cut(string(data), "\n")
 	return []byte(strings.TrimSuffix(line, "\r")), nil
 }
-
-// EnvTestTime fixes the clock for tests (RFC 3339). Never set it in use:
-// it changes what counts as expired.
-const EnvTestTime = "TUFGIT_TEST_TIME"
 
 // Passphrase returns the function keys use to unlock private key files.
 func (s *IOStreams) Passphrase() keys.Passphrase {
@@ -129,14 +135,11 @@ func (s *IOStreams) Confirm(question string) (bool, error) {
 	return line == "y" || line == "yes", nil
 }
 
-// Now is the current time, or the test clock.
-func (s *IOStreams) Now() (time.Time, error) {
-	if v := s.Getenv(EnvTestTime); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%s: %w", EnvTestTime, err)
-		}
-		return t, nil
+// Now is the current time: the system clock, unless the test binary set
+// Clock.
+func (s *IOStreams) Now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
 	}
-	return time.Now(), nil
+	return time.Now()
 }

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -86,10 +83,7 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
+	now := o.IO.Now()
 	key, err := publish.LoadOnlineKey(ctx, o.OnlineKey, o.IO.Passphrase())
 	if err != nil {
 		return err
@@ -100,8 +94,8 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	}
 	defer m.Close()
 	var mirror publish.Mirror = m
-	if n := o.IO.Getenv(EnvTestCrashAfterWrites); n != "" {
-		mirror = &crashingMirror{Mirror: m, left: atoiOr(n, 0)}
+	if o.IO.WrapMirror != nil {
+		mirror = o.IO.WrapMirror(m)
 	}
 	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI}
 	store, err := openStoreAt(g, rev)
@@ -130,29 +124,4 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		fmt.Fprintf(w, "web UI: %s/ui/index.html\n", m)
 	}
 	return nil
-}
-
-// EnvTestCrashAfterWrites makes publish die abruptly (exit 137, as if
-// killed) after that many mirror writes. Tests only.
-const EnvTestCrashAfterWrites = "TUFGIT_TEST_CRASH_AFTER_WRITES"
-
-type crashingMirror struct {
-	publish.Mirror
-	left int
-}
-
-func (m *crashingMirror) Write(ctx context.Context, name string, data []byte) error {
-	if m.left == 0 {
-		os.Exit(137)
-	}
-	m.left--
-	return m.Mirror.Write(ctx, name, data)
-}
-
-func atoiOr(s string, def int) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return def
-	}
-	return n
 }

@@ -17,7 +17,7 @@ import (
 // Main runs tufgit with the process's arguments and streams and returns
 // the exit code.
 func Main() int {
-	return Run(context.Background(), os.Args[1:], systemIO())
+	return Run(context.Background(), os.Args[1:], SystemIO())
 }
 
 // Run runs tufgit with args and returns the exit code.

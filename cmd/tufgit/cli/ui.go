@@ -53,10 +53,7 @@ file:// or from any web server.`,
 
 // Run builds the pages.
 func (o *UIBuildOptions) Run() error {
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
-	}
+	now := o.IO.Now()
 	var src webui.Source = webui.DirSource(o.Metadata)
 	if strings.HasPrefix(o.Metadata, "http://") || strings.HasPrefix(o.Metadata, "https://") {
 		src = webui.URLSource{Base: o.Metadata}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
@@ -26,6 +27,7 @@ type VerifyOptions struct {
 	JSON          bool
 	SkipArtifacts bool
 	CheckStore    bool
+	At            string
 }
 
 func newVerifyCmd(io *IOStreams) *cobra.Command {
@@ -53,6 +55,10 @@ delegated is deleted). Its cost grows with the change, not the repository.
 It prints one line per problem naming the file, the role and what is wrong,
 then a summary. Expired metadata is reported apart from problems.
 
+Expiry is judged against the system clock, or against --at TIME (RFC 3339)
+for an audit of what was valid at that moment. Only verify takes --at; the
+hook, publish and the downloader always use the system clock.
+
 Exit codes: 0 valid (pending requests allowed), 3 problems found, 4 valid but
 some metadata has expired, 1 the check could not run.`,
 		Example: `  # Check the current commit
@@ -62,7 +68,10 @@ some metadata has expired, 1 the check could not run.`,
   tufgit verify --since origin/main HEAD
 
   # In a bare repository, for machines
-  tufgit verify --repo /srv/git/packages.git main --json`,
+  tufgit verify --repo /srv/git/packages.git main --json
+
+  # Audit: was this commit's metadata valid on 1 March 2027?
+  tufgit verify --at 2027-03-01T00:00:00Z`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Rev = "HEAD"
@@ -77,6 +86,7 @@ some metadata has expired, 1 the check could not run.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.SkipArtifacts, "skip-artifacts", false, "do not read artifact bytes (their presence is still checked)")
 	cmd.Flags().BoolVar(&o.CheckStore, "check-store", false, "also read and check artifacts kept in an external store (needs the store's credentials)")
+	cmd.Flags().StringVar(&o.At, "at", "", "judge expiry as of this time (RFC 3339, e.g. 2027-03-01T00:00:00Z) instead of now")
 	return cmd
 }
 
@@ -86,9 +96,13 @@ func (o *VerifyOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	now, err := o.IO.Now()
-	if err != nil {
-		return err
+	now := o.IO.Now()
+	if o.At != "" {
+		t, err := time.Parse(time.RFC3339, o.At)
+		if err != nil {
+			return usageError("--at %q is not an RFC 3339 time (e.g. 2027-03-01T00:00:00Z)", o.At)
+		}
+		now = t
 	}
 	rev, err := g.Resolve(o.Rev)
 	if err != nil {
@@ -96,6 +110,7 @@ func (o *VerifyOptions) Run() error {
 	}
 	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts}
 	if o.CheckStore {
+		opts.OpenStore = openReachableStore
 		store, err := openStoreAt(g, rev)
 		if err != nil {
 			return err
@@ -219,6 +234,22 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// openReachableStore opens the artifact store at url for a check of a
+// change that moves artifacts.store there, and makes sure it answers.
+func openReachableStore(url string) (verify.ArtifactSource, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := artifacts.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // openStoreAt opens the external artifact store the config at rev names,

@@ -196,7 +196,8 @@ func (p *publisher) run() error {
 	if p.prev != nil {
 		snapV, tsV = max(snapV, p.prev.Snapshot), max(tsV, p.prev.Timestamp)
 	}
-	needSnap := !intact || !sameMeta(meta, p.prevSnap) || (p.Refresh && dueSoon(p.prev.SnapshotExpires, p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
+	needSnap := !intact || !sameMeta(meta, p.prevSnap) || (p.Refresh && dueSoon(p.prev.SnapshotExpires, p.Now, p.cfg.Expiry.For(layout.RoleSnapshot))) ||
+		!signedBy(p.prevRaw, p.Key.ID()) // the online key was rotated: the old snapshot no longer verifies
 	needTS := needSnap || p.prev.Root != root.Signed.Version || (p.Refresh && dueSoon(p.prev.TimestampExpires, p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
 	if !needSnap && !needTS {
 		p.res.UpToDate = true
@@ -541,6 +542,23 @@ func (p *publisher) clientCheck(rootRaw, tsRaw, snapRaw []byte) error {
 		return fmt.Errorf("targets: %w", err)
 	}
 	return nil
+}
+
+// signedBy reports whether a snapshot carries a signature by keyid.
+func signedBy(snapshotRaw []byte, keyid string) bool {
+	if snapshotRaw == nil {
+		return false
+	}
+	m, err := metadata.Snapshot().FromBytes(snapshotRaw)
+	if err != nil {
+		return false
+	}
+	for _, sig := range m.Signatures {
+		if sig.KeyID == keyid {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -299,8 +299,11 @@ func (d *describer) root(m *metadata.Metadata[metadata.RootType]) (trustItems, o
 		return
 	}
 	exp := expiryWords(&old.Signed.Expires, m.Signed.Expires)
-	versions = append(versions, ChangeItem{Role: layout.RoleRoot, Kind: ItemVersion,
-		Text: fmt.Sprintf("root: version %d → %d%s", old.Signed.Version, m.Signed.Version, exp)})
+	text := fmt.Sprintf("root: version %d → %d%s", old.Signed.Version, m.Signed.Version, exp)
+	if len(trustItems) == 0 && len(other) == 0 {
+		text = fmt.Sprintf("root: renews expiry only: no other change (version %d → %d%s)", old.Signed.Version, m.Signed.Version, exp)
+	}
+	versions = append(versions, ChangeItem{Role: layout.RoleRoot, Kind: ItemVersion, Text: text})
 	return
 }
 

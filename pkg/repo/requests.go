@@ -296,6 +296,11 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 			if name == layout.RoleRoot {
 				put(layout.RootPath, raw)
 				put(layout.RootHistoryPath(l.p.Root.Signed.Version), raw)
+				if cfg, err := s.followOnlineKey(l.p.Root); err != nil {
+					return nil, err
+				} else if cfg != nil {
+					put(layout.ConfigPath, cfg)
+				}
 			} else {
 				put(layout.RolePath(name), raw)
 			}

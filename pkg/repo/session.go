@@ -185,7 +185,13 @@ type Change struct {
 	Project       string
 	Subject       string // the commit subject, e.g. "hello: add release 1.2.0"
 	Roles         map[string]*metadata.Metadata[metadata.TargetsType]
-	Artifacts     map[string][]byte // sha256 hex -> bytes
+	// Root is a new root, signed under the current root's keys and its
+	// own (TUF demands both thresholds).
+	Root *metadata.Metadata[metadata.RootType]
+	// RootExpires, when set, is how long the new root is valid instead
+	// of the configured root expiry.
+	RootExpires time.Duration
+	Artifacts   map[string][]byte // sha256 hex -> bytes
 	ProjectConfig *layout.ProjectConfig
 	Note          string
 }
@@ -240,6 +246,35 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		}
 		files[layout.RolePath(name)] = raw
 	}
+	var rootDelegs []*trust.Delegation // the new root's, then the current root's
+	if ch.Root != nil {
+		cur, err := s.View.Root()
+		if err != nil {
+			return nil, err
+		}
+		ch.Root.Signed.Version = cur.Signed.Version + 1
+		d := ch.RootExpires
+		if d == 0 {
+			d = s.Config.Expiry.For(layout.RoleRoot)
+		}
+		ch.Root.Signed.Expires = expiry(s.Now, d)
+		ch.Root.Signatures = []metadata.Signature{}
+		raw, err := encode(ch.Root)
+		if err != nil {
+			return nil, err
+		}
+		files[layout.RootPath] = raw
+		files[layout.RootHistoryPath(ch.Root.Signed.Version)] = raw
+		nd, err := trust.FromRoot(ch.Root, layout.RoleRoot)
+		if err != nil {
+			return nil, err
+		}
+		od, err := trust.FromRoot(cur, layout.RoleRoot)
+		if err != nil {
+			return nil, err
+		}
+		rootDelegs = []*trust.Delegation{nd, od}
+	}
 	ov := state.New(&state.Overlay{Base: s.Tree, Files: files})
 	delegs := map[string]*trust.Delegation{}
 	for _, name := range names {
@@ -251,6 +286,14 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 	}
 	if key != nil && key.CanSign() {
 		signed := false
+		for _, d := range rootDelegs {
+			if contains(d.KeyIDs, key.ID) && !signed {
+				if err := sign(ch.Root, key); err != nil {
+					return nil, err
+				}
+				signed = true
+			}
+		}
 		for _, name := range names {
 			if contains(delegs[name].KeyIDs, key.ID) {
 				if err := sign(ch.Roles[name], key); err != nil {
@@ -264,6 +307,17 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		}
 	}
 	res := &Result{Applied: true}
+	for i, d := range rootDelegs {
+		c := trust.Check(d, ch.Root, ch.Root.Signatures)
+		rs := RoleState{Role: layout.RoleRoot, Version: ch.Root.Signed.Version, Threshold: d.Threshold, Signed: nonNil(c.Valid), Missing: nonNil(c.Missing), Met: c.Met}
+		if i == 1 {
+			rs.Role = "root (as signed by the current root)"
+		}
+		res.Signed = append(res.Signed, rs)
+		if !c.Met {
+			res.Applied = false
+		}
+	}
 	for _, name := range names {
 		m := ch.Roles[name]
 		c := trust.Check(delegs[name], m, m.Signatures)
@@ -272,7 +326,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			res.Applied = false
 		}
 	}
-	res.Changes = s.DescribeChange(ov, nil, ch.Roles, ch.ProjectConfig)
+	res.Changes = s.DescribeChange(ov, ch.Root, ch.Roles, ch.ProjectConfig)
 	res.Summary = Summary(res.Changes)
 
 	var changes []gitstore.FileChange
@@ -295,6 +349,19 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		}
 	}
 	if res.Applied {
+		if ch.Root != nil {
+			raw, err := encode(ch.Root)
+			if err != nil {
+				return nil, err
+			}
+			put(layout.RootPath, raw)
+			put(layout.RootHistoryPath(ch.Root.Signed.Version), raw)
+			if cfg, err := s.followOnlineKey(ch.Root); err != nil {
+				return nil, err
+			} else if cfg != nil {
+				put(layout.ConfigPath, cfg)
+			}
+		}
 		for _, name := range names {
 			raw, err := encode(ch.Roles[name])
 			if err != nil {
@@ -327,6 +394,13 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			return nil, err
 		}
 		put(layout.RequestPath(id), raw)
+		if ch.Root != nil {
+			raw, err := encode(ch.Root)
+			if err != nil {
+				return nil, err
+			}
+			put(layout.RequestRolePath(id, layout.RoleRoot), raw)
+		}
 		for _, name := range names {
 			raw, err := encode(ch.Roles[name])
 			if err != nil {
@@ -375,6 +449,23 @@ func (s *Session) notAuthorized(key *keys.Key, ch *Change, names []string, deleg
 		what = strings.Join(names, ", ")
 	}
 	return &NotAuthorizedError{Key: fmt.Sprintf("key %s (%s)", key.Ref, trust.Short(key.ID)), What: what, Allowd: who}
+}
+
+// followOnlineKey returns tufgit.json with online_key following a new
+// root whose timestamp keys no longer include the configured one (nil when
+// nothing changes). The new keyid comes from signed metadata; the KMS URI,
+// which named the old key, is dropped.
+func (s *Session) followOnlineKey(root *metadata.Metadata[metadata.RootType]) ([]byte, error) {
+	if s.Config == nil {
+		return nil, nil
+	}
+	ts := root.Signed.Roles[layout.RoleTimestamp]
+	if ts == nil || len(ts.KeyIDs) == 0 || contains(ts.KeyIDs, s.Config.OnlineKey.KeyID) {
+		return nil, nil
+	}
+	cfg := *s.Config
+	cfg.OnlineKey = layout.OnlineKey{KeyID: ts.KeyIDs[0]}
+	return layout.EncodeFile(cfg)
 }
 
 // commit builds the tree, verifies the move from the head to it, and only

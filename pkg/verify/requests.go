@@ -1,10 +1,12 @@
 package verify
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
 
+	"github.com/secure-systems-lab/go-securesystemslib/cjson"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -195,6 +197,9 @@ func (c *checker) checkRequest(id string) {
 		pend.Roles = append(pend.Roles, rs)
 	}
 	checkMoves(c.rep, c.view, p.View, p.Roles, func(role string) string { return layout.RequestRolePath(id, role) })
+	if p.Request.Kind == KindRootRenew {
+		c.checkRootRenewal(id, p)
+	}
 	// Artifacts the request carries must belong to a proposed target.
 	for sha, e := range p.Artifacts {
 		t, ok := refs[sha]
@@ -286,5 +291,29 @@ func (c *checker) checkArtifactAt(e gitstore.Entry, t *target) {
 	}
 	if err := t.file.VerifyLengthHashes(data); err != nil {
 		c.rep.add(e.Path, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
+	}
+}
+
+// KindRootRenew is the request kind of a root renewal.
+const KindRootRenew = "root-renew"
+
+// checkRootRenewal: a request labelled a root renewal proposes root alone,
+// and changes nothing in it but version and expiry.
+func (c *checker) checkRootRenewal(id string, p *Proposal) {
+	path := layout.RequestRolePath(id, layout.RoleRoot)
+	if p.Root == nil || len(p.Roles) != 1 {
+		c.rep.add(layout.RequestDir(id), layout.RoleRoot, CodeRequest, "request %s is labelled a root renewal but proposes %v", id, p.Roles)
+		return
+	}
+	cur, err := c.view.Root()
+	if err != nil {
+		return
+	}
+	was, now := cur.Signed, p.Root.Signed
+	now.Version, now.Expires = was.Version, was.Expires
+	a, err1 := cjson.EncodeCanonical(was)
+	b, err2 := cjson.EncodeCanonical(now)
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		c.rep.add(path, layout.RoleRoot, CodeRequest, "request %s is labelled a root renewal but changes more than version and expiry", id)
 	}
 }

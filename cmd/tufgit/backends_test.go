@@ -260,7 +260,9 @@ func awsCall(ts *testscript.TestScript, target string, in any) map[string]any {
 		ts.Fatalf("local-kms %s: %s: %s", target, resp.Status, data)
 	}
 	var out map[string]any
-	ts.Check(json.Unmarshal(data, &out))
+	if len(bytes.TrimSpace(data)) > 0 {
+		ts.Check(json.Unmarshal(data, &out))
+	}
 	return out
 }
 

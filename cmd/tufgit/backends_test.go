@@ -238,6 +238,7 @@ func cmdStartSSHAgent(ts *testscript.TestScript, neg bool, args []string) {
 	for i := 0; i < 500; i++ {
 		if _, err := os.Stat(sock); err == nil {
 			ts.Setenv("SSH_AUTH_SOCK", sock)
+			ts.Setenv("SSH_AUTH_SOCK_SAVED", sock)
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -108,12 +108,21 @@ func printResult(w io.Writer, res *repo.Result, repoDir string) {
 // pkcs11: URI does), so the spec is split on its first "=" only when the
 // whole spec is not already a key reference and the part before "=" is a
 // valid name; see splitMaintainerSpec.
-func maintainerSpec(ctx context.Context, spec string) (repo.NewMaintainer, error) {
+func maintainerSpec(ctx context.Context, io *IOStreams, spec string) (repo.NewMaintainer, error) {
 	name, ref, err := splitMaintainerSpec(spec)
 	if err != nil {
 		return repo.NewMaintainer{}, usageError("--maintainer %q: %v (give NAME=KEY or KEY)", spec, err)
 	}
-	k, err := keys.Load(ctx, ref, nil)
+	// Only the public key is needed. A PKCS#11 token still wants its PIN
+	// to find the key pair; key files' passphrases are never asked.
+	pass := io.Passphrase()
+	pinOnly := func(prompt string) ([]byte, error) {
+		if !keys.IsPINPrompt(prompt) {
+			return nil, keys.ErrNoPassphrase
+		}
+		return pass(prompt)
+	}
+	k, err := keys.Load(ctx, ref, pinOnly)
 	if err != nil {
 		return repo.NewMaintainer{}, fmt.Errorf("maintainer %s: %w (give a public key file)", spec, err)
 	}

@@ -49,22 +49,20 @@ func helperBinDirs() []string {
 	if home, err := os.UserHomeDir(); err == nil {
 		dirs = append(dirs, filepath.Join(home, ".cache", "tufgit", "bin"))
 	}
-	if gp, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		dirs = append(dirs, filepath.Join(strings.TrimSpace(string(gp)), "bin"))
-	}
 	return dirs
 }
 
-// findTool finds a program in PATH or the helper cache.
+// findTool finds a program in the helper cache (first, so that tufgit's
+// own helpers win) or in PATH.
 func findTool(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
 	for _, d := range helperBinDirs() {
 		p := filepath.Join(d, name)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return p
 		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
 	}
 	return ""
 }
@@ -73,8 +71,8 @@ var backendTools = map[string]struct {
 	tools   []string
 	install string
 }{
-	"local-kms": {[]string{"localkms"}, "cd testdata/localkms && go build -o ~/.cache/tufgit/bin/localkms ."},
-	"vault":     {[]string{"vaulttransit"}, "cd testdata/vaulttransit && go build -o ~/.cache/tufgit/bin/vaulttransit . (about 2 minutes cold)"},
+	"local-kms": {[]string{"localkms"}, "make test-helpers"},
+	"vault":     {[]string{"vaulttransit"}, "make test-helpers; a few minutes cold"},
 	"softhsm":   {[]string{"softhsm2-util", "pkcs11-tool"}, "apt-get install softhsm2 opensc"},
 	"ssh-agent": {[]string{"ssh-agent", "ssh-add", "ssh-keygen"}, "apt-get install openssh-client"},
 	"tufjs":     {[]string{"node"}, "npm install --prefix ~/.cache/tufgit/node tuf-js@4.1.0"},

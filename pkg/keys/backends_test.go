@@ -29,12 +29,11 @@ import (
 // the helpers it builds. Missing, the test skips, or fails under CI.
 func needTool(t *testing.T, name, install string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
+	home, _ := os.UserHomeDir()
+	if p := filepath.Join(home, ".cache", "tufgit", "bin", name); fileExists(p) {
 		return p
 	}
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, ".cache", "tufgit", "bin", name)
-	if _, err := os.Stat(p); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	if os.Getenv("CI") != "" {
@@ -246,4 +245,9 @@ func TestOpenSSHAgentLimit(t *testing.T) {
 	if _, err := k.Signer.SignMessage(bytes.NewReader(make([]byte, max+1))); !errors.Is(err, ErrMessageTooLarge) {
 		t.Fatalf("one byte over: %v", err)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -23,12 +23,11 @@ import (
 // helpers it builds. Missing, the test skips, or fails under CI.
 func needTool(t *testing.T, name, install string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
+	home, _ := os.UserHomeDir()
+	if p := filepath.Join(home, ".cache", "tufgit", "bin", name); fileExists(p) {
 		return p
 	}
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, ".cache", "tufgit", "bin", name)
-	if _, err := os.Stat(p); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	if os.Getenv("CI") != "" {
@@ -43,7 +42,7 @@ func needTool(t *testing.T, name, install string) string {
 // accepts. Against Vault's real transit engine, Check catches that signer,
 // and the one Load opens passes.
 func TestVaultEd25519SignsTheMessage(t *testing.T) {
-	bin := needTool(t, "vaulttransit", "cd testdata/vaulttransit && go build -o ~/.cache/tufgit/bin/vaulttransit .")
+	bin := needTool(t, "vaulttransit", "make test-helpers")
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	cmd := exec.Command(bin, "-token", "t0ken", "-addr", "127.0.0.1:0", "-addr-file", addrFile)
 	if err := cmd.Start(); err != nil {
@@ -89,4 +88,9 @@ func TestVaultEd25519SignsTheMessage(t *testing.T) {
 	if err := broken.Check(); !errors.Is(err, keys.ErrBadSignature) {
 		t.Fatalf("the Vault ed25519 key opened with SHA-256 passes the check: %v", err)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

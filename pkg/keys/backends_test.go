@@ -234,7 +234,7 @@ func TestOpenSSHAgentLimit(t *testing.T) {
 	ag := agent.NewClient(conn)
 	_, ed, _ := ed25519.GenerateKey(rand.Reader)
 	k := agentKey(t, ag, ed)
-	as := k.Signer.(*agentSigner)
+	as := k.Signer.(*recorder).Signer.(*agentSigner)
 	max := as.maxMessage()
 	if _, err := k.Signer.SignMessage(bytes.NewReader(make([]byte, max))); err != nil {
 		t.Fatalf("OpenSSH's agent refused %d bytes, tufgit's limit: %v", max, err)
@@ -244,6 +244,15 @@ func TestOpenSSHAgentLimit(t *testing.T) {
 	}
 	if _, err := k.Signer.SignMessage(bytes.NewReader(make([]byte, max+1))); !errors.Is(err, ErrMessageTooLarge) {
 		t.Fatalf("one byte over: %v", err)
+	}
+	// go-tuf hides a signer's error; SignError gives it back.
+	m := metadata.Targets(time.Now().Add(time.Hour))
+	m.Signed.UnrecognizedFields = map[string]any{"pad": strings.Repeat("x", max)}
+	if _, err := m.Sign(k.Signer); err == nil {
+		t.Fatal("go-tuf signed an oversized role")
+	}
+	if err := k.SignError(); !errors.Is(err, ErrMessageTooLarge) || !strings.Contains(err.Error(), "targets metadata") {
+		t.Fatalf("SignError: %v", err)
 	}
 }
 

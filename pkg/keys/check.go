@@ -70,3 +70,26 @@ func (c cryptoSigner) SignMessage(message io.Reader, _ ...signature.SignOption) 
 func (c cryptoSigner) PublicKey(...signature.PublicKeyOption) (crypto.PublicKey, error) {
 	return c.s.Public(), nil
 }
+
+// recorder remembers why its signer last failed: go-tuf's Metadata.Sign
+// replaces any signer error with a generic "problem signing metadata",
+// which would hide a KMS refusal, a wrong PIN or an oversized message.
+type recorder struct {
+	signature.Signer
+	err error
+}
+
+func (r *recorder) SignMessage(m io.Reader, opts ...signature.SignOption) ([]byte, error) {
+	sig, err := r.Signer.SignMessage(m, opts...)
+	r.err = err
+	return sig, err
+}
+
+// SignError returns why the key's last signature failed, or nil: call it
+// when go-tuf's Sign fails, to report the backend's own error.
+func (k *Key) SignError() error {
+	if r, ok := k.Signer.(*recorder); ok {
+		return r.err
+	}
+	return nil
+}

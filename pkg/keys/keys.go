@@ -246,6 +246,9 @@ func fromPublic(name string, pub crypto.PublicKey, s signature.Signer) (*Key, er
 	if err != nil {
 		return nil, err
 	}
+	if s != nil {
+		s = &recorder{Signer: s}
+	}
 	return &Key{Ref: name, Public: tk, ID: id, Signer: s}, nil
 }
 

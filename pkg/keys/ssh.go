@@ -183,7 +183,7 @@ func (e *MessageTooLargeError) Error() string {
 	if e.Type != "" {
 		what = e.Type + " metadata"
 	}
-	return fmt.Sprintf("%s to sign is %d bytes (%d KiB) and %s accepts at most %d bytes: %v",
+	return fmt.Sprintf("%s to sign is %d bytes (%d KiB), over %s's limit of %d bytes: %v",
 		what, e.Size, e.Size>>10, e.Signer, e.Limit, ErrMessageTooLarge)
 }
 

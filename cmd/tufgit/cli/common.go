@@ -27,7 +27,7 @@ type RepoOptions struct {
 func (o *RepoOptions) addFlags(cmd *cobra.Command, needKey bool) {
 	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository's working tree")
 	if needKey {
-		cmd.Flags().StringVar(&o.KeyRef, "key", "", "your signing key: a key file or KMS URI (required)")
+		cmd.Flags().StringVar(&o.KeyRef, "key", "", "your signing key: a key file, KMS URI, pkcs11: URI or ssh-agent:SHA256:... (required)")
 		_ = cmd.MarkFlagRequired("key")
 		cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree instead of committing it")
 	}

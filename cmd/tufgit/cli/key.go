@@ -110,7 +110,7 @@ anything real: the command fails and says so.`,
 		Example: `  tufgit key show alice.pub
   tufgit key show ~/.ssh/id_ed25519.pub
   tufgit key show ssh-agent:SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
-  tufgit key show 'pkcs11:token=YubiKey%20PIV;object=Private%20key%20for%20Digital%20Signature?module-path=/usr/lib/x86_64-linux-gnu/libykcs11.so'
+  tufgit key show 'pkcs11:token=YubiKey%20PIV%20%2312345678;id=%01?module-path=/usr/lib/x86_64-linux-gnu/libykcs11.so'
   AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599 tufgit key show awskms:///alias/tufgit-online`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

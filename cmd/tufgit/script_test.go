@@ -138,7 +138,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Cmds:                tamperCmds,
+		Cmds:                scriptCmds(),
+		Condition:           backendCondition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("GIT_AUTHOR_NAME", "Test Admin")
@@ -153,7 +154,20 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("SERVE_ADDR", l.Addr().String())
+			env.Setenv("SOFTHSM_MODULE", softHSMModule())
 			return l.Close()
 		},
 	})
+}
+
+// scriptCmds are the custom commands scripts may use.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	for k, v := range tamperCmds {
+		cmds[k] = v
+	}
+	for k, v := range backendCmds {
+		cmds[k] = v
+	}
+	return cmds
 }

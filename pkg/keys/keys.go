@@ -1,7 +1,8 @@
 // Package keys loads and generates the keys people sign with: encrypted
-// private key files, public key files (for signatures that come later) and
-// KMS keys through sigstore. It is imported by the commands that sign,
-// never by verification or the downloader.
+// private key files, public key files (PEM or OpenSSH, for signatures that
+// come later), KMS keys through sigstore, PKCS#11 tokens (pkcs11: URIs) and
+// ssh-agent keys (ssh-agent:SHA256:...). It is imported by the commands that
+// sign, never by verification or the downloader.
 package keys
 
 import (
@@ -32,9 +33,17 @@ import (
 var (
 	ErrWrongPassphrase = errors.New("wrong passphrase")
 	ErrNoPassphrase    = errors.New("no passphrase")
+	ErrNoPIN           = errors.New("no PIN for the PKCS#11 token")
 	ErrKeyFormat       = errors.New("not a key file tufgit can read")
 	ErrKMSScheme       = errors.New("unsupported KMS scheme")
+	ErrKeyRef          = errors.New("malformed key reference")
 	ErrKeyExists       = errors.New("key file already exists")
+	// ErrKeyType is a key type TUF clients could not verify, or that the
+	// backend signs in a way TUF does not accept.
+	ErrKeyType = errors.New("key type refused")
+	// ErrBadSignature means a key's signature over a challenge does not
+	// verify against the public key it reports: the backend is broken.
+	ErrBadSignature = errors.New("the key's signature does not verify")
 )
 
 // MaxKeyFileSize bounds reading a key file.
@@ -52,7 +61,7 @@ type Passphrase func(prompt string) ([]byte, error)
 // Key is a loaded key: always its public part, and a signer when the
 // private part is at hand.
 type Key struct {
-	Ref    string        // what the user gave: a path or a KMS URI
+	Ref    string        // what the user gave: a path, a KMS, pkcs11: or ssh-agent: URI
 	Public *metadata.Key // the TUF key
 	ID     string        // the TUF keyid
 	Signer signature.Signer
@@ -129,10 +138,17 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
-// Load loads the key named by ref: a KMS URI, or a private or public key
-// file. pass is asked only for an encrypted private key file.
+// Load loads the key named by ref: a KMS URI, a pkcs11: URI, an
+// ssh-agent:SHA256:... reference, or a private or public key file. pass is
+// asked for an encrypted private key file's passphrase, and for a PKCS#11
+// token's PIN (with a prompt for which IsPINPrompt is true).
 func Load(ctx context.Context, ref string, pass Passphrase) (*Key, error) {
-	if i := strings.Index(ref, "://"); i > 0 {
+	switch {
+	case strings.HasPrefix(ref, PKCS11Scheme):
+		return loadPKCS11(ref, pass)
+	case strings.HasPrefix(ref, SSHAgentScheme):
+		return loadSSHAgent(ref)
+	case strings.Index(ref, "://") > 0:
 		return loadKMS(ctx, ref)
 	}
 	f, err := os.Open(ref)
@@ -150,10 +166,14 @@ func Load(ctx context.Context, ref string, pass Passphrase) (*Key, error) {
 	return Parse(ref, data, pass)
 }
 
-// Parse reads a key from PEM bytes; name is used in messages.
+// Parse reads a key from PEM bytes, or an OpenSSH public key (a .pub file
+// or an authorized_keys line); name is used in messages.
 func Parse(name string, data []byte, pass Passphrase) (*Key, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
+		if looksLikeSSHPublicKey(data) {
+			return parseSSHPublicKey(name, data)
+		}
 		return nil, fmt.Errorf("key %s: %w: no PEM block", name, ErrKeyFormat)
 	}
 	switch block.Type {
@@ -226,6 +246,9 @@ func fromPublic(name string, pub crypto.PublicKey, s signature.Signer) (*Key, er
 	if err != nil {
 		return nil, err
 	}
+	if s != nil {
+		s = &recorder{Signer: s}
+	}
 	return &Key{Ref: name, Public: tk, ID: id, Signer: s}, nil
 }
 
@@ -255,8 +278,17 @@ func loadKMS(ctx context.Context, ref string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q: reading the public key from KMS: %w", ref, err)
 	}
-	if _, isRSA := pub.(*rsa.PublicKey); isRSA {
-		return nil, fmt.Errorf("key %q: %w: RSA KMS keys sign PKCS#1 v1.5, which TUF's rsassa-pss-sha256 does not accept; use an ECDSA P-256 key", ref, ErrKeyFormat)
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return nil, fmt.Errorf("key %q: %w: RSA KMS keys sign PKCS#1 v1.5, which TUF's rsassa-pss-sha256 does not accept; use an ECDSA P-256 key", ref, ErrKeyType)
+	case ed25519.PublicKey:
+		// TUF's ed25519 signs the message itself. Opened with SHA-256,
+		// sigstore's Vault signer would have Vault sign SHA-256(message),
+		// a signature no TUF client accepts; reopen with no hash.
+		sv, err = kms.Get(ctx, ref, crypto.Hash(0))
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", ref, err)
+		}
 	}
 	return fromPublic(ref, pub, sv)
 }

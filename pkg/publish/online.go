@@ -60,14 +60,24 @@ func (o *OnlineKey) check(root *metadata.Metadata[metadata.RootType]) error {
 
 func (o *OnlineKey) signSnapshot(m *metadata.Metadata[metadata.SnapshotType]) error {
 	m.Signatures = []metadata.Signature{}
-	_, err := m.Sign(o.key.Signer)
-	return err
+	return o.sign(func() error { _, err := m.Sign(o.key.Signer); return err })
 }
 
 func (o *OnlineKey) signTimestamp(m *metadata.Metadata[metadata.TimestampType]) error {
 	m.Signatures = []metadata.Signature{}
-	_, err := m.Sign(o.key.Signer)
-	return err
+	return o.sign(func() error { _, err := m.Sign(o.key.Signer); return err })
+}
+
+// sign runs do and reports the backend's own error when it fails, which
+// go-tuf replaces with a generic one.
+func (o *OnlineKey) sign(do func() error) error {
+	if err := do(); err != nil {
+		if cause := o.key.SignError(); cause != nil {
+			err = cause
+		}
+		return fmt.Errorf("signing with online key %s: %w", o.key.Ref, err)
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

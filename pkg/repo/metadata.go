@@ -36,6 +36,9 @@ func sign[T metadata.Roles](m *metadata.Metadata[T], k *keys.Key) error {
 	}
 	m.Signatures = kept
 	if _, err := m.Sign(k.Signer); err != nil {
+		if cause := k.SignError(); cause != nil {
+			err = cause // the backend's own reason, which go-tuf hides
+		}
 		return fmt.Errorf("signing with %s: %w", k.Ref, err)
 	}
 	return nil

@@ -264,7 +264,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 			continue
 		}
 		if err := sign(l.roles[name], o.Key); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("role %s: %w", name, err)
 		}
 	}
 	after := s.describeRequest(l)

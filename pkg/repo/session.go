@@ -297,7 +297,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		for _, name := range names {
 			if contains(delegs[name].KeyIDs, key.ID) {
 				if err := sign(ch.Roles[name], key); err != nil {
-					return nil, err
+					return nil, fmt.Errorf("role %s: %w", name, err)
 				}
 				signed = true
 			}

@@ -93,10 +93,20 @@ func hintFor(err error) string {
 		return "a key signs with another key than the public key it reports: check each --root-key and --targets-key (for a KMS key, the key version and algorithm)"
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		return "check the passphrase; tufgit reads it from TUFGIT_PASSPHRASE when set, else asks on the terminal"
+	case errors.Is(err, keys.ErrNoPIN):
+		return "set TUFGIT_PKCS11_PIN or run on a terminal to be asked for the token's PIN"
+	case errors.Is(err, keys.ErrKeyRef):
+		return "see docs/keys.md: pkcs11:token=LABEL;object=LABEL?module-path=/path/module.so, or ssh-agent:SHA256:... as `ssh-add -l` prints it"
+	case errors.Is(err, keys.ErrKeyType):
+		return "see docs/keys.md for the key types each backend supports"
+	case errors.Is(err, keys.ErrBadSignature):
+		return "the backend signs something other than what TUF verifies; check its key type and version (docs/keys.md)"
+	case errors.Is(err, keys.ErrMessageTooLarge):
+		return "sign this role with a key file, KMS or PKCS#11 key, or split the role into smaller ones"
 	case errors.Is(err, keys.ErrNoPassphrase):
 		return "set TUFGIT_PASSPHRASE or run on a terminal"
 	case errors.Is(err, keys.ErrKMSScheme):
-		return "give a key file, or a KMS URI starting with " + strings.Join(layout.KMSSchemes, "://, ") + "://"
+		return "give a key file, a pkcs11: or ssh-agent: reference, or a KMS URI starting with " + strings.Join(layout.KMSSchemes, "://, ") + "://"
 	case errors.Is(err, keys.ErrKeyExists):
 		return "choose another --out path; tufgit never overwrites a key"
 	case errors.Is(err, keys.ErrKeyFormat):

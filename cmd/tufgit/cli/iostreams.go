@@ -76,10 +76,21 @@ func (s *IOStreams) envPassphrase() ([]byte, error) {
 	return []byte(strings.TrimSuffix(line, "\r")), nil
 }
 
-// Passphrase returns the function keys use to unlock private key files.
+// EnvPKCS11PIN is the variable a PKCS#11 token's PIN is read from when set.
+const EnvPKCS11PIN = "TUFGIT_PKCS11_PIN"
+
+// Passphrase returns the function keys use to unlock private key files and
+// PKCS#11 tokens.
 func (s *IOStreams) Passphrase() keys.Passphrase {
 	return func(prompt string) ([]byte, error) {
-		if v, err := s.envPassphrase(); err != nil || v != nil {
+		if keys.IsPINPrompt(prompt) {
+			if v := s.Getenv(EnvPKCS11PIN); v != "" {
+				return []byte(v), nil
+			}
+			if s.TTY == nil {
+				return nil, fmt.Errorf("%w: set %s or run on a terminal", keys.ErrNoPIN, EnvPKCS11PIN)
+			}
+		} else if v, err := s.envPassphrase(); err != nil || v != nil {
 			return v, err
 		}
 		if s.TTY == nil {

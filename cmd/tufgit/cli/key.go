@@ -15,9 +15,17 @@ func newKeyCmd(io *IOStreams) *cobra.Command {
 		Long: `Generate and inspect signing keys.
 
 Everywhere tufgit takes a signing key (--key, --root-key, --targets-key,
---online-key) it accepts a private key file made by 'tufgit key generate', a
-public key file (when the signature is to come later, from its holder), or a
-KMS URI: awskms://, gcpkms://, azurekms:// or hashivault://.`,
+--online-key) it accepts:
+
+  a private key file      made by 'tufgit key generate'
+  a public key file       PEM, or OpenSSH (id_ed25519.pub, an authorized_keys
+                          line): the signature comes later, from its holder
+  a KMS URI               awskms://, gcpkms://, azurekms://, hashivault://
+  a PKCS#11 URI           pkcs11:token=LABEL;object=LABEL?module-path=/path/module.so
+                          (PIN from TUFGIT_PKCS11_PIN or the terminal)
+  an ssh-agent key        ssh-agent:SHA256:FINGERPRINT, as 'ssh-add -l' prints it
+
+See docs/keys.md for which backend suits which role.`,
 	}
 	cmd.AddCommand(newKeyGenerateCmd(io), newKeyShowCmd(io))
 	return cmd
@@ -89,12 +97,21 @@ type KeyShowOptions struct {
 func newKeyShowCmd(io *IOStreams) *cobra.Command {
 	o := &KeyShowOptions{IO: io}
 	return &cobra.Command{
-		Use:   "show FILE|KMS-URI",
-		Short: "Print a key's TUF keyid, keytype and scheme",
-		Long: `Print the TUF keyid, keytype and scheme of a key: a public key file, a
-private key file (its passphrase is needed to read it) or a KMS URI.`,
+		Use:   "show KEY",
+		Short: "Print a key's TUF keyid, keytype and scheme, and check that it signs correctly",
+		Long: `Print the TUF keyid, keytype and scheme of a key: a public key file (PEM or
+OpenSSH), a private key file (its passphrase is needed to read it), a KMS
+URI, a pkcs11: URI or an ssh-agent: key.
+
+When the key can sign, it signs a fixed challenge, and the signature is
+verified here, with the TUF verifier clients use, against the public key
+shown. A KMS, token or agent that signs wrongly is caught before it signs
+anything real: the command fails and says so.`,
 		Example: `  tufgit key show alice.pub
-  tufgit key show awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd`,
+  tufgit key show ~/.ssh/id_ed25519.pub
+  tufgit key show ssh-agent:SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
+  tufgit key show 'pkcs11:token=YubiKey%20PIV%20%2312345678;id=%01?module-path=/usr/lib/x86_64-linux-gnu/libykcs11.so'
+  AWS_ENDPOINT_URL_KMS=http://127.0.0.1:4599 tufgit key show awskms:///alias/tufgit-online`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
@@ -114,5 +131,11 @@ func (o *KeyShowOptions) Run(cmd *cobra.Command) error {
 		kind = "private"
 	}
 	fmt.Fprintf(o.IO.Out, "keyid:   %s\nkeytype: %s\nscheme:  %s\nholds:   %s key\n", k.ID, k.Public.Type, k.Public.Scheme, kind)
+	if k.CanSign() {
+		if err := k.Check(); err != nil {
+			return err
+		}
+		fmt.Fprintln(o.IO.Out, "signs:   ok (a test signature verifies against this public key)")
+	}
 	return nil
 }

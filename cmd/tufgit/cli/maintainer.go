@@ -39,7 +39,7 @@ file's name.`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Project, o.Spec = args[0], args[1]
-			m, err := maintainerSpec(cmd.Context(), o.Spec)
+			m, err := maintainerSpec(cmd.Context(), o.IO, o.Spec)
 			if err != nil {
 				return err
 			}

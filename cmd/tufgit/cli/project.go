@@ -74,7 +74,7 @@ func (o *ProjectCreateOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	var ms []repo.NewMaintainer
 	for _, spec := range o.Maintainers {
-		m, err := maintainerSpec(ctx, spec)
+		m, err := maintainerSpec(ctx, o.IO, spec)
 		if err != nil {
 			return err
 		}

@@ -349,6 +349,9 @@ func (d *describer) changed(role, delegator, from string, od, nd *trust.Delegati
 			pathWords(cmp.PathsAfter), cmp.TerminatingAfter, pathWords(cmp.PathsBefore), cmp.TerminatingBefore))
 	}
 	text := role + ":" + moveWords + " " + strings.Join(parts, "; ")
+	if from == "" && layout.RoleKind(role) == layout.KindProjectRole && len(cmp.KeysKept) == 0 && len(cmp.KeysRemoved) > 0 {
+		text += " — NONE of the current maintainers stays: the admins alone decide this (recovery of lost keys)"
+	}
 	kind := ItemSigners
 	if !cmp.SignersChanged() {
 		kind = ItemScope

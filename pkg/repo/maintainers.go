@@ -3,20 +3,27 @@ package repo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // MaintainerChange describes a change to who maintains a project.
 type MaintainerChange struct {
-	Project   string
-	Add       *NewMaintainer // a key to add
-	Remove    string         // a keyid to remove
-	Threshold int            // a new threshold; 0 keeps it
+	Project string
+	Add     *NewMaintainer // a key to add
+	Remove  string         // a keyid to remove
+	// Rotate replaces the maintainer Remove names by this key, in place.
+	Rotate *NewMaintainer
+	// Recover replaces every maintainer key (the maintainers lost theirs):
+	// the one change the admins make without the current maintainers.
+	Recover   []NewMaintainer
+	Threshold int // a new threshold; 0 keeps it
 	Key       *keys.Key
 	SubmitOptions
 }
@@ -49,6 +56,53 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 	s.ProjectLabels(name, labels)
 	var kind, subject string
 	switch {
+	case len(o.Recover) > 0:
+		ids = nil
+		pc.Maintainers = nil
+		var names []string
+		for _, nm := range o.Recover {
+			if contains(ids, nm.Key.ID) {
+				return nil, fmt.Errorf("%w: %s", ErrDuplicateKey, nm.Key.Ref)
+			}
+			ids = append(ids, nm.Key.ID)
+			m.Signed.Delegations.Keys[nm.Key.ID] = nm.Key.Public
+			pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: nm.Key.ID, Name: nm.Name})
+			names = append(names, nm.Name)
+		}
+		if threshold > len(ids) || o.Threshold == 0 {
+			threshold = min(threshold, len(ids))
+		}
+		kind, subject = KindMaintainerRecover, fmt.Sprintf("%s: RECOVERY, every maintainer key replaced by %s", name, strings.Join(names, ", "))
+	case o.Rotate != nil:
+		id, err := s.resolveMaintainer(o.Remove, ids, labels, name)
+		if err != nil {
+			return nil, err
+		}
+		if contains(ids, o.Rotate.Key.ID) {
+			return nil, fmt.Errorf("%w: %s is already a maintainer of %s", ErrNothingToDo, labels.Name(o.Rotate.Key.ID), name)
+		}
+		for i := range ids {
+			if ids[i] == id {
+				ids[i] = o.Rotate.Key.ID
+			}
+		}
+		m.Signed.Delegations.Keys[o.Rotate.Key.ID] = o.Rotate.Key.Public
+		label := o.Rotate.Name
+		for i, mt := range pc.Maintainers {
+			if mt.KeyID == id {
+				if label == "" {
+					label = mt.Name
+				}
+				pc.Maintainers[i] = layout.Maintainer{KeyID: o.Rotate.Key.ID, Name: label}
+			}
+		}
+		if label == "" {
+			label = trust.Short(o.Rotate.Key.ID)
+		}
+		if !containsMaintainer(pc.Maintainers, o.Rotate.Key.ID) {
+			pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: o.Rotate.Key.ID, Name: label})
+		}
+		kind, subject = KindMaintainerRotate, fmt.Sprintf("%s: rotate maintainer key %s to %s", name, labels.Name(id), trust.Short(o.Rotate.Key.ID))
 	case o.Add != nil:
 		if contains(ids, o.Add.Key.ID) {
 			return nil, fmt.Errorf("%w: %s is already a maintainer of %s", ErrNothingToDo, labels.Name(o.Add.Key.ID), name)
@@ -110,6 +164,21 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 	}
 	ch := &Change{Kind: kind, Project: name, Subject: subject, Roles: roles, ProjectConfig: pc}
 	return s.Submit(ch, o.Key, o.SubmitOptions)
+}
+
+// Request kinds of maintainer key changes.
+const (
+	KindMaintainerRotate  = "maintainer-rotate"
+	KindMaintainerRecover = "maintainer-recover"
+)
+
+func containsMaintainer(ms []layout.Maintainer, id string) bool {
+	for _, m := range ms {
+		if m.KeyID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // resolveMaintainer finds a maintainer by keyid (or a unique prefix of at

@@ -16,7 +16,7 @@ admins sign, and in which the project role is re-signed so that the
 maintainers (as the new delegation lists them) consent too. Either side may
 start it; the other signs with 'tufgit sign'.`,
 	}
-	cmd.AddCommand(newMaintainerAddCmd(io), newMaintainerRemoveCmd(io))
+	cmd.AddCommand(newMaintainerAddCmd(io), newMaintainerRemoveCmd(io), newMaintainerRotateCmd(io), newMaintainerRecoverCmd(io))
 	return cmd
 }
 
@@ -74,5 +74,85 @@ be removed.`,
 		},
 	}
 	o.addFlags(cmd, true)
+	return cmd
+}
+
+// MaintainerRotateOptions are the options of `tufgit maintainer rotate`.
+type MaintainerRotateOptions struct {
+	RepoOptions
+	Project, Old, New string
+}
+
+func newMaintainerRotateCmd(io *IOStreams) *cobra.Command {
+	o := &MaintainerRotateOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "rotate NAME OLD [LABEL=]NEWPUB --key KEY",
+		Short: "Replace one maintainer key by another, in one request",
+		Long: `Replace a maintainer's key (named by keyid prefix, label or public key file)
+by a new public key, keeping its place, its label (unless LABEL= is given)
+and the threshold. Like every maintainer change, the admins sign the index
+role and the maintainers, as the new delegation lists them, re-sign the
+project role: the new key itself can sign, the old one can not.`,
+		Example: "  tufgit maintainer rotate hello alice alice-2027.pub --key alice-2027.key\n  tufgit sign hello-3f9a2c1b --key admin1.key",
+		Args:    cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Project, o.Old, o.New = args[0], args[1], args[2]
+			m, err := maintainerSpec(cmd.Context(), o.IO, o.New)
+			if err != nil {
+				return err
+			}
+			if _, ref, err := splitMaintainerSpec(o.New); err == nil && ref == o.New {
+				m.Name = "" // no LABEL= given: keep the old key's label
+			}
+			return runMaintainerChange(cmd, &o.RepoOptions, repo.MaintainerChange{Project: o.Project, Remove: o.Old, Rotate: &m})
+		},
+	}
+	o.addFlags(cmd, true)
+	return cmd
+}
+
+// MaintainerRecoverOptions are the options of `tufgit maintainer recover`.
+type MaintainerRecoverOptions struct {
+	RepoOptions
+	Project     string
+	Maintainers []string
+	Threshold   int
+}
+
+func newMaintainerRecoverCmd(io *IOStreams) *cobra.Command {
+	o := &MaintainerRecoverOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "recover NAME --maintainer [LABEL=]PUB... [--threshold N] --key ADMIN-KEY",
+		Short: "Replace every maintainer key of a project whose maintainers lost theirs",
+		Long: `The one change in which the admins act on a project without its maintainers:
+every maintainer key is replaced by the keys given. Use it when the
+maintainers lost their keys (or every one of them is compromised), after
+checking who the new keys belong to out of band.
+
+Signers see it loudly: "KEY CHANGE: NAME: maintainers … replaced by … — NONE of
+the current maintainers stays: the admins alone decide this (recovery of
+lost keys)". The admins sign the index role; the new maintainers re-sign the
+project role (its releases unchanged), so they must hold the new keys.`,
+		Example: "  tufgit maintainer recover hello --maintainer alice=alice-new.pub --key admin1.key\n  tufgit sign hello-3f9a2c1b --key alice-new.key",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Project = args[0]
+			if len(o.Maintainers) == 0 {
+				return usageError("give the new maintainers with --maintainer [LABEL=]PUB")
+			}
+			var ms []repo.NewMaintainer
+			for _, spec := range o.Maintainers {
+				m, err := maintainerSpec(cmd.Context(), o.IO, spec)
+				if err != nil {
+					return err
+				}
+				ms = append(ms, m)
+			}
+			return runMaintainerChange(cmd, &o.RepoOptions, repo.MaintainerChange{Project: o.Project, Recover: ms, Threshold: o.Threshold})
+		},
+	}
+	o.addFlags(cmd, true)
+	cmd.Flags().StringArrayVar(&o.Maintainers, "maintainer", nil, "a new maintainer's public key, [LABEL=]PUB (repeatable)")
+	cmd.Flags().IntVar(&o.Threshold, "threshold", 0, "how many of the new keys must sign (default: as before, at most their number)")
 	return cmd
 }

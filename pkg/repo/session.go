@@ -181,17 +181,17 @@ func (s *Session) ProjectConfig(project string) (*layout.ProjectConfig, error) {
 // Change is a set of new role contents, artifacts and project config that
 // Submit signs, and applies or turns into a request.
 type Change struct {
-	Kind          string
-	Project       string
-	Subject       string // the commit subject, e.g. "hello: add release 1.2.0"
-	Roles         map[string]*metadata.Metadata[metadata.TargetsType]
+	Kind    string
+	Project string
+	Subject string // the commit subject, e.g. "hello: add release 1.2.0"
+	Roles   map[string]*metadata.Metadata[metadata.TargetsType]
 	// Root is a new root, signed under the current root's keys and its
 	// own (TUF demands both thresholds).
 	Root *metadata.Metadata[metadata.RootType]
 	// RootExpires, when set, is how long the new root is valid instead
 	// of the configured root expiry.
-	RootExpires time.Duration
-	Artifacts   map[string][]byte // sha256 hex -> bytes
+	RootExpires   time.Duration
+	Artifacts     map[string][]byte // sha256 hex -> bytes
 	ProjectConfig *layout.ProjectConfig
 	Note          string
 }

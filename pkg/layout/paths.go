@@ -16,6 +16,8 @@ const (
 	TargetsPath     = "metadata/targets.json"
 	IndexDir        = "metadata/index"
 	ProjectRolesDir = "metadata/projects"
+	// RetiredRolesDir keeps the last metadata of each removed project.
+	RetiredRolesDir = "metadata/retired"
 	ProjectsDir     = "projects"
 	RequestsDir     = "requests"
 	ArtifactsDir    = "artifacts/sha256"
@@ -54,6 +56,13 @@ func RolePath(role string) string {
 		return IndexDir + "/" + role + ".json"
 	}
 	return ProjectRolesDir + "/" + Shard(role) + "/" + role + ".json"
+}
+
+// RetiredRolePath is where the last metadata of a removed project is kept:
+// no longer delegated, so no client reads it, but it still names the
+// artifacts the project published, and the version the role reached.
+func RetiredRolePath(project string) string {
+	return RetiredRolesDir + "/" + Shard(project) + "/" + project + ".json"
 }
 
 // ProjectConfigPath is where a project's (unsigned) configuration lives.
@@ -107,6 +116,7 @@ const (
 	KindRequestArtifact
 	KindRequestProjectConfig
 	KindRequestWithdrawal
+	KindRetiredRole
 )
 
 func (k Kind) String() string {
@@ -139,6 +149,8 @@ func (k Kind) String() string {
 		return "request project config"
 	case KindRequestWithdrawal:
 		return "request withdrawal"
+	case KindRetiredRole:
+		return "retired project role"
 	}
 	return "unknown file"
 }
@@ -196,6 +208,16 @@ func Classify(p string) (Entry, error) {
 				return bad(fmt.Sprintf("project %s belongs in shard directory %s", name, Shard(name)))
 			}
 			return Entry{Kind: KindProjectRole, Role: name, Project: name}, nil
+		}
+		if len(parts) == 4 && parts[1] == "retired" {
+			name, ok := strings.CutSuffix(parts[3], ".json")
+			if !ok || !IsNormalizedProjectName(name) {
+				return bad("retired role files are named NAME.json with a normalized project name")
+			}
+			if Shard(name) != parts[2] {
+				return bad(fmt.Sprintf("project %s belongs in shard directory %s", name, Shard(name)))
+			}
+			return Entry{Kind: KindRetiredRole, Role: name, Project: name}, nil
 		}
 		return bad("not a metadata file of the layout")
 	case ProjectsDir:

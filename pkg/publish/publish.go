@@ -387,11 +387,27 @@ func (p *publisher) snapshotMeta(incremental bool) (map[string]int64, []string, 
 			}
 			switch le.Kind {
 			case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
+			case layout.KindRetiredRole:
+				// Clients refuse a snapshot that drops a role it listed,
+				// so a removed project keeps its entry at its last version
+				// (unless it was created again).
+				if ch.Action != gitstore.Deleted {
+					if _, err := p.view.Role(le.Role); state.IsNotExist(err) {
+						if v, err := p.retiredVersion(le.Role); err == nil {
+							meta[le.Role+".json"] = v
+						}
+					}
+				}
+				continue
 			default:
 				continue
 			}
 			if ch.Action == gitstore.Deleted {
-				delete(meta, le.Role+".json")
+				if v, err := p.retiredVersion(le.Role); err == nil {
+					meta[le.Role+".json"] = v
+				} else {
+					delete(meta, le.Role+".json")
+				}
 				continue
 			}
 			r, err := p.view.Role(le.Role)
@@ -415,6 +431,18 @@ func (p *publisher) snapshotMeta(incremental bool) (map[string]int64, []string, 
 				}
 				meta[le.Role+".json"] = r.Meta.Signed.Version
 				changed = append(changed, le.Role)
+			case layout.KindRetiredRole:
+				if _, ok := meta[le.Role+".json"]; ok {
+					return nil // created again: the live role counts
+				}
+				if _, err := p.view.Role(le.Role); err == nil {
+					return nil
+				}
+				v, err := p.retiredVersion(le.Role)
+				if err != nil {
+					return err
+				}
+				meta[le.Role+".json"] = v
 			}
 			return nil
 		}, func(gitstore.BadName) error { return nil })
@@ -542,6 +570,20 @@ func (p *publisher) clientCheck(rootRaw, tsRaw, snapRaw []byte) error {
 		return fmt.Errorf("targets: %w", err)
 	}
 	return nil
+}
+
+// retiredVersion is the version a removed project's role reached.
+func (p *publisher) retiredVersion(project string) (int64, error) {
+	path := layout.RetiredRolePath(project)
+	raw, err := p.tree.ReadFile(path, layout.MaxTargetsSize)
+	if err != nil {
+		return 0, err
+	}
+	m, err := state.ParseTargets(path, raw)
+	if err != nil {
+		return 0, err
+	}
+	return m.Signed.Version, nil
 }
 
 // signedBy reports whether a snapshot carries a signature by keyid.

@@ -315,6 +315,11 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 			}
 			put(layout.ArtifactPath(sha), data)
 		}
+		rm, err := s.removals(l.p.View, l.p.Roles, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, rm...)
 		if pc := l.p.ProjectConfig; pc != nil {
 			raw, err := layout.EncodeFile(pc)
 			if err != nil {

@@ -235,6 +235,13 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			m.Signed.Version = cur.Meta.Signed.Version + 1
 		case state.IsNotExist(err):
 			m.Signed.Version = 1
+			// A project created again continues its retired role's
+			// versions: clients remember the highest one they saw.
+			if raw, rerr := s.Tree.ReadFile(layout.RetiredRolePath(name), layout.MaxTargetsSize); rerr == nil {
+				if old, perr := state.ParseTargets(layout.RetiredRolePath(name), raw); perr == nil {
+					m.Signed.Version = old.Signed.Version + 1
+				}
+			}
 		default:
 			return nil, err
 		}
@@ -369,6 +376,11 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			}
 			put(layout.RolePath(name), raw)
 		}
+		rm, err := s.removals(ov, names, "")
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, rm...)
 		for sha, data := range ch.Artifacts {
 			if ok, _ := s.Tree.Exists(layout.ArtifactPath(sha)); !ok {
 				put(layout.ArtifactPath(sha), data)

@@ -107,6 +107,8 @@ func (t *transition) run() error {
 			}
 		case layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact, layout.KindRequestProjectConfig, layout.KindRequestWithdrawal:
 			t.requests[le.Request] = true
+		case layout.KindRetiredRole:
+			t.checkRetiredTransition(ch, le)
 		case layout.KindArtifact:
 			t.artifacts[le.SHA256] = ch.Action
 			if ch.Action != gitstore.Added {
@@ -210,13 +212,20 @@ func (t *transition) run() error {
 	for sha, tg := range refs {
 		c.checkArtifact(layout.ArtifactPath(sha), tg)
 	}
-	// Deleted role files must not be delegated any more.
+	// Deleted role files must not be delegated any more, and a removed
+	// project's role is retired, not lost.
 	for name, action := range t.roles {
 		if action != gitstore.Deleted {
 			continue
 		}
 		if _, parent, err := c.view.Delegation(name); err == nil {
 			c.rep.add(layout.RolePath(name), name, CodeMissing, "was deleted, but %s still delegates %s", parent, name)
+			continue
+		}
+		if layout.RoleKind(name) == layout.KindProjectRole {
+			if ok, _ := c.tree.Exists(layout.RetiredRolePath(name)); !ok {
+				c.rep.add(layout.RolePath(name), name, CodeMissing, "project %s was removed without keeping its last metadata at %s (its releases and version must stay on record)", name, layout.RetiredRolePath(name))
+			}
 		}
 	}
 	// Added artifacts must be listed by a target added in this change.

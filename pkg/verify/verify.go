@@ -166,7 +166,10 @@ func (c *checker) full() error {
 	if !hasRoot && len(reqs) == 0 {
 		c.rep.add(layout.RootPath, layout.RoleRoot, CodeMissing, "the repository has no root metadata and no pending request to create it")
 	}
-	// Artifacts.
+	// Retired project roles, then artifacts.
+	for _, e := range byKind[layout.KindRetiredRole] {
+		c.checkRetired(e)
+	}
 	c.checkArtifacts(byKind[layout.KindArtifact])
 	return nil
 }

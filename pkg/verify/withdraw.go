@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -160,6 +161,18 @@ func Prunable(p *Proposal, view *state.View, now time.Time) string {
 		}
 		if s := trust.Check(d, md, sigs); len(s.Invalid) > 0 {
 			return fmt.Sprintf("its signature by key %s on %s does not verify", trust.Short(s.Invalid[0]), role)
+		}
+	}
+	for _, role := range p.Roles {
+		if role == layout.RoleRoot {
+			continue
+		}
+		// A role the tree no longer delegates, and that the request does
+		// not delegate itself: its project was removed.
+		if _, _, err := view.Delegation(role); err != nil {
+			if parent, perr := p.View.Parent(role); perr != nil || !slices.Contains(p.Roles, parent) {
+				return fmt.Sprintf("%s is no longer delegated", role)
+			}
 		}
 	}
 	for _, role := range p.Roles {

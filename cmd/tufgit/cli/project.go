@@ -18,7 +18,7 @@ func newProjectCmd(io *IOStreams) *cobra.Command {
 Its files live at PROJECT/VERSION/FILENAME. Projects are delegated from the
 prefix index, which the repository admins sign with offline keys.`,
 	}
-	cmd.AddCommand(newProjectCreateCmd(io), newProjectListCmd(io), newProjectShowCmd(io), newProjectThresholdCmd(io))
+	cmd.AddCommand(newProjectCreateCmd(io), newProjectListCmd(io), newProjectShowCmd(io), newProjectThresholdCmd(io), newProjectRemoveCmd(io))
 	return cmd
 }
 
@@ -256,4 +256,42 @@ func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// ProjectRemoveOptions are the options of `tufgit project remove`.
+type ProjectRemoveOptions struct {
+	RepoOptions
+	Name string
+	Note string
+}
+
+func newProjectRemoveCmd(io *IOStreams) *cobra.Command {
+	o := &ProjectRemoveOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "remove NAME --key ADMIN-KEY",
+		Short: "Stop delegating a project; its releases stay on record",
+		Long: `Remove a project: its index role, which the admins sign, no longer delegates
+it, so no client will trust a file of it again. When the change is applied:
+
+  - the project's last role metadata moves to metadata/retired/, where its
+    releases and the version its role reached stay on record;
+  - its config and its pending requests go;
+  - its artifacts stay (they are append-only);
+  - the publisher keeps the role in snapshot at its last version, because
+    clients refuse a snapshot that drops a role they saw before.
+
+A project created again under the same name continues the role's versions.
+Signers see "KEY CHANGE: NAME: no longer delegated".`,
+		Example: "  tufgit project remove hello --key admin1.key --note 'abandoned, see #123'",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.change(cmd, func(s *repo.Session, k *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+				return s.RemoveProject(repo.ProjectRemoveOptions{Name: o.Name, Key: k, Note: o.Note, SubmitOptions: so})
+			})
+		},
+	}
+	o.addFlags(cmd, true)
+	cmd.Flags().StringVar(&o.Note, "note", "", "why, for the other signers (shown as your words)")
+	return cmd
 }

@@ -312,12 +312,13 @@ func cmdSSHFingerprint(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], ssh.FingerprintSHA256(pub))
 }
 
-// tufjs-download MIRROR ROOT TARGET WANT: tuf-js downloads TARGET from the
-// mirror at URL MIRROR trusting ROOT, and the bytes must equal file WANT.
+// tufjs-download MIRROR ROOT TARGET WANT [STATE-DIR]: tuf-js downloads
+// TARGET from the mirror at URL MIRROR trusting ROOT (or, with STATE-DIR, the
+// metadata a previous run left there), and the bytes must equal file WANT.
 // Negated, the download must fail.
 func cmdTufJSDownload(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 4 {
-		ts.Fatalf("usage: tufjs-download MIRROR-URL ROOT TARGET WANT")
+	if len(args) != 4 && len(args) != 5 {
+		ts.Fatalf("usage: tufjs-download MIRROR-URL ROOT TARGET WANT [STATE-DIR]")
 	}
 	dir := tufjsDir()
 	if dir == "" {
@@ -325,13 +326,23 @@ func cmdTufJSDownload(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	script, err := filepath.Abs(filepath.Join("..", "..", "testdata", "interop", "tufjs-download.cjs"))
 	ts.Check(err)
-	md, err := os.MkdirTemp(ts.MkAbs("."), "tufjs-md")
-	ts.Check(err)
+	// With STATE-DIR, a returning client: its metadata stays there between
+	// runs, and ROOT is only its first trust.
+	var md string
+	if len(args) == 5 {
+		md = ts.MkAbs(args[4])
+		ts.Check(os.MkdirAll(md, 0o755))
+	} else {
+		md, err = os.MkdirTemp(ts.MkAbs("."), "tufjs-md")
+		ts.Check(err)
+	}
 	td, err := os.MkdirTemp(ts.MkAbs("."), "tufjs-t")
 	ts.Check(err)
-	root, err := os.ReadFile(ts.MkAbs(args[1]))
-	ts.Check(err)
-	ts.Check(os.WriteFile(filepath.Join(md, "root.json"), root, 0o644))
+	if _, err := os.Stat(filepath.Join(md, "root.json")); err != nil {
+		root, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		ts.Check(os.WriteFile(filepath.Join(md, "root.json"), root, 0o644))
+	}
 	cmd := exec.Command("node", script, args[0]+"/metadata", args[0]+"/targets", md, td, args[2])
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
 	out, err := cmd.CombinedOutput()

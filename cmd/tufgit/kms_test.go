@@ -11,6 +11,7 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
+	"github.com/sigstore/sigstore/pkg/signature/kms/hashivault"
 )
 
 // fakeKMSPrefix is a KMS the test binary alone knows, standing in for a
@@ -20,12 +21,15 @@ import (
 // from NAME, so every process sees the same one.
 const fakeKMSPrefix = "hashivault://tufgit-test/"
 
-// registerFakeKMS replaces the hashivault provider in the test binary only.
+// registerFakeKMS wraps the hashivault provider in the test binary only:
+// references under fakeKMSPrefix are the fake, every other one goes to
+// the real provider (the backend scripts test against Vault's transit
+// engine).
 func registerFakeKMS() {
-	kms.AddProvider("hashivault://", func(_ context.Context, ref string, _ crypto.Hash, _ ...signature.RPCOption) (kms.SignerVerifier, error) {
+	kms.AddProvider("hashivault://", func(_ context.Context, ref string, h crypto.Hash, opts ...signature.RPCOption) (kms.SignerVerifier, error) {
 		rest, ok := strings.CutPrefix(ref, fakeKMSPrefix)
 		if !ok {
-			return nil, fmt.Errorf("%s: the test binary knows only %s{good,broken}/NAME", ref, fakeKMSPrefix)
+			return hashivault.LoadSignerVerifier(ref, h, opts...)
 		}
 		mode, name, _ := strings.Cut(rest, "/")
 		claimed := seededKey(name)

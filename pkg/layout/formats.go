@@ -409,6 +409,20 @@ const (
 	KindThreshold        = "threshold"
 )
 
+// RecoveryField is the field of a project role's signed part that records
+// the last recovery of lost keys: the admins replaced every maintainer key.
+// The new maintainers sign it with the role, so the project's page (and any
+// reader of the role) can say so.
+const RecoveryField = "x-tufgit-recovery"
+
+// Recovery is the value of RecoveryField.
+type Recovery struct {
+	// At is when the recovery was proposed.
+	At time.Time `json:"at"`
+	// Replaced are the keyids that stopped being maintainers.
+	Replaced []string `json:"replaced"`
+}
+
 // WithdrawalField is the field of a withdrawal record's signed part that
 // says what was withdrawn.
 const WithdrawalField = "x-tufgit-withdrawal"

@@ -161,6 +161,14 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 		return nil, err
 	} else if exists {
 		roles[name] = pr // re-signed by the maintainers, as consent
+		if kind == KindMaintainerRecover {
+			// The new maintainers sign the record of the recovery with the
+			// role, so every reader of it can tell.
+			if pr.Signed.UnrecognizedFields == nil {
+				pr.Signed.UnrecognizedFields = map[string]any{}
+			}
+			pr.Signed.UnrecognizedFields[layout.RecoveryField] = layout.Recovery{At: s.Now.UTC().Truncate(time.Second), Replaced: d.KeyIDs}
+		}
 	}
 	ch := &Change{Kind: kind, Project: name, Subject: subject, Roles: roles, ProjectConfig: pc}
 	return s.Submit(ch, o.Key, o.SubmitOptions)

@@ -7,6 +7,7 @@ package webui
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"sort"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -21,6 +22,9 @@ type Project struct {
 	Maintainers []keyRow
 	Releases    []ProjectRelease
 	Latest      string
+	// Recovery is set when the role records that the admins replaced
+	// every maintainer key (the maintainers had lost theirs).
+	Recovery *layout.Recovery
 }
 
 // ProjectRelease is one version of a project.
@@ -62,6 +66,14 @@ func FindProjects(repo *Repo) []*Project {
 		for _, id := range deleg.KeyIDs {
 			if k := parent.TargetsMeta.Signed.Delegations.Keys[id]; k != nil {
 				p.Maintainers = append(p.Maintainers, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme})
+			}
+		}
+		if raw, ok := r.TargetsMeta.Signed.UnrecognizedFields[layout.RecoveryField]; ok {
+			if b, err := json.Marshal(raw); err == nil {
+				var rec layout.Recovery
+				if json.Unmarshal(b, &rec) == nil && !rec.At.IsZero() {
+					p.Recovery = &rec
+				}
 			}
 		}
 		byV := map[string]*ProjectRelease{}

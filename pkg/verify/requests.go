@@ -195,6 +195,9 @@ func (c *checker) checkRequest(id string) {
 		pend.Roles = append(pend.Roles, rs)
 	}
 	checkMoves(c.rep, c.view, p.View, p.Roles, func(role string) string { return layout.RequestRolePath(id, role) })
+	for _, rp := range RenewalProblems(c.view, p) {
+		c.rep.add(layout.RequestRolePath(id, rp.Role), rp.Role, CodeRequest, "%s", rp.Message)
+	}
 	// Artifacts the request carries must belong to a proposed target.
 	for sha, e := range p.Artifacts {
 		t, ok := refs[sha]

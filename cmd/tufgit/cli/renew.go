@@ -75,7 +75,7 @@ func (o *RenewOptions) Run(cmd *cobra.Command) error {
 		}
 		d = time.Duration(v)
 		if d < layout.MinOfflineExpiry || d > layout.MaxOfflineExpiry {
-			return usageError("--expires %s is outside %s … %s, tufgit's bounds for offline roles", v, layout.Duration(layout.MinOfflineExpiry), layout.Duration(layout.MaxOfflineExpiry))
+			return usageError("--expires %s is outside %s … %s, tufgit's bounds for offline roles", o.Expires, layout.Duration(layout.MinOfflineExpiry), layout.Duration(layout.MaxOfflineExpiry))
 		}
 	}
 	// Refuse what renew never does before asking for a passphrase.

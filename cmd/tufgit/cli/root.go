@@ -49,7 +49,7 @@ someone who takes over the git server, its CI and the online key still cannot
 make a client accept a file the project's maintainers did not sign.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
-4 only expired metadata (see docs/exit-codes.md).`,
+4 only expired metadata, 13 status: roles expire soon (see docs/exit-codes.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -30,7 +30,8 @@ expiry, and nothing else changes. ROLE is
   targets        the top-level targets role (the admins sign)
   index          every index role, in one change (the admins sign)
   idx_P          one index role
-  NAME           a project's role (its maintainers sign)
+  NAME           a project's role (its maintainers sign); a project named
+                 index is renewed by another spelling, e.g. Index
 
 Several ROLEs make one change. The expiry comes from tufgit.json's expiry for
 each role's kind, or from --expires (e.g. 365d, 90d, 1d12h), within tufgit's

@@ -50,7 +50,7 @@ kinds, requests, published and problems.
 
 Exit codes: 0 nothing expires within the window; 13 something does, renew
 it (see docs/operations.md); 4 something has expired already; 1 the report
-could not be made.`,
+could not be made, or a role file could not be read (run 'tufgit verify').`,
 		Example: `  # Daily in CI: fail a month before anything expires
   tufgit status --within 30d
 
@@ -102,6 +102,9 @@ func (o *StatusOptions) Run() error {
 	switch {
 	case st.Expired() > 0:
 		return silentExit(ExitExpired)
+	case len(st.Problems) > 0:
+		// A file it could not read may be the next to expire.
+		return silentExit(ExitError)
 	case len(st.Expiring) > 0:
 		return silentExit(ExitExpiring)
 	}

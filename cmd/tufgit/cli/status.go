@@ -130,13 +130,27 @@ func printStatus(w io.Writer, st *status.Status) {
 		fmt.Fprintf(w, "\nnothing expires within %s\n", st.Within)
 	} else {
 		fmt.Fprintf(w, "\ndue (%d):\n", len(st.Expiring))
-		fmt.Fprintf(w, "  %-28s %-8s %-28s %-22s %s\n", "ROLE", "VERSION", "EXPIRES", "SIGNED BY", "RENEW WITH")
+		fmt.Fprintf(w, "  %-28s %-8s %-28s %-12s %s\n", "ROLE", "VERSION", "EXPIRES", "SIGNED BY", "RENEW WITH")
+		// Index roles are one line, where the first of them falls in
+		// expiry order; projects past maxListed are counted.
 		var idx []status.Role
+		for _, r := range st.Expiring {
+			if r.Kind == status.KindIndex {
+				idx = append(idx, r)
+			}
+		}
 		projects := 0
 		for _, r := range st.Expiring {
 			switch r.Kind {
 			case status.KindIndex:
-				idx = append(idx, r)
+				if r.Role != idx[0].Role {
+					continue
+				}
+				name := fmt.Sprintf("%d index roles", len(idx))
+				if len(idx) == 1 {
+					name = r.Role
+				}
+				fmt.Fprintf(w, "  %-28s %-8s %-28s %-12s %s\n", name, "-", when(r.Expires), status.SignedByAdmins, r.Renew)
 				continue
 			case status.KindProject:
 				projects++
@@ -144,14 +158,11 @@ func printStatus(w io.Writer, st *status.Status) {
 					continue
 				}
 			}
-			fmt.Fprintf(w, "  %-28s %-8d %-28s %-22s %s\n", r.Role, r.Version, when(r.Expires), r.SignedBy, r.Renew)
-		}
-		if len(idx) > 0 {
-			name := fmt.Sprintf("%d index roles", len(idx))
-			if len(idx) == 1 {
-				name = idx[0].Role
+			by := r.SignedBy
+			if r.Kind == status.KindProject {
+				by = "maintainers" // of the project the ROLE column names
 			}
-			fmt.Fprintf(w, "  %-28s %-8s %-28s %-22s %s\n", name, "-", when(idx[0].Expires), status.SignedByAdmins, idx[0].Renew)
+			fmt.Fprintf(w, "  %-28s %-8d %-28s %-12s %s\n", r.Role, r.Version, when(r.Expires), by, r.Renew)
 		}
 		if projects > maxListed {
 			fmt.Fprintf(w, "  … and %d more project roles (tufgit status --json lists them all)\n", projects-maxListed)

@@ -67,6 +67,9 @@ type Role struct {
 	Due bool `json:"due"`
 	// Renew is the command that renews it.
 	Renew string `json:"renew"`
+	// PendingRequest is a pending request that proposes a new version of
+	// the role (a renewal waiting for signatures, say), if any.
+	PendingRequest string `json:"pending_request,omitempty"`
 }
 
 // KindSummary counts the roles of one kind.
@@ -215,6 +218,37 @@ func Get(o Options) (*Status, error) {
 		}
 		return a.Role < b.Role
 	})
+	pending := map[string]string{} // role -> the first request proposing it
+	reqs, err := s.ListRequests()
+	if err != nil {
+		st.Problems = append(st.Problems, fmt.Sprintf("requests: %v", err))
+	}
+	for _, r := range reqs {
+		if r.Withdrawn != nil {
+			continue
+		}
+		q := Request{ID: r.ID, Kind: r.Kind, Project: r.Project, Ready: r.Ready, Missing: []string{}, Problems: r.Problems}
+		if len(r.Summary) > 0 {
+			q.Summary = r.Summary[0]
+			if len(r.Summary) > 1 {
+				q.Summary += fmt.Sprintf(" (and %d more)", len(r.Summary)-1)
+			}
+		}
+		for _, id := range r.Missing {
+			q.Missing = append(q.Missing, repo.Labels(r.Labels).Name(id))
+		}
+		st.Requests = append(st.Requests, q)
+		if len(r.Problems) == 0 {
+			for _, rs := range r.Roles {
+				if _, taken := pending[rs.Role]; !taken {
+					pending[rs.Role] = r.ID
+				}
+			}
+		}
+	}
+	for i := range st.Roles {
+		st.Roles[i].PendingRequest = pending[st.Roles[i].Role]
+	}
 	sums := map[string]*KindSummary{}
 	for _, r := range st.Roles {
 		k := sums[r.Kind]
@@ -240,26 +274,6 @@ func Get(o Options) (*Status, error) {
 		}
 	}
 	sort.SliceStable(st.Expiring, func(i, j int) bool { return st.Expiring[i].Expires.Before(st.Expiring[j].Expires) })
-	reqs, err := s.ListRequests()
-	if err != nil {
-		st.Problems = append(st.Problems, fmt.Sprintf("requests: %v", err))
-	}
-	for _, r := range reqs {
-		if r.Withdrawn != nil {
-			continue
-		}
-		q := Request{ID: r.ID, Kind: r.Kind, Project: r.Project, Ready: r.Ready, Missing: []string{}, Problems: r.Problems}
-		if len(r.Summary) > 0 {
-			q.Summary = r.Summary[0]
-			if len(r.Summary) > 1 {
-				q.Summary += fmt.Sprintf(" (and %d more)", len(r.Summary)-1)
-			}
-		}
-		for _, id := range r.Missing {
-			q.Missing = append(q.Missing, repo.Labels(r.Labels).Name(id))
-		}
-		st.Requests = append(st.Requests, q)
-	}
 	return st, nil
 }
 

@@ -150,7 +150,7 @@ func printStatus(w io.Writer, st *status.Status) {
 				if len(idx) == 1 {
 					name = r.Role
 				}
-				fmt.Fprintf(w, "  %-28s %-8s %-28s %-12s %s\n", name, "-", when(r.Expires), status.SignedByAdmins, r.Renew)
+				fmt.Fprintf(w, "  %-28s %-8s %-28s %-12s %s\n", name, "-", when(r.Expires), status.SignedByAdmins, renewWith(r))
 				continue
 			case status.KindProject:
 				projects++
@@ -162,7 +162,7 @@ func printStatus(w io.Writer, st *status.Status) {
 			if r.Kind == status.KindProject {
 				by = "maintainers" // of the project the ROLE column names
 			}
-			fmt.Fprintf(w, "  %-28s %-8d %-28s %-12s %s\n", r.Role, r.Version, when(r.Expires), by, r.Renew)
+			fmt.Fprintf(w, "  %-28s %-8d %-28s %-12s %s\n", r.Role, r.Version, when(r.Expires), by, renewWith(r))
 		}
 		if projects > maxListed {
 			fmt.Fprintf(w, "  … and %d more project roles (tufgit status --json lists them all)\n", projects-maxListed)
@@ -202,6 +202,15 @@ func printStatus(w io.Writer, st *status.Status) {
 	case n > 0:
 		fmt.Fprintf(w, "\n%d role(s) expire within %s: renew them (docs/operations.md)\n", n, st.Within)
 	}
+}
+
+// renewWith is the next step for a due role: sign the pending request
+// that proposes it, or the command that renews it.
+func renewWith(r status.Role) string {
+	if r.PendingRequest != "" {
+		return "tufgit sign " + r.PendingRequest + " --key KEY (pending)"
+	}
+	return r.Renew
 }
 
 func short(s string) string {

@@ -171,6 +171,59 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestWithdrawalPath(args[0])), out, 0o644))
 	},
+	// renewreq ID ROLE HOW [KEY]: file request ID of kind renew for ROLE,
+	// made by hand from the role in the working tree: version+1, a year's
+	// expiry and, unless HOW is honest, one more change: addtarget (a new
+	// target in a project role), threshold (a delegation's threshold +1
+	// in targets or an index role) or field (an unknown field in signed,
+	// which go-tuf keeps and signatures cover). Signed by KEY when given:
+	// what a pusher hoping signers trust the kind could file.
+	"renewreq": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) < 3 || len(args) > 4 {
+			ts.Fatalf("usage: renewreq ID ROLE honest|addtarget|threshold|field [KEY]")
+		}
+		id, role, how := args[0], args[1], args[2]
+		data, err := os.ReadFile(ts.MkAbs(layout.RolePath(role)))
+		ts.Check(err)
+		m, err := metadata.Targets().FromBytes(data)
+		ts.Check(err)
+		m.Signed.Version++
+		m.Signed.Expires = m.Signed.Expires.Add(365 * 24 * time.Hour)
+		m.Signatures = nil
+		switch how {
+		case "honest":
+		case "addtarget":
+			tf, err := metadata.TargetFile().FromBytes(role+"/6.6.6/evil.tar.gz", []byte("evil"), "sha256", "sha512")
+			ts.Check(err)
+			m.Signed.Targets[role+"/6.6.6/evil.tar.gz"] = tf
+		case "threshold":
+			if m.Signed.Delegations == nil || len(m.Signed.Delegations.Roles) == 0 {
+				ts.Fatalf("%s delegates nothing", role)
+			}
+			m.Signed.Delegations.Roles[0].Threshold++
+		case "field":
+			if m.Signed.UnrecognizedFields == nil {
+				m.Signed.UnrecognizedFields = map[string]any{}
+			}
+			m.Signed.UnrecognizedFields["x-evil"] = "anything"
+		default:
+			ts.Fatalf("renewreq: unknown HOW %q", how)
+		}
+		if len(args) == 4 {
+			k, err := keys.Load(context.Background(), ts.MkAbs(args[3]), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+			ts.Check(err)
+			ts.Check(repo.Sign(m, k))
+		}
+		out, err := repo.EncodeMetadata(m)
+		ts.Check(err)
+		ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(layout.RequestRolePath(id, role))), 0o755))
+		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestRolePath(id, role)), out, 0o644))
+		req, err := layout.EncodeFile(layout.Request{Type: layout.RequestType, FormatVersion: layout.FormatVersion, ID: id,
+			Kind: layout.KindRenew, Author: "Mallory <mallory@example.org>", Created: time.Now().UTC().Truncate(time.Second),
+			Note: "routine yearly renewal"})
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(layout.RequestPath(id)), req, 0o644))
+	},
 	// dupsig FILE: list the first signature twice.
 	"dupsig": func(ts *testscript.TestScript, neg bool, args []string) {
 		editJSON(ts, args[0], func(m map[string]any) {

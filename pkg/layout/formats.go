@@ -407,6 +407,9 @@ const (
 	KindMaintainerAdd    = "maintainer-add"
 	KindMaintainerRemove = "maintainer-remove"
 	KindThreshold        = "threshold"
+	// KindRenew gives roles a new version and expiry and nothing else;
+	// verify refuses a renew request that changes anything more.
+	KindRenew = "renew"
 )
 
 // RecoveryField is the field of a project role's signed part that records

@@ -2,6 +2,8 @@ package publish
 
 import (
 	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -75,4 +77,42 @@ func (p *publisher) saveState(st published, snapRaw []byte) error {
 		return err
 	}
 	return p.Repo.SetRef(StateRef, c, old)
+}
+
+// Record is what the last publish recorded in StateRef's state.json: the
+// commit it published and the versions and expiries of the snapshot and
+// timestamp it signed. Nothing in it is trusted; `tufgit status` shows it.
+type Record struct {
+	Commit           string    `json:"commit"`
+	RootVersion      int64     `json:"root_version"`
+	SnapshotVersion  int64     `json:"snapshot_version"`
+	TimestampVersion int64     `json:"timestamp_version"`
+	SnapshotExpires  time.Time `json:"snapshot_expires"`
+	TimestampExpires time.Time `json:"timestamp_expires"`
+}
+
+// ReadRecord reads the last publish's record from g. It returns nil and
+// no error when nothing was published from this repository.
+func ReadRecord(g *gitstore.Repo) (*Record, error) {
+	h, err := g.ResolveRef(StateRef)
+	if err != nil {
+		return nil, err
+	}
+	if h == plumbing.ZeroHash {
+		return nil, nil
+	}
+	tree, err := g.TreeAt(h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", StateRef, err)
+	}
+	raw, err := tree.ReadFile(stateFile, 64<<10)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", StateRef, stateFile, err)
+	}
+	var st published
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", StateRef, stateFile, err)
+	}
+	return &Record{Commit: st.Commit, RootVersion: st.Root, SnapshotVersion: st.Snapshot, TimestampVersion: st.Timestamp,
+		SnapshotExpires: st.SnapshotExpires, TimestampExpires: st.TimestampExpires}, nil
 }

@@ -33,6 +33,7 @@ const (
 	ItemTargetRemoved = "target-removed" // a published file is dropped or changes bytes
 	ItemResign        = "re-sign"        // the role is re-signed, targets unchanged
 	ItemVersion       = "version"        // version and expiry of a rewritten role
+	ItemRenew         = "renew"          // a new version and expiry only (renew.go)
 )
 
 // ChangeItem is one thing a change does.
@@ -189,6 +190,11 @@ func noun(role string) string {
 // compared with the current tree. after is the tree as if the change were
 // applied.
 func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[metadata.RootType], roles map[string]*metadata.Metadata[metadata.TargetsType], pc *layout.ProjectConfig) []ChangeItem {
+	if pc == nil {
+		if items, ok := s.describeRenewal(root, roles); ok {
+			return items
+		}
+	}
 	d := s.newDescriber(pc)
 	d.after = after
 	var trustItems, other, versions []ChangeItem

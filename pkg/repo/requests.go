@@ -189,6 +189,9 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 				it.Role, it.Delegation.From, it.Delegation.Delegator))
 		}
 	}
+	for _, rp := range verify.RenewalProblems(s.View, l.p) {
+		info.Problems = append(info.Problems, fmt.Sprintf("role %s: %s", rp.Role, rp.Message))
+	}
 	info.SignedBy, info.Missing = sortedKeys(signed), sortedKeys(missing)
 	return info
 }

@@ -194,6 +194,9 @@ type Change struct {
 	Artifacts     map[string][]byte // sha256 hex -> bytes
 	ProjectConfig *layout.ProjectConfig
 	Note          string
+	// Expires is how long the roles stay valid; 0 takes tufgit.json's
+	// expiry for each role's kind.
+	Expires time.Duration
 }
 
 // SubmitOptions tune Submit.
@@ -245,7 +248,11 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		default:
 			return nil, err
 		}
-		m.Signed.Expires = expiry(s.Now, s.Config.Expiry.For(name))
+		valid := s.Config.Expiry.For(name)
+		if ch.Expires > 0 {
+			valid = ch.Expires
+		}
+		m.Signed.Expires = expiry(s.Now, valid)
 		m.Signatures = []metadata.Signature{}
 		raw, err := encode(m)
 		if err != nil {
@@ -590,4 +597,23 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// OpenAt reads the tree of commit rev for reading only: no lock, no
+// branch, no artifact store. It works in a bare repository. Changes
+// (Submit, Sign) need Open.
+func OpenAt(g *gitstore.Repo, rev plumbing.Hash, now time.Time) (*Session, error) {
+	tree, err := g.TreeAt(rev)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	cfg, err := layout.ParseConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
+	}
+	return &Session{G: g, Head: rev, Tree: tree, Config: cfg, View: state.New(tree), Now: now}, nil
 }

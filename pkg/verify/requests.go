@@ -200,6 +200,9 @@ func (c *checker) checkRequest(id string) {
 	if p.Request.Kind == KindRootRenew {
 		c.checkRootRenewal(id, p)
 	}
+	for _, rp := range RenewalProblems(c.view, p) {
+		c.rep.add(layout.RequestRolePath(id, rp.Role), rp.Role, CodeRequest, "%s", rp.Message)
+	}
 	// Artifacts the request carries must belong to a proposed target.
 	for sha, e := range p.Artifacts {
 		t, ok := refs[sha]

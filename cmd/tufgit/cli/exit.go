@@ -11,6 +11,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
+	"github.com/tufgit/tufgit/pkg/status"
 )
 
 // Exit codes. docs/exit-codes.md documents them; keep the two in step.
@@ -30,6 +31,10 @@ const (
 	ExitHash        = 10 // a file's length or hashes do not match
 	ExitTooLarge    = 11 // a file over its size limit
 	ExitTUF         = 12 // another TUF failure (e.g. a file missing from the mirror)
+
+	// ExitExpiring: status found roles that expire within its window
+	// (and none expired yet, which is ExitExpired).
+	ExitExpiring = 13
 )
 
 // exitError carries an exit code and a hint to the top level.
@@ -135,6 +140,10 @@ func hintFor(err error) string {
 		return "another change landed meanwhile; run the command again"
 	case errors.Is(err, repo.ErrWithdrawn):
 		return "`tufgit request list` shows the pending requests; `git log -- requests/` their history"
+	case errors.Is(err, repo.ErrBadExpiry):
+		return "give --expires between 1d and 1825d (5 years), or leave it out for tufgit.json's expiry"
+	case errors.Is(err, status.ErrNotInitialized):
+		return "`tufgit request show init` shows which signatures the repository still needs"
 	case errors.Is(err, repo.ErrDeclined):
 		return "nothing was changed"
 	case errors.Is(err, client.ErrNotInitialized):
@@ -176,7 +185,7 @@ func codeFor(err error) int {
 		}
 		return ExitTUF
 	}
-	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn,
+	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn, repo.ErrUnknownRole,
 		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease} {
 		if errors.Is(err, nf) {
 			return ExitNotFound

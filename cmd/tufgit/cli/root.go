@@ -49,13 +49,14 @@ someone who takes over the git server, its CI and the online key still cannot
 make a client accept a file the project's maintainers did not sign.
 
 Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
-4 only expired metadata (see docs/exit-codes.md).`,
+4 only expired metadata, 13 status: roles expire soon (see docs/exit-codes.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
-		newClientCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io), newRootKeysCmd(io))
+		newClientCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
+		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io))
 	return root
 }
 

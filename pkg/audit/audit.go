@@ -114,6 +114,15 @@ type Result struct {
 	HeadCheck      HeadCheck       `json:"head_check"`
 	Checkpoint     *CheckpointInfo `json:"checkpoint"`
 	Warnings       []string        `json:"warnings"`
+	Stats          Stats           `json:"stats"`
+}
+
+// Stats says where the time went.
+type Stats struct {
+	// WalkSeconds is the time spent walking and checking the commits.
+	WalkSeconds float64 `json:"walk_seconds"`
+	// HeadCheckSeconds is the time of the head's full check.
+	HeadCheckSeconds float64 `json:"head_check_seconds"`
 }
 
 // Clean reports whether no commit would have been refused and the head
@@ -142,13 +151,17 @@ func Run(g *gitstore.Repo, opts Options) (*Result, error) {
 	if err := a.pickStart(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	if err := a.walk(); err != nil {
 		return nil, err
 	}
+	a.res.Stats.WalkSeconds = time.Since(start).Seconds()
+	start = time.Now()
 	rep, err := verify.Commit(g, opts.Head, a.verifyOptions(opts.Now))
 	if err != nil {
 		return nil, fmt.Errorf("full check of %s: %w", short(opts.Head), err)
 	}
+	a.res.Stats.HeadCheckSeconds = time.Since(start).Seconds()
 	a.res.HeadCheck = HeadCheck{Commit: opts.Head.String(), At: opts.Now.UTC(), Problems: rep.Problems, Expired: rep.Expired}
 	if opts.Checkpoint && a.res.Clean() {
 		cp := a.res.Checkpoint

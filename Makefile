@@ -35,6 +35,7 @@ demo: build
 # Speed and memory, measured (see docs/performance.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/verify/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/audit/
 
 # Fuzz each parser for FUZZTIME (the seed corpus also runs in `make test`).
 fuzz:

@@ -259,22 +259,23 @@ func (a *auditor) chainWords() string {
 }
 
 // reaches reports whether h is an ancestor of the head (on its
-// first-parent chain in that mode). The first-parent walk reads one
-// commit at a time.
+// first-parent chain in that mode). The first-parent chain is tried
+// first, one commit at a time; only a commit off it (a side branch) needs
+// git's ancestry walk, which holds a hash per commit.
 func (a *auditor) reaches(h plumbing.Hash) (bool, error) {
-	if !a.opts.FirstParent {
-		ok, err := a.g.IsAncestor(h, a.opts.Head)
-		if err != nil {
-			return false, fmt.Errorf("%w: %v", ErrHistory, err)
-		}
-		return ok, nil
-	}
 	found := false
 	err := a.firstParents(a.opts.Head, func(c *gitstore.CommitInfo) (bool, error) {
 		found = c.Hash == h
 		return !found, nil
 	})
-	return found, err
+	if err != nil || found || a.opts.FirstParent {
+		return found, err
+	}
+	ok, err := a.g.IsAncestor(h, a.opts.Head)
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", ErrHistory, err)
+	}
+	return ok, nil
 }
 
 // firstParents calls fn on head and each first parent in turn, newest

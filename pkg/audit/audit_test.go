@@ -16,6 +16,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -217,5 +218,79 @@ func TestSubject(t *testing.T) {
 		if got := audit.Subject(in); got != want {
 			t.Errorf("Subject(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// rootV2 returns root version 2 with the root keys replaced by newKey,
+// signed by signers.
+func rootV2(t *testing.T, f *repotest.Fixture, newKey *keys.Key, signers ...*keys.Key) []gitstore.FileChange {
+	t.Helper()
+	tree, err := f.Repo.TreeAt(f.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tree.ReadFile(layout.RootPath, layout.MaxRootSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := metadata.Root().FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Signed.RevokeKey(f.Admin.ID, layout.RoleRoot); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Signed.AddKey(newKey.Public, layout.RoleRoot); err != nil {
+		t.Fatal(err)
+	}
+	root.Signed.Version = 2
+	root.Signatures = nil
+	for _, k := range signers {
+		if err := repo.Sign(root, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := repo.EncodeMetadata(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []gitstore.FileChange{{Path: layout.RootPath, Data: out}, {Path: layout.RootHistoryPath(2), Data: out}}
+}
+
+// The root chain: a new root signed only by its own new key (not by the
+// previous root's threshold) is refused at its commit, even when every
+// later commit is signed by the keys it introduced; one signed by both is
+// clean.
+func TestRootChain(t *testing.T) {
+	f := fixture(t, 4)
+	base := f.Head
+	newKey := repotest.Key("new-root")
+	commit(t, f, "rotate the root key", rootV2(t, f, newKey, f.Admin, newKey))
+	commit(t, f, "release", release(t, f, f.Projects[0], "2.0.0"))
+	if res := run(t, f, audit.Options{}); !res.Clean() || res.CommitsChecked != 3 {
+		t.Fatalf("a proper rotation: %+v", res)
+	}
+
+	// Another history from the same start, on no branch.
+	f.Head = base
+	bad, err := f.CommitDetached("take over root", rootV2(t, f, newKey, newKey)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Head = bad
+	next, err := f.CommitDetached("release", release(t, f, f.Projects[0], "2.0.0")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, f, audit.Options{Rev: "takeover", Head: next})
+	if res.FirstRefused == nil || res.FirstRefused.Commit != bad.String() {
+		t.Fatalf("root taken over: %+v", res)
+	}
+	found := false
+	for _, p := range res.FirstRefused.Problems {
+		found = found || p.Role == layout.RoleRoot && (p.Code == verify.CodeThreshold || p.Code == verify.CodeSignature)
+	}
+	if !found {
+		t.Errorf("no root signature problem: %+v", res.FirstRefused.Problems)
 	}
 }

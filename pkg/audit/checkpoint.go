@@ -57,10 +57,18 @@ func rulesHash(mode string) string {
 // caller then ignores the checkpoint.
 func readDoc(g *gitstore.Repo) (checkpointDoc, error) {
 	var doc checkpointDoc
-	f, err := os.Open(checkpointPath(g))
+	fi, err := os.Lstat(checkpointPath(g))
 	if errors.Is(err, os.ErrNotExist) {
 		return checkpointDoc{Type: checkpointType, FormatVersion: checkpointFormat}, nil
 	}
+	if err != nil {
+		return doc, err
+	}
+	if !fi.Mode().IsRegular() {
+		// A symlink, a FIFO that would block, a device: not ours.
+		return doc, fmt.Errorf("%s is not a regular file", CheckpointFile)
+	}
+	f, err := os.Open(checkpointPath(g))
 	if err != nil {
 		return doc, err
 	}

@@ -156,6 +156,12 @@ func Run(g *gitstore.Repo, opts Options) (*Result, error) {
 		return nil, err
 	}
 	a.res.Stats.WalkSeconds = time.Since(start).Seconds()
+	switch {
+	case a.future == 1:
+		a.warn("%s, in the future: judged at the real time instead", a.futureFirst)
+	case a.future > 1:
+		a.warn("%d commits are dated in the future (the first met: %s): judged at the real time instead", a.future, a.futureFirst)
+	}
 	start = time.Now()
 	rep, err := verify.Commit(g, opts.Head, a.verifyOptions(opts.Now))
 	if err != nil {
@@ -187,6 +193,10 @@ type auditor struct {
 	// checkpoint it continues) trusted without checking, kept in the
 	// checkpoint so that later runs can still say so.
 	trustedFrom string
+	// future counts commits dated after the real time (one warning for
+	// all: a hostile history must not grow the result).
+	future      int
+	futureFirst string
 }
 
 func (a *auditor) warn(format string, args ...any) {
@@ -377,13 +387,13 @@ func (a *auditor) walkAll() error {
 		}
 	}
 	type frame struct {
-		h plumbing.Hash
-		c *gitstore.CommitInfo // set once expanded
+		h        plumbing.Hash
+		expanded bool // its parents are on the stack above it
 	}
 	stack := []frame{{h: a.opts.Head}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
-		if top.c == nil {
+		if !top.expanded {
 			if state[top.h] != 0 {
 				stack = stack[:len(stack)-1] // reached twice: the first visit checks it
 				continue
@@ -393,7 +403,7 @@ func (a *auditor) walkAll() error {
 				return err
 			}
 			state[top.h] = expanded
-			top.c = &gitstore.CommitInfo{Hash: c.Hash, Parents: c.Parents}
+			top.expanded = true
 			for i := len(c.Parents) - 1; i >= 0; i-- {
 				if state[c.Parents[i]] == 0 {
 					stack = append(stack, frame{h: c.Parents[i]})
@@ -424,7 +434,10 @@ func (a *auditor) walkAll() error {
 func (a *auditor) check(c *gitstore.CommitInfo) (*Refusal, error) {
 	at := c.Committed
 	if at.After(a.opts.Now) {
-		a.warn("commit %s is dated %s, in the future: judged at the real time instead", short(c.Hash), at.UTC().Format(time.RFC3339))
+		if a.future == 0 {
+			a.futureFirst = fmt.Sprintf("commit %s is dated %s", short(c.Hash), at.UTC().Format(time.RFC3339))
+		}
+		a.future++
 		at = a.opts.Now
 	}
 	var rep *verify.Report

@@ -41,9 +41,10 @@ the previous root's threshold, and root history is append-only, so a rewrite
 of an old root version is refused at the commit that made it.
 
 Each commit is judged at its own committer time, not now: metadata that has
-expired since was valid then. That trusts the commit dates (a forged date
-could only make an expired role look valid for that one step); the head is
-also checked in full at the real time.
+expired since was valid then. That trusts the commit dates: a forged date
+only changes how that one step is judged against expiry, and a date after
+the real time is not believed. The head is also checked in full at the real
+time.
 
 By default every commit reachable from REV is checked, side branches of
 merges included, each against its first parent. --first-parent checks only
@@ -53,8 +54,9 @@ commit pushed in the middle of a larger push can be named even though the
 hook never judged it alone. Check that push's end state with
 'tufgit verify --since GOOD END', then continue with --from END.
 
-A clean audit records REV's commit in .git/tufgit-audit.json (this machine's
-record, never in the tree or a ref), so the next run checks only new commits.
+A clean audit records REV's commit in tufgit-audit.json in the git directory
+(this machine's record, never in the tree or a ref), so the next run checks
+only new commits; --no-checkpoint audits everything again.
 A checkpoint that is no longer an ancestor of REV (a rewritten history) is
 ignored with a warning. --from COMMIT starts after COMMIT, trusting it.
 

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -57,8 +59,13 @@ type Options struct {
 	// Verify is passed to each check; its Now is replaced by each
 	// commit's time.
 	Verify verify.Options
-	// Progress, when set, is called after each commit checked.
+	// Progress, when set, is called after each commit checked (from one
+	// goroutine at a time).
 	Progress func(checked int)
+	// Workers is how many commits are checked at once, each worker on
+	// its own handle of the repository; 0 or 1 checks one at a time.
+	// With more than one, Verify.Store must be safe for concurrent use.
+	Workers int
 }
 
 // Refusal is a commit the hook would have refused.
@@ -197,6 +204,17 @@ type auditor struct {
 	// all: a hostile history must not grow the result).
 	future      int
 	futureFirst string
+	futureIdx   int
+
+	// The checks, in submission order (idx), possibly on workers.
+	submitted   int
+	lowestFirst bool // history order is submission order (else its reverse)
+	refusedIdx  int
+	err         error // the error of the lowest idx
+	errIdx      int
+	failed      atomic.Bool
+	jobs        chan job
+	stopPool    func()
 }
 
 func (a *auditor) warn(format string, args ...any) {
@@ -315,7 +333,22 @@ func (a *auditor) commit(h plumbing.Hash) (*gitstore.CommitInfo, error) {
 
 // walk checks every commit between the trusted start and the head.
 func (a *auditor) walk() error {
+	if err := a.startPool(); err != nil {
+		return err
+	}
+	err := a.walkCommits()
+	if a.stopPool != nil {
+		a.stopPool()
+	}
+	if err != nil {
+		return err
+	}
+	return a.err
+}
+
+func (a *auditor) walkCommits() error {
 	if a.opts.FirstParent {
+		a.lowestFirst = false
 		return a.walkFirstParent()
 	}
 	// A linear range (no merge between the head and the start) is walked
@@ -336,6 +369,7 @@ func (a *auditor) walk() error {
 	if linear {
 		return a.walkFirstParent()
 	}
+	a.lowestFirst = true
 	return a.walkAll()
 }
 
@@ -347,14 +381,8 @@ func (a *auditor) walkFirstParent() error {
 		if c.Hash == a.stop {
 			return false, nil
 		}
-		ref, err := a.check(c)
-		if err != nil {
-			return false, err
-		}
-		if ref != nil {
-			a.res.FirstRefused = ref // walking back: the last one met is the first
-		}
-		return true, nil
+		a.submit(c)
+		return !a.failed.Load(), nil
 	})
 }
 
@@ -418,49 +446,153 @@ func (a *auditor) walkAll() error {
 		if err != nil {
 			return err
 		}
-		ref, err := a.check(c)
-		if err != nil {
-			return err
-		}
-		if ref != nil && a.res.FirstRefused == nil {
-			a.res.FirstRefused = ref
+		a.submit(c)
+		if a.failed.Load() {
+			break
 		}
 	}
 	return nil
 }
 
-// check judges one commit as the hook would have: the move from its first
-// parent, or in full when it has none, at the commit's own time.
-func (a *auditor) check(c *gitstore.CommitInfo) (*Refusal, error) {
+// outcome is the verdict on the idx-th commit submitted.
+type outcome struct {
+	idx    int
+	ref    *Refusal
+	future string // set when the commit is dated after the real time
+	err    error
+}
+
+// judge checks one commit as the hook would have: the move from its first
+// parent, or in full when it has none, at the commit's own time. It
+// changes nothing in the auditor, so workers may run it at once.
+func (a *auditor) judge(g *gitstore.Repo, idx int, c *gitstore.CommitInfo) outcome {
+	o := outcome{idx: idx}
 	at := c.Committed
 	if at.After(a.opts.Now) {
-		if a.future == 0 {
-			a.futureFirst = fmt.Sprintf("commit %s is dated %s", short(c.Hash), at.UTC().Format(time.RFC3339))
-		}
-		a.future++
+		o.future = fmt.Sprintf("commit %s is dated %s", short(c.Hash), at.UTC().Format(time.RFC3339))
 		at = a.opts.Now
 	}
 	var rep *verify.Report
 	var err error
 	parent := ""
 	if len(c.Parents) == 0 {
-		rep, err = verify.Commit(a.g, c.Hash, a.verifyOptions(at))
+		rep, err = verify.Commit(g, c.Hash, a.verifyOptions(at))
 	} else {
 		parent = c.Parents[0].String()
-		rep, err = verify.Since(a.g, c.Parents[0], c.Hash, a.verifyOptions(at))
+		rep, err = verify.Since(g, c.Parents[0], c.Hash, a.verifyOptions(at))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("checking commit %s: %w", short(c.Hash), err)
+		o.err = fmt.Errorf("checking commit %s: %w", short(c.Hash), err)
+	} else if !rep.Valid() {
+		o.ref = &Refusal{Commit: c.Hash.String(), Subject: Subject(c.Message), Time: at.UTC(), Parent: parent, Problems: rep.Problems}
+	}
+	return o
+}
+
+// record takes in one outcome; only one goroutine calls it at a time.
+// Which refusal is the first depends on the walk: walking back along the
+// first-parent chain it is the one submitted last, walking parents first
+// it is the one submitted first.
+func (a *auditor) record(o outcome) {
+	if o.err != nil {
+		if a.err == nil || o.idx < a.errIdx {
+			a.err, a.errIdx = o.err, o.idx
+		}
+		a.failed.Store(true)
+		return
+	}
+	if o.future != "" {
+		if a.future == 0 || a.before(o.idx, a.futureIdx) {
+			a.futureFirst, a.futureIdx = o.future, o.idx
+		}
+		a.future++
 	}
 	a.res.CommitsChecked++
 	if a.opts.Progress != nil {
 		a.opts.Progress(a.res.CommitsChecked)
 	}
-	if rep.Valid() {
-		return nil, nil
+	if o.ref == nil {
+		return
 	}
 	a.res.Refused++
-	return &Refusal{Commit: c.Hash.String(), Subject: Subject(c.Message), Time: at.UTC(), Parent: parent, Problems: rep.Problems}, nil
+	if a.res.FirstRefused == nil || a.before(o.idx, a.refusedIdx) {
+		a.res.FirstRefused, a.refusedIdx = o.ref, o.idx
+	}
+}
+
+// before reports whether the idx-th commit submitted comes before the
+// than-th in history.
+func (a *auditor) before(idx, than int) bool {
+	if a.lowestFirst {
+		return idx < than
+	}
+	return idx > than
+}
+
+// startPool starts the workers; submit then hands commits to them, and
+// stopPool waits for every verdict.
+func (a *auditor) startPool() error {
+	if a.opts.Workers <= 1 {
+		return nil
+	}
+	dir := a.g.WorkTree()
+	if dir == "" {
+		dir = a.g.GitDir()
+	}
+	a.jobs = make(chan job, 2*a.opts.Workers)
+	outs := make(chan outcome, 2*a.opts.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < a.opts.Workers; i++ {
+		// Each worker reads through its own handle: nothing of go-git's
+		// is shared between goroutines.
+		g, err := gitstore.Open(dir)
+		if err != nil {
+			close(a.jobs)
+			wg.Wait()
+			a.jobs = nil
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range a.jobs {
+				if a.failed.Load() {
+					continue // drain
+				}
+				outs <- a.judge(g, j.idx, j.c)
+			}
+		}()
+	}
+	collected := make(chan struct{})
+	go func() {
+		for o := range outs {
+			a.record(o)
+		}
+		close(collected)
+	}()
+	a.stopPool = func() {
+		close(a.jobs)
+		wg.Wait()
+		close(outs)
+		<-collected
+	}
+	return nil
+}
+
+type job struct {
+	idx int
+	c   *gitstore.CommitInfo
+}
+
+// submit checks c, now or on a worker.
+func (a *auditor) submit(c *gitstore.CommitInfo) {
+	idx := a.submitted
+	a.submitted++
+	if a.jobs == nil {
+		a.record(a.judge(a.g, idx, c))
+		return
+	}
+	a.jobs <- job{idx: idx, c: c}
 }
 
 // maxSubject bounds a commit subject as printed.

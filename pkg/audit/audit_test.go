@@ -74,6 +74,21 @@ func run(t testing.TB, f *repotest.Fixture, o audit.Options) *audit.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !o.Checkpoint {
+		// The same audit on three workers finds the same.
+		o.Workers = 3
+		par, err := audit.Run(f.Repo, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := par.CommitsChecked == res.CommitsChecked && par.Refused == res.Refused && (par.FirstRefused == nil) == (res.FirstRefused == nil)
+		if same && res.FirstRefused != nil {
+			same = par.FirstRefused.Commit == res.FirstRefused.Commit
+		}
+		if !same {
+			t.Fatalf("on workers: %+v\none at a time: %+v", par, res)
+		}
+	}
 	return res
 }
 
@@ -120,6 +135,9 @@ func TestFirstRefusedIsNamed(t *testing.T) {
 		}
 		if res.Checkpoint.Written != "" {
 			t.Errorf("a refused audit wrote a checkpoint")
+		}
+		if r := run(t, f, audit.Options{FirstParent: fp}); r.FirstRefused == nil || r.FirstRefused.Commit != bad.String() {
+			t.Fatalf("without checkpoint, first-parent=%v: %+v", fp, r)
 		}
 		var codes []string
 		for _, p := range res.FirstRefused.Problems {

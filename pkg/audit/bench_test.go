@@ -17,16 +17,18 @@ import (
 // packed repository of 1,000 projects, and reports the cost per commit
 // checked, apart from the head's one full check. Each run starts after the
 // generated first commit (--from), so the first commit's full check, like
-// the head's, is not counted per commit.
+// the head's, is not counted per commit. With workers, µs/commit is wall
+// time divided by commits.
 func BenchmarkAuditPerCommit(b *testing.B) {
-	for _, n := range []int{100, 400} {
-		b.Run(fmt.Sprintf("commits=%d", n), func(b *testing.B) {
+	for _, c := range []struct{ n, workers int }{{100, 1}, {400, 1}, {400, 2}} {
+		n := c.n
+		b.Run(fmt.Sprintf("commits=%d/workers=%d", n, c.workers), func(b *testing.B) {
 			f, base := benchHistory(b, 1000, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			var walk, head float64
 			for i := 0; i < b.N; i++ {
-				res, err := audit.Run(f.Repo, audit.Options{Rev: "main", Head: f.Head, From: base, Now: f.Now})
+				res, err := audit.Run(f.Repo, audit.Options{Rev: "main", Head: f.Head, From: base, Now: f.Now, Workers: c.workers})
 				if err != nil || !res.Clean() || res.CommitsChecked != n {
 					b.Fatalf("err=%v res=%+v", err, res)
 				}

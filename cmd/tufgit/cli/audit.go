@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -24,6 +25,7 @@ type AuditOptions struct {
 	JSON         bool
 	FirstParent  bool
 	NoCheckpoint bool
+	Jobs         int
 }
 
 func newAuditCmd(io *IOStreams) *cobra.Command {
@@ -88,6 +90,7 @@ now, 1 the audit could not run.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	cmd.Flags().BoolVar(&o.FirstParent, "first-parent", false, "check only the first-parent chain of REV")
 	cmd.Flags().BoolVar(&o.NoCheckpoint, "no-checkpoint", false, "neither read nor write the checkpoint: audit everything again")
+	cmd.Flags().IntVar(&o.Jobs, "jobs", 0, "commits checked at once (default: the number of CPUs, at most 8)")
 	return cmd
 }
 
@@ -101,6 +104,13 @@ func (o *AuditOptions) Run() error {
 	if err != nil {
 		return err
 	}
+	if o.Jobs < 0 || o.Jobs > 64 {
+		return usageError("--jobs %d: want 1 to 64 workers, or 0 for one per CPU", o.Jobs)
+	}
+	jobs := o.Jobs
+	if jobs == 0 {
+		jobs = min(runtime.GOMAXPROCS(0), 8)
+	}
 	var from plumbing.Hash
 	if o.From != "" {
 		if from, err = g.Resolve(o.From); err != nil {
@@ -109,7 +119,7 @@ func (o *AuditOptions) Run() error {
 	}
 	opts := audit.Options{
 		Rev: o.Rev, Head: head, FirstParent: o.FirstParent, From: from, Checkpoint: !o.NoCheckpoint,
-		Now: o.IO.Now(),
+		Now: o.IO.Now(), Workers: jobs,
 		// As the hook: a change of artifacts.store is accepted only when
 		// the new store answers and holds every artifact.
 		Verify: verify.Options{OpenStore: openReachableStore},

@@ -167,7 +167,7 @@ func Run(g *gitstore.Repo, opts Options) (*Result, error) {
 	case a.future == 1:
 		a.warn("%s, in the future: judged at the real time instead", a.futureFirst)
 	case a.future > 1:
-		a.warn("%d commits are dated in the future (the first met: %s): judged at the real time instead", a.future, a.futureFirst)
+		a.warn("%d commits are dated in the future (the earliest in history: %s): judged at the real time instead", a.future, a.futureFirst)
 	}
 	start = time.Now()
 	rep, err := verify.Commit(g, opts.Head, a.verifyOptions(opts.Now))

@@ -56,6 +56,7 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/verify/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/status/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/audit/
 
 # Fuzz each parser for FUZZTIME (the seed corpus also runs in `make test`).
 fuzz:

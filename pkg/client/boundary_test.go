@@ -25,6 +25,8 @@ func TestImportBoundaries(t *testing.T) {
 		// Verification needs no private key, and neither does the hook.
 		"pkg/verify": {"github.com/tufgit/tufgit/pkg/keys", "github.com/sigstore/sigstore/pkg/signature/kms", "gocloud.dev"},
 		"pkg/hook":   {"github.com/tufgit/tufgit/pkg/keys", "github.com/sigstore/sigstore/pkg/signature/kms", "github.com/tufgit/tufgit/pkg/publish"},
+		// The audit re-runs verification: no key, no CLI.
+		"pkg/audit": {"github.com/tufgit/tufgit/pkg/keys", "github.com/sigstore/sigstore/pkg/signature/kms", "github.com/tufgit/tufgit/pkg/publish", "github.com/spf13/cobra"},
 		// The library knows no CLI.
 		"pkg/repo":    {"github.com/spf13/cobra"},
 		"pkg/publish": {"github.com/spf13/cobra", "github.com/tufgit/tufgit/pkg/repo"},

@@ -178,7 +178,10 @@ type CommitInfo struct {
 	Parents []plumbing.Hash
 	Message string
 	Author  string
-	When    time.Time
+	When    time.Time // author time
+	// Committed is the committer time: when the commit was made (or last
+	// rewritten), as the committer's clock claimed.
+	Committed time.Time
 }
 
 // Commit reads a commit.
@@ -188,7 +191,7 @@ func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
 		return nil, fmt.Errorf("commit %s: %w", h, err)
 	}
 	return &CommitInfo{Hash: h, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message,
-		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When}, nil
+		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When, Committed: c.Committer.When}, nil
 }
 
 // IsAncestor reports whether a is an ancestor of (or equal to) b.

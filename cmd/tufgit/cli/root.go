@@ -56,7 +56,7 @@ Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
 		newClientCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
-		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io))
+		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io))
 	return root
 }
 

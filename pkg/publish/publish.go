@@ -197,8 +197,10 @@ func (p *publisher) run() error {
 		snapV, tsV = max(snapV, p.prev.Snapshot), max(tsV, p.prev.Timestamp)
 	}
 	needSnap := !intact || !sameMeta(meta, p.prevSnap) || (p.Refresh && dueSoon(p.prev.SnapshotExpires, p.Now, p.cfg.Expiry.For(layout.RoleSnapshot))) ||
-		!signedBy(p.prevRaw, p.Key.ID()) // the online key was rotated: the old snapshot no longer verifies
-	needTS := needSnap || p.prev.Root != root.Signed.Version || (p.Refresh && dueSoon(p.prev.TimestampExpires, p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
+		!signedBy(p.prevRaw, p.Key.ID()) || // the online key was rotated: the old snapshot no longer verifies
+		!p.prev.SnapshotExpires.After(p.Now) // expired: re-sign even without --refresh
+	needTS := needSnap || p.prev.Root != root.Signed.Version || (p.Refresh && dueSoon(p.prev.TimestampExpires, p.Now, p.cfg.Expiry.For(layout.RoleTimestamp))) ||
+		!p.prev.TimestampExpires.After(p.Now)
 	if !needSnap && !needTS {
 		p.res.UpToDate = true
 		p.res.Snapshot, p.res.Timestamp = p.prev.Snapshot, p.prev.Timestamp

@@ -90,7 +90,7 @@ now, 1 the audit could not run.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	cmd.Flags().BoolVar(&o.FirstParent, "first-parent", false, "check only the first-parent chain of REV")
 	cmd.Flags().BoolVar(&o.NoCheckpoint, "no-checkpoint", false, "neither read nor write the checkpoint: audit everything again")
-	cmd.Flags().IntVar(&o.Jobs, "jobs", 0, "commits checked at once (default: the number of CPUs, at most 8)")
+	cmd.Flags().IntVar(&o.Jobs, "jobs", 1, "commits checked at once, each by its own worker (0: one per CPU, at most 8)")
 	return cmd
 }
 

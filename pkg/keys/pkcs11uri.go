@@ -52,6 +52,12 @@ func ParsePKCS11URI(ref string) (*PKCS11URI, error) {
 		if err != nil {
 			return "", "", fmt.Errorf("%s: bad percent-encoding", k)
 		}
+		// Labels and paths are shown in prompts and messages: a control
+		// character (a NUL, an escape) could hide what is really chosen.
+		// Only id is binary.
+		if k != "id" && strings.ContainsFunc(dv, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return "", "", fmt.Errorf("%s: control characters are not allowed", k)
+		}
 		return k, dv, nil
 	}
 	if path != "" {

@@ -123,6 +123,38 @@ func New(src Source) *View {
 	return &View{src: src, roles: map[string]*Role{}, errs: map[string]error{}}
 }
 
+// With returns a view of this view's tree with files laid over it (nil
+// data means deleted). Roles and root this view has parsed already are
+// shared, except those files replaces, so judging a proposal or a change
+// costs only the files it touches.
+func (v *View) With(files map[string][]byte) *View {
+	nv := &View{src: &Overlay{Base: v.src, Files: files}, root: v.root, roles: make(map[string]*Role, len(v.roles)), errs: map[string]error{}}
+	changed := map[string]bool{}
+	for p := range files {
+		le, err := layout.Classify(p)
+		if err != nil {
+			continue
+		}
+		switch le.Kind {
+		case layout.KindRoot:
+			nv.root = nil
+		case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
+			changed[le.Role] = true
+		}
+	}
+	for name, r := range v.roles {
+		if !changed[name] {
+			nv.roles[name] = r
+		}
+	}
+	for name, err := range v.errs {
+		if !changed[name] {
+			nv.errs[name] = err
+		}
+	}
+	return nv
+}
+
 // Source returns the underlying source.
 func (v *View) Source() Source { return v.src }
 

@@ -68,3 +68,37 @@ func TestOverlay(t *testing.T) {
 		t.Errorf("a base file through the overlay: %v", err)
 	}
 }
+
+// With lays files over a view and keeps every role it parsed already,
+// except the ones the files replace.
+func TestWithSharesParsedRoles(t *testing.T) {
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "r.git"), repotest.Spec{Names: []string{"hello", "world"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := f.Repo.TreeAt(f.Head)
+	v := state.New(tree)
+	if _, _, err := v.Delegation("hello"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Role("hello"); err != nil {
+		t.Fatal(err)
+	}
+	hello, _ := tree.ReadFile(layout.RolePath("hello"), layout.MaxTargetsSize)
+	w := v.With(map[string][]byte{layout.RolePath("hello"): []byte("not json")})
+	if _, _, err := w.Delegation("hello"); err != nil {
+		t.Fatalf("the delegation of hello, from shared roles: %v", err)
+	}
+	if w.Reads != 0 {
+		t.Errorf("With re-read %d role files it had parsed", w.Reads)
+	}
+	if _, err := w.Role("hello"); err == nil {
+		t.Error("the replaced role still reads as before")
+	}
+	if r, err := v.Role("hello"); err != nil || string(r.Raw) != string(hello) {
+		t.Errorf("With changed the view it was made from: %v", err)
+	}
+	if _, err := v.With(map[string][]byte{layout.RolePath("hello"): nil}).Role("hello"); !state.IsNotExist(err) {
+		t.Errorf("a deleted role reads: %v", err)
+	}
+}

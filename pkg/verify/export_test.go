@@ -1,0 +1,33 @@
+package verify
+
+import (
+	"time"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
+)
+
+// CheckRoleInView runs the checks verify applies to one changed role (its
+// format, signatures against its delegation, layout rules, its targets)
+// on a view of a tree, without a commit: what fuzzing needs to run fast.
+// It lives in the test binary only.
+func CheckRoleInView(view *state.View, tree *gitstore.Tree, name string, now time.Time) *Report {
+	c := &checker{tree: tree, view: view, now: now, rep: &Report{}, opts: Options{SkipArtifacts: true},
+		reached: map[string]bool{}, referenced: map[string]string{}, projects: map[string]bool{}, broken: map[string]bool{}}
+	p := layout.RolePath(name)
+	d, _, err := view.Delegation(name)
+	if err != nil {
+		c.rep.add(p, name, CodeOrphan, "%v", err)
+		c.rep.finish()
+		return c.rep
+	}
+	var admin *trust.Delegation
+	if root, err := view.Root(); err == nil {
+		admin, _ = trust.FromRoot(root, layout.RoleTargets)
+	}
+	c.checkRole(roleCheck{view: view, path: p, admin: admin, refs: map[string]*target{}}, name, d)
+	c.rep.finish()
+	return c.rep
+}

@@ -58,7 +58,7 @@ bench:
 
 # Fuzz each parser for FUZZTIME (the seed corpus also runs in `make test`).
 fuzz:
-	@for t in FuzzCheckJSON FuzzParseConfig FuzzParseRequest FuzzParseProjectConfig FuzzClassify FuzzNormalizeProjectName FuzzParseTargetCustom; do \
+	@for t in FuzzCheckJSON FuzzParseConfig FuzzParseRequest FuzzParseProjectConfig FuzzClassify FuzzNormalizeProjectName FuzzParseTargetCustom FuzzCanonicalVersion; do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./pkg/layout/ || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyMetadata$$' -fuzztime $(FUZZTIME) ./pkg/verify/
 

@@ -123,6 +123,8 @@ func hintFor(err error) string {
 		return "see metadata-layout/README.md for the allowed characters"
 	case errors.Is(err, repo.ErrNotAuthorized):
 		return "sign with one of the keys listed, or ask its holder to run `tufgit sign`"
+	case errors.Is(err, repo.ErrEquivalentVersion):
+		return "add files to the existing release under its own version, or choose another version"
 	case errors.Is(err, repo.ErrImmutable):
 		return "publish the change as a new version"
 	case errors.Is(err, repo.ErrConflict):

@@ -35,6 +35,7 @@ var (
 	ErrNoRelease      = errors.New("no release to download")
 	ErrUnreachable    = errors.New("mirror unreachable")
 	ErrBadRoot        = errors.New("not a usable trusted root")
+	ErrOlderRoot      = errors.New("older than the root this client already trusts")
 )
 
 // Limits on metadata sizes. Larger than python-tuf's defaults for snapshot
@@ -87,26 +88,73 @@ func checkMirrorURL(u string) error {
 
 // Init pins trust in root (bytes that came through a trusted channel) for
 // the mirror at mirrorURL, in dir. Root must be valid root metadata signed
-// by its own threshold.
+// by its own threshold. Over an existing client it refuses a root older
+// than the one already trusted (see Pin).
 func Init(dir, mirrorURL string, root []byte) error {
+	_, err := Pin(dir, mirrorURL, root, false)
+	return err
+}
+
+// Pinned is what Pin replaced: the root and mirror a client directory
+// trusted before.
+type Pinned struct {
+	Replaced   bool   // the directory already trusted a root
+	OldMirror  string // its mirror
+	OldVersion int64  // the version of the root it trusted (its latest, after rotations)
+	NewVersion int64
+}
+
+// Pin is Init that reports what it replaced. A client that already trusts a
+// root keeps it against a root of a lower version, or another root of the
+// same version: pinning it would undo the rotations the client followed (a
+// rollback to keys that may have been retired because they leaked). force
+// pins it anyway.
+func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 	if err := checkMirrorURL(mirrorURL); err != nil {
-		return err
+		return nil, err
 	}
 	if len(root) > MaxRoot {
-		return fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
 	}
-	if _, err := trustedmetadata.New(root); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadRoot, err)
+	tm, err := trustedmetadata.New(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRoot, err)
 	}
+	res := &Pinned{NewVersion: tm.Root.Signed.Version}
 	if err := os.MkdirAll(filepath.Join(dir, "metadata"), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "targets"), 0o755); err != nil {
-		return err
+		return nil, err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if old, err := os.ReadFile(filepath.Join(dir, "metadata", "root.json")); err == nil {
+		res.Replaced = true
+		if raw, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+			var cfg Config
+			if layout.DecodeStrict(raw, &cfg) == nil {
+				res.OldMirror = cfg.Mirror
+			}
+		}
+		if om, err := metadata.Root().FromBytes(old); err == nil {
+			res.OldVersion = om.Signed.Version
+			if !force {
+				switch {
+				case res.NewVersion < res.OldVersion:
+					return res, fmt.Errorf("root v%d is %w (v%d, in %s)", res.NewVersion, ErrOlderRoot, res.OldVersion, dir)
+				case res.NewVersion == res.OldVersion && !sameSigned(om, tm.Root):
+					return res, fmt.Errorf("root v%d differs from the root v%d this client already trusts (in %s): %w", res.NewVersion, res.OldVersion, dir, ErrOlderRoot)
+				}
+			}
+		}
 	}
 	cfg, err := json.MarshalIndent(Config{Mirror: strings.TrimSuffix(mirrorURL, "/")}, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A new root replaces every cached role: they may come from another repository.
 	entries, _ := os.ReadDir(filepath.Join(dir, "metadata"))
@@ -114,9 +162,16 @@ func Init(dir, mirrorURL string, root []byte) error {
 		os.Remove(filepath.Join(dir, "metadata", e.Name()))
 	}
 	if err := writeAtomic(filepath.Join(dir, "metadata", "root.json"), root); err != nil {
-		return err
+		return nil, err
 	}
-	return writeAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))
+	return res, writeAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))
+}
+
+// sameSigned reports whether two roots sign the same content.
+func sameSigned(a, b *metadata.Metadata[metadata.RootType]) bool {
+	x, err1 := json.Marshal(a.Signed)
+	y, err2 := json.Marshal(b.Signed)
+	return err1 == nil && err2 == nil && string(x) == string(y)
 }
 
 // FetchRootTOFU fetches 1.root.json from the mirror: trust on first use,

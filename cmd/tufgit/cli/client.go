@@ -87,6 +87,7 @@ type ClientInitOptions struct {
 	Mirror string
 	Root   string
 	TOFU   bool
+	Force  bool
 }
 
 func newClientInitCmd(io *IOStreams) *cobra.Command {
@@ -101,7 +102,13 @@ rotations are followed, each signed by the previous root.
 
 tufgit never fetches the first root from the network, unless you pass
 --insecure-trust-on-first-use: then whoever controls the mirror at this moment
-decides what you trust, forever.`,
+decides what you trust, forever.
+
+Over a client directory that already trusts a root, init warns and drops
+the cached metadata. It refuses a root older than the one the client
+already trusts (after the rotations it followed), or another root of the
+same version: that would roll the client back to keys that may have been
+retired. --force pins it anyway.`,
 		Example: `  tufgit client init --mirror https://packages.example.org/tuf --root root.json
   tufgit client init --mirror http://127.0.0.1:8080 --root repo/metadata/root_history/1.root.json --client-dir ./client`,
 		Args: cobra.NoArgs,
@@ -111,6 +118,7 @@ decides what you trust, forever.`,
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "the mirror's base URL (required)")
 	cmd.Flags().StringVar(&o.Root, "root", "", "a root.json you trust")
 	cmd.Flags().BoolVar(&o.TOFU, "insecure-trust-on-first-use", false, "fetch the first root from the mirror itself (INSECURE)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "pin the root even if it is older than the one this client trusts")
 	_ = cmd.MarkFlagRequired("mirror")
 	return cmd
 }
@@ -137,8 +145,17 @@ func (o *ClientInitOptions) Run() error {
 	default:
 		return usageError("--root is required (or, knowingly, --insecure-trust-on-first-use)")
 	}
-	if err := client.Init(d, o.Mirror, root); err != nil {
+	p, err := client.Pin(d, o.Mirror, root, o.Force)
+	if err != nil {
 		return err
+	}
+	if p.Replaced {
+		was := fmt.Sprintf("root v%d", p.OldVersion)
+		if p.OldMirror != "" {
+			was += " for " + p.OldMirror
+		}
+		fmt.Fprintf(o.IO.ErrOut, "tufgit: warning: %s already trusted %s; it now trusts root v%d for %s, and its cached metadata is dropped\n",
+			d, was, p.NewVersion, strings.TrimSuffix(o.Mirror, "/"))
 	}
 	fmt.Fprintf(o.IO.Out, "trusting this root for %s (state in %s)\nnext: tufgit releases PROJECT\n", o.Mirror, d)
 	return nil

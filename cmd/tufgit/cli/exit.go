@@ -139,6 +139,8 @@ func hintFor(err error) string {
 		return "`tufgit request list` shows the pending requests; `git log -- requests/` their history"
 	case errors.Is(err, repo.ErrDeclined):
 		return "nothing was changed"
+	case errors.Is(err, client.ErrOlderRoot):
+		return "the client already follows a newer root: nothing to do; to pin this root anyway, pass --force"
 	case errors.Is(err, client.ErrNotInitialized):
 		return "`tufgit client init --mirror URL --root ROOT.json`"
 	case errors.Is(err, client.ErrUnknownProject), errors.Is(err, client.ErrUnknownVersion):

@@ -1485,3 +1485,57 @@ func TestStrictTrees(t *testing.T) {
 		t.Errorf("git ls-tree of the canonical tree: %s%s %v", out, errOut, err)
 	}
 }
+
+func TestDiscover(t *testing.T) {
+	_, dir := newRepo(t)
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Discover(sub)
+	if err != nil {
+		t.Fatalf("Discover from a subdirectory: %v", err)
+	}
+	if r.WorkTree() != dir || r.IsBare() {
+		t.Errorf("Discover(%s): work tree %q, bare %v; want %q", sub, r.WorkTree(), r.IsBare(), dir)
+	}
+	// Open does not search.
+	if _, err := Open(sub); !errors.Is(err, ErrNoRepo) {
+		t.Errorf("Open(%s) = %v, want ErrNoRepo", sub, err)
+	}
+
+	bare := filepath.Join(t.TempDir(), "b.git")
+	if _, err := InitBare(bare); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Discover(filepath.Join(bare, "refs", "heads"))
+	if err != nil || !r.IsBare() || r.GitDir() != bare {
+		t.Fatalf("Discover inside a bare repository: %v, %+v", err, r)
+	}
+
+	outside := t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(outside))
+	if _, err := Discover(outside); !errors.Is(err, ErrNoRepo) {
+		t.Errorf("Discover(%s) = %v, want ErrNoRepo", outside, err)
+	}
+}
+
+func TestConfigValue(t *testing.T) {
+	r, dir := newRepo(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "" {
+		t.Fatalf("unset: %q, %v", v, err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte("[tufgit]\n\tkey = global.key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "global.key" {
+		t.Fatalf("global: %q, %v", v, err)
+	}
+	runGit(t, dir, "config", "tufgit.key", "local.key")
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "local.key" {
+		t.Fatalf("local over global: %q, %v", v, err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/publish"
 )
 
@@ -62,7 +61,7 @@ serves. Two publishes of one repository take turns (a lock).`,
 			return o.Run(cmd)
 		},
 	}
-	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
+	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
 	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (required)")
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (required)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
@@ -75,7 +74,7 @@ serves. Two publishes of one repository take turns (a lock).`,
 // Run publishes.
 func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	g, err := gitstore.Open(o.Repo)
+	g, err := openGit(o.Repo)
 	if err != nil {
 		return err
 	}

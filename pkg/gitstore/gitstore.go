@@ -238,6 +238,62 @@ func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
 		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When}, nil
 }
 
+// FindRemoval walks first parents back from head, at most max commits, for
+// the commit that removed path (a file or directory): the first one whose
+// tree lacks it while its first parent's has it. It returns that commit
+// and its first parent's tree, or nil when path was not removed within
+// those commits (it never existed there, or it exists at head).
+func (r *Repo) FindRemoval(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+	return r.findFlip(head, path, max, false)
+}
+
+// FindAddition is FindRemoval for the commit that added path, which exists
+// at head.
+func (r *Repo) FindAddition(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+	return r.findFlip(head, path, max, true)
+}
+
+// findFlip finds the newest first-parent commit where path's existence
+// became what it is at head (want), within max commits.
+func (r *Repo) findFlip(head plumbing.Hash, path string, max int, want bool) (*CommitInfo, *Tree, error) {
+	if head == plumbing.ZeroHash {
+		return nil, nil, nil
+	}
+	t, err := r.TreeAt(head)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := t.Exists(path); err != nil || ok != want {
+		return nil, nil, err
+	}
+	c := head
+	for i := 0; i < max; i++ {
+		info, err := r.Commit(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(info.Parents) == 0 {
+			if want {
+				return info, r.EmptyTree(), nil
+			}
+			return nil, nil, nil
+		}
+		pt, err := r.TreeAt(info.Parents[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		ok, err := pt.Exists(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok != want {
+			return info, pt, nil
+		}
+		c = info.Parents[0]
+	}
+	return nil, nil, nil
+}
+
 // IsAncestor reports whether a is an ancestor of (or equal to) b.
 func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
 	if a == b {

@@ -88,6 +88,17 @@ func report(w io.Writer, err error) int {
 func hintFor(err error) string {
 	var ne *layout.NameError
 	var ie *repo.InvalidInitError
+	var ge *repo.GoneError
+	if errors.As(err, &ge) {
+		switch {
+		case ge.Commit == nil:
+			return "if it was made in another clone, `git pull` first; `tufgit request list` lists the pending requests"
+		case ge.Why == "applied":
+			return fmt.Sprintf("nothing left to sign; `git show %s` shows the change", ge.Commit.Hash.String()[:12])
+		default:
+			return fmt.Sprintf("`git show %s` shows it; `tufgit request list` lists the pending requests", ge.Commit.Hash.String()[:12])
+		}
+	}
 	switch {
 	case errors.As(err, &ie):
 		return "a key signs with another key than the public key it reports: check each --root-key and --targets-key (for a KMS key, the key version and algorithm)"

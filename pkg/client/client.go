@@ -33,6 +33,7 @@ var (
 	ErrUnknownProject = errors.New("unknown project")
 	ErrUnknownVersion = errors.New("unknown version")
 	ErrNoRelease      = errors.New("no release to download")
+	ErrUnknownFile    = errors.New("unknown file")
 	ErrUnreachable    = errors.New("mirror unreachable")
 	ErrBadRoot        = errors.New("not a usable trusted root")
 	ErrOlderRoot      = errors.New("older than the root this client already trusts")
@@ -353,11 +354,27 @@ type Download struct {
 }
 
 // Download fetches every file of a release into outDir. With version ""
-// it takes the latest release that is not yanked; a yanked release named
-// exactly is downloaded with a warning. Every file is checked against its
-// signed length and hashes first; files appear in outDir only when the
-// whole release verified, each written atomically.
+// (or "latest") it takes the latest release that is not yanked; a yanked
+// release named exactly is downloaded with a warning. Every file is
+// checked against its signed length and hashes first; files appear in
+// outDir only when the whole release verified, each written atomically.
 func (c *Client) Download(project, version, outDir string) (*Download, error) {
+	return c.DownloadFile(project, version, "", outDir)
+}
+
+// DownloadFile is Download of one file of the release, by its filename
+// (every file when file is ""). A version that is not listed exactly but
+// is equivalent to a release ("v1.0" for "1.0", see
+// layout.CanonicalVersion) names that release.
+func (c *Client) DownloadFile(project, version, file, outDir string) (*Download, error) {
+	if file != "" {
+		if err := layout.ValidateFilename(file); err != nil {
+			return nil, err
+		}
+	}
+	if strings.EqualFold(version, layout.ReservedVersion) {
+		version = ""
+	}
 	s, err := c.session()
 	if err != nil {
 		return nil, err
@@ -390,14 +407,35 @@ func (c *Client) Download(project, version, outDir string) (*Download, error) {
 			}
 		}
 		if res.Release.Version == "" {
+			for _, r := range rels {
+				if layout.EquivalentVersions(r.Version, version) {
+					res.Release = r
+				}
+			}
+		}
+		if res.Release.Version == "" {
 			return nil, fmt.Errorf("%w: %s has no release %s", ErrUnknownVersion, name, version)
 		}
 		if res.Release.Yanked {
-			res.Warning = fmt.Sprintf("release %s of %s is yanked", version, name)
+			res.Warning = fmt.Sprintf("release %s of %s is yanked", res.Release.Version, name)
 			if res.Release.YankReason != "" {
 				res.Warning += ": " + res.Release.YankReason
 			}
 		}
+	}
+	if file != "" {
+		var names []string
+		var keep []File
+		for _, f := range res.Release.Files {
+			names = append(names, f.Name)
+			if f.Name == file {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) == 0 {
+			return nil, fmt.Errorf("%w: release %s of %s has no file %s; its files: %s", ErrUnknownFile, res.Release.Version, name, file, strings.Join(names, ", "))
+		}
+		res.Release.Files = keep
 	}
 	// Into the cache first (content-addressed by sha256), all of them.
 	cached := make([]string, len(res.Release.Files))

@@ -154,7 +154,11 @@ func hintFor(err error) string {
 		return "the client already follows a newer root: nothing to do; to pin this root anyway, pass --force"
 	case errors.Is(err, client.ErrNotInitialized):
 		return "`tufgit client init --mirror URL --root ROOT.json`"
-	case errors.Is(err, client.ErrUnknownProject), errors.Is(err, client.ErrUnknownVersion):
+	case errors.Is(err, client.ErrUnknownProject):
+		return "`tufgit projects` lists the projects; `tufgit projects PART` searches them"
+	case errors.Is(err, client.ErrUnknownFile):
+		return "download the whole release by leaving out FILE"
+	case errors.Is(err, client.ErrUnknownVersion):
 		return "`tufgit releases NAME` lists what exists"
 	}
 	var te *client.TUFError
@@ -192,7 +196,7 @@ func codeFor(err error) int {
 		return ExitTUF
 	}
 	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn,
-		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease} {
+		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease, client.ErrUnknownFile} {
 		if errors.Is(err, nf) {
 			return ExitNotFound
 		}

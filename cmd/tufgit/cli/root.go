@@ -57,7 +57,7 @@ Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
-		newClientCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io), newRootKeysCmd(io), newVersionCmd(io))
+		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io), newRootKeysCmd(io), newVersionCmd(io))
 	return root
 }
 

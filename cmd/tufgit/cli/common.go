@@ -23,6 +23,7 @@ type RepoOptions struct {
 	Repo     string // "": the repository the current directory is in
 	KeyRef   string // "": git config tufgit.key
 	NoCommit bool
+	JSON     bool // print the result as JSON (commands that offer --json)
 
 	g *gitstore.Repo
 }
@@ -192,8 +193,50 @@ func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Ke
 	if err != nil {
 		return err
 	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, resultJSON(res))
+	}
 	printResult(o.IO.Out, res, o.Repo)
 	return nil
+}
+
+// ResultJSON is what a change prints with --json.
+type ResultJSON struct {
+	// Commit is the new commit; "" with --no-commit.
+	Commit string `json:"commit"`
+	// Applied: every threshold is met and the change is in place. Else it
+	// waits as request RequestID.
+	Applied   bool              `json:"applied"`
+	RequestID string            `json:"request_id,omitempty"`
+	Summary   []string          `json:"summary"`
+	Changes   []repo.ChangeItem `json:"changes"`
+	Roles     []repo.RoleState  `json:"roles"`
+}
+
+func resultJSON(res *repo.Result) ResultJSON {
+	out := ResultJSON{Commit: res.Commit, Applied: res.Applied, RequestID: res.RequestID,
+		Summary: res.Summary, Changes: res.Changes, Roles: res.Signed}
+	if strings.Trim(out.Commit, "0") == "" {
+		out.Commit = ""
+	}
+	if out.Summary == nil {
+		out.Summary = []string{}
+	}
+	if out.Changes == nil {
+		out.Changes = []repo.ChangeItem{}
+	}
+	if out.Roles == nil {
+		out.Roles = []repo.RoleState{}
+	}
+	for i := range out.Roles {
+		if out.Roles[i].Signed == nil {
+			out.Roles[i].Signed = []string{}
+		}
+		if out.Roles[i].Missing == nil {
+			out.Roles[i].Missing = []string{}
+		}
+	}
+	return out
 }
 
 // read runs a read-only command on the locked repository.

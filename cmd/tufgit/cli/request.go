@@ -325,6 +325,7 @@ what it touches changed since; otherwise tufgit names the conflicting files.`,
 	}
 	o.addFlags(cmd, true)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "sign without asking")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: commit, applied, request_id, roles (signed_by, missing, met); the request is shown on stderr")
 	return cmd
 }
 
@@ -340,7 +341,11 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	}
 	defer s.Close()
 	confirm := func(r *repo.RequestInfo) (bool, error) {
-		printRequest(o.IO.Out, r)
+		if o.JSON {
+			printRequest(o.IO.ErrOut, r) // stdout is the JSON
+		} else {
+			printRequest(o.IO.Out, r)
+		}
 		if o.Yes {
 			return true, nil
 		}
@@ -355,6 +360,11 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, Confirm: confirm, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
 	if err != nil {
 		return err
+	}
+	if o.JSON {
+		j := resultJSON(res)
+		j.RequestID = o.ID
+		return writeJSON(o.IO.Out, j)
 	}
 	if res.Applied {
 		fmt.Fprintf(o.IO.Out, "signed; every threshold is met: request %s applied (commit %s)\n", o.ID, shortCommit(res.Commit))

@@ -175,6 +175,11 @@ func (s *Session) Yank(o YankOptions) (*Result, error) {
 		tf.Custom = c
 	}
 	if !exists || !found {
+		for _, r := range Releases(m) {
+			if layout.EquivalentVersions(r.Version, o.Version) {
+				return nil, fmt.Errorf("%w: %s has no release %s; did you mean %s?", ErrUnknownRelease, name, o.Version, r.Version)
+			}
+		}
 		return nil, fmt.Errorf("%w: %s has no release %s (see `tufgit project show %s`)", ErrUnknownRelease, name, o.Version, name)
 	}
 	if !changed {

@@ -32,23 +32,15 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		if len(args) != 4 {
 			ts.Fatalf("usage: retarget FILE OLD NEW KEY")
 		}
-		k, err := keys.Load(context.Background(), ts.MkAbs(args[3]), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
-		ts.Check(err)
-		data, err := os.ReadFile(ts.MkAbs(args[0]))
-		ts.Check(err)
-		m, err := metadata.Targets().FromBytes(data)
-		ts.Check(err)
-		tf, ok := m.Signed.Targets[args[1]]
-		if !ok {
-			ts.Fatalf("no target %s", args[1])
+		copyTarget(ts, args, true)
+	},
+	// copytarget FILE OLD NEW KEY: list target OLD also as NEW, signed
+	// again with KEY (a push made without tufgit).
+	"copytarget": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 4 {
+			ts.Fatalf("usage: copytarget FILE OLD NEW KEY")
 		}
-		delete(m.Signed.Targets, args[1])
-		m.Signed.Targets[args[2]] = tf
-		m.Signed.Version++
-		ts.Check(repo.Sign(m, k))
-		out, err := repo.EncodeMetadata(m)
-		ts.Check(err)
-		ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
+		copyTarget(ts, args, false)
 	},
 	// hijack PROJECT CHILD ATTACKER-KEY (--request ID | --admin ADMIN-KEY):
 	// an "index split" that moves PROJECT from its index role to the new
@@ -243,4 +235,28 @@ func editJSON(ts *testscript.TestScript, name string, f func(map[string]any)) {
 	out, err := json.MarshalIndent(m, "", "\t")
 	ts.Check(err)
 	ts.Check(os.WriteFile(p, append(out, '\n'), 0o644))
+}
+
+// copyTarget lists target args[1] of role file args[0] as args[2] too (and
+// drops the old one when move), signed again with key args[3].
+func copyTarget(ts *testscript.TestScript, args []string, move bool) {
+	k, err := keys.Load(context.Background(), ts.MkAbs(args[3]), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	m, err := metadata.Targets().FromBytes(data)
+	ts.Check(err)
+	tf, ok := m.Signed.Targets[args[1]]
+	if !ok {
+		ts.Fatalf("no target %s", args[1])
+	}
+	if move {
+		delete(m.Signed.Targets, args[1])
+	}
+	m.Signed.Targets[args[2]] = tf
+	m.Signed.Version++
+	ts.Check(repo.Sign(m, k))
+	out, err := repo.EncodeMetadata(m)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
 }

@@ -33,8 +33,10 @@ var (
 	ErrUnknownProject = errors.New("unknown project")
 	ErrUnknownVersion = errors.New("unknown version")
 	ErrNoRelease      = errors.New("no release to download")
+	ErrUnknownFile    = errors.New("unknown file")
 	ErrUnreachable    = errors.New("mirror unreachable")
 	ErrBadRoot        = errors.New("not a usable trusted root")
+	ErrOlderRoot      = errors.New("older than the root this client already trusts")
 )
 
 // Limits on metadata sizes. Larger than python-tuf's defaults for snapshot
@@ -87,26 +89,73 @@ func checkMirrorURL(u string) error {
 
 // Init pins trust in root (bytes that came through a trusted channel) for
 // the mirror at mirrorURL, in dir. Root must be valid root metadata signed
-// by its own threshold.
+// by its own threshold. Over an existing client it refuses a root older
+// than the one already trusted (see Pin).
 func Init(dir, mirrorURL string, root []byte) error {
+	_, err := Pin(dir, mirrorURL, root, false)
+	return err
+}
+
+// Pinned is what Pin replaced: the root and mirror a client directory
+// trusted before.
+type Pinned struct {
+	Replaced   bool   // the directory already trusted a root
+	OldMirror  string // its mirror
+	OldVersion int64  // the version of the root it trusted (its latest, after rotations)
+	NewVersion int64
+}
+
+// Pin is Init that reports what it replaced. A client that already trusts a
+// root keeps it against a root of a lower version, or another root of the
+// same version: pinning it would undo the rotations the client followed (a
+// rollback to keys that may have been retired because they leaked). force
+// pins it anyway.
+func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 	if err := checkMirrorURL(mirrorURL); err != nil {
-		return err
+		return nil, err
 	}
 	if len(root) > MaxRoot {
-		return fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
 	}
-	if _, err := trustedmetadata.New(root); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadRoot, err)
+	tm, err := trustedmetadata.New(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRoot, err)
 	}
+	res := &Pinned{NewVersion: tm.Root.Signed.Version}
 	if err := os.MkdirAll(filepath.Join(dir, "metadata"), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "targets"), 0o755); err != nil {
-		return err
+		return nil, err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if old, err := os.ReadFile(filepath.Join(dir, "metadata", "root.json")); err == nil {
+		res.Replaced = true
+		if raw, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+			var cfg Config
+			if layout.DecodeStrict(raw, &cfg) == nil {
+				res.OldMirror = cfg.Mirror
+			}
+		}
+		if om, err := metadata.Root().FromBytes(old); err == nil {
+			res.OldVersion = om.Signed.Version
+			if !force {
+				switch {
+				case res.NewVersion < res.OldVersion:
+					return res, fmt.Errorf("root v%d is %w (v%d, in %s)", res.NewVersion, ErrOlderRoot, res.OldVersion, dir)
+				case res.NewVersion == res.OldVersion && !sameSigned(om, tm.Root):
+					return res, fmt.Errorf("root v%d differs from the root v%d this client already trusts (in %s): %w", res.NewVersion, res.OldVersion, dir, ErrOlderRoot)
+				}
+			}
+		}
 	}
 	cfg, err := json.MarshalIndent(Config{Mirror: strings.TrimSuffix(mirrorURL, "/")}, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A new root replaces every cached role: they may come from another repository.
 	entries, _ := os.ReadDir(filepath.Join(dir, "metadata"))
@@ -114,9 +163,16 @@ func Init(dir, mirrorURL string, root []byte) error {
 		os.Remove(filepath.Join(dir, "metadata", e.Name()))
 	}
 	if err := writeAtomic(filepath.Join(dir, "metadata", "root.json"), root); err != nil {
-		return err
+		return nil, err
 	}
-	return writeAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))
+	return res, writeAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))
+}
+
+// sameSigned reports whether two roots sign the same content.
+func sameSigned(a, b *metadata.Metadata[metadata.RootType]) bool {
+	x, err1 := json.Marshal(a.Signed)
+	y, err2 := json.Marshal(b.Signed)
+	return err1 == nil && err2 == nil && string(x) == string(y)
 }
 
 // FetchRootTOFU fetches 1.root.json from the mirror: trust on first use,
@@ -298,11 +354,27 @@ type Download struct {
 }
 
 // Download fetches every file of a release into outDir. With version ""
-// it takes the latest release that is not yanked; a yanked release named
-// exactly is downloaded with a warning. Every file is checked against its
-// signed length and hashes first; files appear in outDir only when the
-// whole release verified, each written atomically.
+// (or "latest") it takes the latest release that is not yanked; a yanked
+// release named exactly is downloaded with a warning. Every file is
+// checked against its signed length and hashes first; files appear in
+// outDir only when the whole release verified, each written atomically.
 func (c *Client) Download(project, version, outDir string) (*Download, error) {
+	return c.DownloadFile(project, version, "", outDir)
+}
+
+// DownloadFile is Download of one file of the release, by its filename
+// (every file when file is ""). A version that is not listed exactly but
+// is equivalent to a release ("v1.0" for "1.0", see
+// layout.CanonicalVersion) names that release.
+func (c *Client) DownloadFile(project, version, file, outDir string) (*Download, error) {
+	if file != "" {
+		if err := layout.ValidateFilename(file); err != nil {
+			return nil, err
+		}
+	}
+	if strings.EqualFold(version, layout.ReservedVersion) {
+		version = ""
+	}
 	s, err := c.session()
 	if err != nil {
 		return nil, err
@@ -335,14 +407,35 @@ func (c *Client) Download(project, version, outDir string) (*Download, error) {
 			}
 		}
 		if res.Release.Version == "" {
+			for _, r := range rels {
+				if layout.EquivalentVersions(r.Version, version) {
+					res.Release = r
+				}
+			}
+		}
+		if res.Release.Version == "" {
 			return nil, fmt.Errorf("%w: %s has no release %s", ErrUnknownVersion, name, version)
 		}
 		if res.Release.Yanked {
-			res.Warning = fmt.Sprintf("release %s of %s is yanked", version, name)
+			res.Warning = fmt.Sprintf("release %s of %s is yanked", res.Release.Version, name)
 			if res.Release.YankReason != "" {
 				res.Warning += ": " + res.Release.YankReason
 			}
 		}
+	}
+	if file != "" {
+		var names []string
+		var keep []File
+		for _, f := range res.Release.Files {
+			names = append(names, f.Name)
+			if f.Name == file {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) == 0 {
+			return nil, fmt.Errorf("%w: release %s of %s has no file %s; its files: %s", ErrUnknownFile, res.Release.Version, name, file, strings.Join(names, ", "))
+		}
+		res.Release.Files = keep
 	}
 	// Into the cache first (content-addressed by sha256), all of them.
 	cached := make([]string, len(res.Release.Files))

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -77,7 +79,14 @@ type unreachableError struct {
 	err error
 }
 
+// Error says "URL: cause" once: a *url.Error would repeat the URL, and the
+// TUFError around it already says "mirror unreachable".
 func (e *unreachableError) Error() string {
-	return fmt.Sprintf("mirror unreachable: %s: %v", e.url, e.err)
+	err := e.err
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Sprintf("%s: %v", e.url, err)
 }
 func (e *unreachableError) Unwrap() error { return ErrUnreachable }

@@ -91,6 +91,53 @@ func Open(path string) (*Repo, error) {
 	return repo, nil
 }
 
+// Discover finds the repository that start is in, as git does: start
+// itself or the nearest parent directory that has a .git (a directory, or
+// a file of a linked worktree), or that is a bare repository. The search
+// stops at a directory listed in GIT_CEILING_DIRECTORIES, and at the
+// filesystem root.
+func Discover(start string) (*Repo, error) {
+	abs, err := filepath.Abs(start)
+	if err != nil {
+		return nil, err
+	}
+	ceilings := map[string]bool{}
+	for _, c := range filepath.SplitList(os.Getenv("GIT_CEILING_DIRECTORIES")) {
+		if c != "" && filepath.IsAbs(c) {
+			ceilings[filepath.Clean(c)] = true
+		}
+	}
+	for dir := abs; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return Open(dir)
+		}
+		if isBareDir(dir) {
+			return Open(dir)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir || ceilings[parent] {
+			break
+		}
+		dir = parent
+	}
+	return nil, fmt.Errorf("%s (or any parent directory): %w", start, ErrNoRepo)
+}
+
+// isBareDir reports whether dir looks like a bare git repository: a HEAD
+// file and objects and refs directories.
+func isBareDir(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "HEAD"))
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	for _, d := range []string{"objects", "refs"} {
+		if fi, err := os.Stat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
 // Init creates a new repository with a working tree at path, whose HEAD
 // points at the (still unborn) main branch.
 func Init(path string) (*Repo, error) {
@@ -192,6 +239,62 @@ func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
 	}
 	return &CommitInfo{Hash: h, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message,
 		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When, Committed: c.Committer.When}, nil
+}
+
+// FindRemoval walks first parents back from head, at most max commits, for
+// the commit that removed path (a file or directory): the first one whose
+// tree lacks it while its first parent's has it. It returns that commit
+// and its first parent's tree, or nil when path was not removed within
+// those commits (it never existed there, or it exists at head).
+func (r *Repo) FindRemoval(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+	return r.findFlip(head, path, max, false)
+}
+
+// FindAddition is FindRemoval for the commit that added path, which exists
+// at head.
+func (r *Repo) FindAddition(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+	return r.findFlip(head, path, max, true)
+}
+
+// findFlip finds the newest first-parent commit where path's existence
+// became what it is at head (want), within max commits.
+func (r *Repo) findFlip(head plumbing.Hash, path string, max int, want bool) (*CommitInfo, *Tree, error) {
+	if head == plumbing.ZeroHash {
+		return nil, nil, nil
+	}
+	t, err := r.TreeAt(head)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := t.Exists(path); err != nil || ok != want {
+		return nil, nil, err
+	}
+	c := head
+	for i := 0; i < max; i++ {
+		info, err := r.Commit(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(info.Parents) == 0 {
+			if want {
+				return info, r.EmptyTree(), nil
+			}
+			return nil, nil, nil
+		}
+		pt, err := r.TreeAt(info.Parents[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		ok, err := pt.Exists(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok != want {
+			return info, pt, nil
+		}
+		c = info.Parents[0]
+	}
+	return nil, nil, nil
 }
 
 // IsAncestor reports whether a is an ancestor of (or equal to) b.
@@ -1062,6 +1165,29 @@ func (r *Repo) ConfigValues(section, key string) ([]string, error) {
 		return nil, err
 	}
 	return cfg.Raw.Section(section).Options.GetAll(key), nil
+}
+
+// ConfigValue reads section.key as git does for one value: from the
+// repository's own config, else the user's global config (~/.gitconfig or
+// $XDG_CONFIG_HOME/git/config); the last value wins. "" when unset.
+func (r *Repo) ConfigValue(section, key string) (string, error) {
+	local, err := r.r.Config()
+	if err != nil {
+		return "", err
+	}
+	if vs := local.Raw.Section(section).Options.GetAll(key); len(vs) > 0 {
+		return vs[len(vs)-1], nil
+	}
+	// go-git's scoped config merges typed fields only, not Raw: read the
+	// global file itself.
+	global, err := config.LoadConfig(config.GlobalScope)
+	if err != nil {
+		return "", fmt.Errorf("global git config: %w", err)
+	}
+	if vs := global.Raw.Section(section).Options.GetAll(key); len(vs) > 0 {
+		return vs[len(vs)-1], nil
+	}
+	return "", nil
 }
 
 // ResolveRef returns what a full ref name points at, or ZeroHash.

@@ -1485,3 +1485,108 @@ func TestStrictTrees(t *testing.T) {
 		t.Errorf("git ls-tree of the canonical tree: %s%s %v", out, errOut, err)
 	}
 }
+
+func TestDiscover(t *testing.T) {
+	_, dir := newRepo(t)
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Discover(sub)
+	if err != nil {
+		t.Fatalf("Discover from a subdirectory: %v", err)
+	}
+	if r.WorkTree() != dir || r.IsBare() {
+		t.Errorf("Discover(%s): work tree %q, bare %v; want %q", sub, r.WorkTree(), r.IsBare(), dir)
+	}
+	// Open does not search.
+	if _, err := Open(sub); !errors.Is(err, ErrNoRepo) {
+		t.Errorf("Open(%s) = %v, want ErrNoRepo", sub, err)
+	}
+
+	bare := filepath.Join(t.TempDir(), "b.git")
+	if _, err := InitBare(bare); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Discover(filepath.Join(bare, "refs", "heads"))
+	if err != nil || !r.IsBare() || r.GitDir() != bare {
+		t.Fatalf("Discover inside a bare repository: %v, %+v", err, r)
+	}
+
+	outside := t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(outside))
+	if _, err := Discover(outside); !errors.Is(err, ErrNoRepo) {
+		t.Errorf("Discover(%s) = %v, want ErrNoRepo", outside, err)
+	}
+}
+
+func TestConfigValue(t *testing.T) {
+	r, dir := newRepo(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "" {
+		t.Fatalf("unset: %q, %v", v, err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte("[tufgit]\n\tkey = global.key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "global.key" {
+		t.Fatalf("global: %q, %v", v, err)
+	}
+	runGit(t, dir, "config", "tufgit.key", "local.key")
+	if v, err := r.ConfigValue("tufgit", "key"); err != nil || v != "local.key" {
+		t.Fatalf("local over global: %q, %v", v, err)
+	}
+}
+
+func TestFindRemovalAndAddition(t *testing.T) {
+	r, dir := newRepo(t)
+	write := func(p, c string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("keep", "x")
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "first")
+	write("requests/r1/request.json", "{}")
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "add r1")
+	added := strings.TrimSpace(runGit(t, dir, "rev-parse", "HEAD"))
+	runGit(t, dir, "rm", "-q", "-r", "requests/r1")
+	runGit(t, dir, "commit", "-q", "-m", "remove r1")
+	removed := strings.TrimSpace(runGit(t, dir, "rev-parse", "HEAD"))
+	write("keep", "y")
+	runGit(t, dir, "commit", "-q", "-am", "later")
+	head, err := r.Resolve("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, before, err := r.FindRemoval(head, "requests/r1", 10)
+	if err != nil || c == nil || c.Hash.String() != removed {
+		t.Fatalf("FindRemoval = %v, %v; want %s", c, err, removed)
+	}
+	if ok, _ := before.Exists("requests/r1/request.json"); !ok {
+		t.Errorf("the tree before the removal lacks the request")
+	}
+	if c, _, err := r.FindRemoval(head, "requests/r1", 1); err != nil || c != nil {
+		t.Errorf("FindRemoval beyond its bound = %v, %v; want nil", c, err)
+	}
+	if c, _, err := r.FindRemoval(head, "requests/never", 10); err != nil || c != nil {
+		t.Errorf("FindRemoval of a path that never existed = %v, %v", c, err)
+	}
+	if c, _, err := r.FindRemoval(head, "keep", 10); err != nil || c != nil {
+		t.Errorf("FindRemoval of a path at head = %v, %v", c, err)
+	}
+	added1, err := r.Resolve(added)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err := r.FindAddition(added1, "requests/r1", 10); err != nil || c == nil || c.Hash.String() != added {
+		t.Errorf("FindAddition = %v, %v; want %s", c, err, added)
+	}
+}

@@ -598,3 +598,36 @@ func FuzzParseTargetCustom(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCanonicalVersion(f *testing.F) {
+	for _, s := range []string{"v1.0", "01.0", "1.0", "V1.00.000-rc.01+b.007", "vendor", "latest", "0", "v", "1.0rc01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c := layout.CanonicalVersion(v)
+		if again := layout.CanonicalVersion(c); again != c {
+			t.Fatalf("not idempotent: %q -> %q -> %q", v, c, again)
+		}
+		if !layout.EquivalentVersions(v, c) || !layout.EquivalentVersions(c, v) {
+			t.Fatalf("%q is not equivalent to its canonical form %q", v, c)
+		}
+		if len(c) > len(v) {
+			t.Fatalf("CanonicalVersion(%q) = %q grew", v, c)
+		}
+		if layout.ValidateVersion(v) != nil {
+			return
+		}
+		// A valid version's canonical form is valid, and so are the
+		// spellings it stands for.
+		if err := layout.ValidateVersion(c); err != nil {
+			t.Fatalf("CanonicalVersion(%q) = %q, invalid: %v", v, c, err)
+		}
+		if v[0] >= '0' && v[0] <= '9' && !layout.EquivalentVersions("v"+v, v) {
+			t.Fatalf("v%s is not equivalent to %s", v, v)
+		}
+		first := strings.FieldsFunc(v, func(r rune) bool { return r == '.' || r == '-' || r == '+' })[0]
+		if strings.Trim(first, "0123456789") == "" && !layout.EquivalentVersions("0"+v, v) {
+			t.Fatalf("0%s is not equivalent to %s", v, v)
+		}
+	})
+}

@@ -1555,3 +1555,75 @@ func TestFixedBugs(t *testing.T) {
 		}
 	})
 }
+
+func TestEquivalentVersions(t *testing.T) {
+	same := [][2]string{
+		{"v1.0", "1.0"},
+		{"V1.0", "1.0"},
+		{"01.0", "1.0"},
+		{"1.00", "1.0"},
+		{"v01.002.0003", "1.2.3"},
+		{"1.0.0-rc.01", "1.0.0-rc.1"},
+		{"1.0.0+build.007", "1.0.0+build.7"},
+		{"000", "0"},
+		{"1.0", "1.0"},
+	}
+	for _, p := range same {
+		if !layout.EquivalentVersions(p[0], p[1]) {
+			t.Errorf("EquivalentVersions(%q, %q) = false (canonical %q, %q)", p[0], p[1], layout.CanonicalVersion(p[0]), layout.CanonicalVersion(p[1]))
+		}
+	}
+	differ := [][2]string{
+		{"1.0", "1.0.0"},
+		{"1.0", "1.1"},
+		{"10", "1"},
+		{"1.0rc1", "1.0rc01"}, // not a numeric identifier
+		{"vendor", "endor"},   // 'v' is dropped only before a digit
+		{"1.0", "1.0-0"},
+		{"1.0.0-alpha", "1.0.0-Alpha"},
+		{"vv1", "v1"},
+	}
+	for _, p := range differ {
+		if layout.EquivalentVersions(p[0], p[1]) {
+			t.Errorf("EquivalentVersions(%q, %q) = true, want distinct releases", p[0], p[1])
+		}
+	}
+}
+
+func TestReservedVersion(t *testing.T) {
+	for _, v := range []string{"latest", "LATEST", "Latest"} {
+		err := layout.ValidateVersion(v)
+		if err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("ValidateVersion(%q) = %v, want reserved", v, err)
+		}
+	}
+	for _, v := range []string{"latest1", "1-latest", "vlatest"} {
+		if err := layout.ValidateVersion(v); err != nil {
+			t.Errorf("ValidateVersion(%q): %v", v, err)
+		}
+	}
+}
+
+func TestNonASCIIMessages(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{func() error { _, err := layout.NormalizeProjectName("Ünïcode"); return err }(), `character 'Ü' is not ASCII`},
+		{func() error { _, err := layout.NormalizeProjectName("café"); return err }(), `character 'é' is not ASCII`},
+		{func() error { _, err := layout.NormalizeProjectName("a\xffb"); return err }(), `byte "\xff" is not UTF-8`},
+		{layout.ValidateFilename("ü.tar.gz"), `character 'ü' is not ASCII`},
+		{layout.ValidateFilename(".ü"), `character 'ü' is not ASCII`},
+		{layout.ValidateFilename(".x"), `must start with a letter or digit`},
+		{layout.ValidateVersion("1.0é"), `character 'é' is not ASCII`},
+		{layout.ValidateRequestID("réq"), `character 'é' is not ASCII`},
+	}
+	for i, c := range cases {
+		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("case %d: %v, want %q", i, c.err, c.want)
+		}
+		if c.err != nil && strings.Contains(c.err.Error(), "Ã") {
+			t.Errorf("case %d: garbled: %v", i, c.err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on names. They keep role names, file names and URLs short and safe.
@@ -92,7 +93,7 @@ func NormalizeProjectName(name string) (string, error) {
 			}
 			sep = true
 		default:
-			return bad(fmt.Sprintf("character %q is not allowed (use letters, digits, '-', '_' and '.')", rune(c)))
+			return bad(charNotAllowed(name, i, "letters, digits, '-', '_' and '.'"))
 		}
 	}
 	n := b.String()
@@ -130,14 +131,21 @@ func ValidateVersion(v string) error {
 	if len(v) > MaxVersionLen {
 		return bad(fmt.Sprintf("longer than %d characters", MaxVersionLen))
 	}
+	const allowed = "letters, digits, '.', '+' and '-'"
+	if i := firstNonASCII(v); i >= 0 {
+		return bad(charNotAllowed(v, i, allowed))
+	}
 	if !isAlnum(v[0]) {
 		return bad("must start with a letter or digit")
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if !(isAlnum(c) || c == '.' || c == '+' || c == '-') {
-			return bad(fmt.Sprintf("character %q is not allowed (use letters, digits, '.', '+' and '-')", rune(c)))
+			return bad(charNotAllowed(v, i, allowed))
 		}
+	}
+	if strings.EqualFold(v, ReservedVersion) {
+		return bad(fmt.Sprintf("%q is reserved: it means the newest release that is not yanked", ReservedVersion))
 	}
 	for _, part := range strings.Split(v, ".") {
 		if part == "" {
@@ -158,13 +166,17 @@ func ValidateFilename(f string) error {
 	if len(f) > MaxFilenameLen {
 		return bad(fmt.Sprintf("longer than %d characters", MaxFilenameLen))
 	}
+	const allowed = "letters, digits, '.', '_', '+' and '-'"
+	if i := firstNonASCII(f); i >= 0 {
+		return bad(charNotAllowed(f, i, allowed))
+	}
 	if !isAlnum(f[0]) {
 		return bad("must start with a letter or digit")
 	}
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		if !(isAlnum(c) || c == '.' || c == '_' || c == '+' || c == '-') {
-			return bad(fmt.Sprintf("character %q is not allowed (use letters, digits, '.', '_', '+' and '-')", rune(c)))
+			return bad(charNotAllowed(f, i, allowed))
 		}
 	}
 	return nil
@@ -180,16 +192,44 @@ func ValidateRequestID(id string) error {
 	if len(id) > MaxRequestIDLen {
 		return bad(fmt.Sprintf("longer than %d characters", MaxRequestIDLen))
 	}
+	if i := firstNonASCII(id); i >= 0 {
+		return bad(charNotAllowed(id, i, "a-z, 0-9 and '-'"))
+	}
 	if !isAlnum(id[0]) || (id[0] >= 'A' && id[0] <= 'Z') {
 		return bad("must start with a lowercase letter or digit")
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
-			return bad(fmt.Sprintf("character %q is not allowed (use a-z, 0-9 and '-')", rune(c)))
+			return bad(charNotAllowed(id, i, "a-z, 0-9 and '-'"))
 		}
 	}
 	return nil
+}
+
+// firstNonASCII is the byte index of the first non-ASCII byte of s, or -1.
+func firstNonASCII(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return -1
+}
+
+// charNotAllowed says why the character at byte i of s is refused. It
+// decodes the whole UTF-8 character there, so "ü" is reported as 'ü', not
+// as the first byte of its encoding; bytes that are not UTF-8 are shown
+// escaped.
+func charNotAllowed(s string, i int, allowed string) string {
+	if s[i] < utf8.RuneSelf {
+		return fmt.Sprintf("character %q is not allowed (use %s)", rune(s[i]), allowed)
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("byte %q is not UTF-8, and only ASCII is allowed (use %s)", s[i:i+1], allowed)
+	}
+	return fmt.Sprintf("character %q is not ASCII; only ASCII is allowed (use %s)", r, allowed)
 }
 
 func isAlnum(c byte) bool {

@@ -70,3 +70,56 @@ func compareIdents(a, b []string) int {
 	}
 	return 0
 }
+
+// ReservedVersion may not be a version, in any case: it names the newest
+// release that is not yanked (`tufgit download NAME latest FILE`).
+const ReservedVersion = "latest"
+
+// CanonicalVersion is the form in which two versions that a person would
+// read as the same release compare equal: a leading 'v' or 'V' before a
+// digit is dropped ("v1.0" is "1.0"), and so are the leading zeros of each
+// numeric identifier between '.', '-' and '+' ("01.0" is "1.0",
+// "1.0-rc.01" is "1.0-rc.1"). Everything else is kept as it is. tufgit
+// refuses a release whose version is equivalent to an existing one of the
+// same project, so one project never has both "v1.0" and "1.0".
+func CanonicalVersion(v string) string {
+	if len(v) >= 2 && (v[0] == 'v' || v[0] == 'V') && v[1] >= '0' && v[1] <= '9' {
+		v = v[1:]
+	}
+	var b strings.Builder
+	b.Grow(len(v))
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] != '.' && v[i] != '-' && v[i] != '+' {
+			continue
+		}
+		b.WriteString(trimNumericZeros(v[start:i]))
+		if i < len(v) {
+			b.WriteByte(v[i])
+		}
+		start = i + 1
+	}
+	return b.String()
+}
+
+// EquivalentVersions reports whether a and b name the same release (see
+// CanonicalVersion).
+func EquivalentVersions(a, b string) bool { return CanonicalVersion(a) == CanonicalVersion(b) }
+
+// trimNumericZeros drops the leading zeros of an all-digit identifier,
+// keeping one digit.
+func trimNumericZeros(id string) string {
+	if id == "" {
+		return id
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return id
+		}
+	}
+	id = strings.TrimLeft(id, "0")
+	if id == "" {
+		return "0"
+	}
+	return id
+}

@@ -13,4 +13,7 @@ var (
 	ErrBadThreshold = errors.New("bad threshold")
 	ErrDuplicateKey = errors.New("the same key is given twice")
 	ErrOnlineKey    = errors.New("the online key may sign snapshot and timestamp only")
+	// ErrEquivalentVersion: a version that reads as an existing release
+	// ("v1.0" or "01.0" where "1.0" exists).
+	ErrEquivalentVersion = errors.New("equivalent to an existing release")
 )

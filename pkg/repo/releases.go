@@ -61,6 +61,10 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 		if r.Version == o.Version && r.Yanked {
 			return nil, fmt.Errorf("%w: release %s of %s is yanked; unyank it before adding files", ErrImmutable, o.Version, name)
 		}
+		if r.Version != o.Version && layout.EquivalentVersions(r.Version, o.Version) {
+			return nil, fmt.Errorf("version %s of %s is %w %s (a leading v and leading zeros do not make another version)",
+				o.Version, name, ErrEquivalentVersion, r.Version)
+		}
 	}
 	ch := &Change{Kind: layout.KindReleaseAdd, Project: name, Subject: fmt.Sprintf("%s: add release %s", name, o.Version),
 		Roles: map[string]*metadata.Metadata[metadata.TargetsType]{name: m}, Artifacts: map[string][]byte{}, Note: o.Note}
@@ -171,6 +175,11 @@ func (s *Session) Yank(o YankOptions) (*Result, error) {
 		tf.Custom = c
 	}
 	if !exists || !found {
+		for _, r := range Releases(m) {
+			if layout.EquivalentVersions(r.Version, o.Version) {
+				return nil, fmt.Errorf("%w: %s has no release %s; did you mean %s?", ErrUnknownRelease, name, o.Version, r.Version)
+			}
+		}
 		return nil, fmt.Errorf("%w: %s has no release %s (see `tufgit project show %s`)", ErrUnknownRelease, name, o.Version, name)
 	}
 	if !changed {

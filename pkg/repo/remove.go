@@ -51,7 +51,10 @@ func (s *Session) RemoveProject(o ProjectRemoveOptions) (*Result, error) {
 	pruneKeys(m.Signed.Delegations)
 	ch := &Change{Kind: KindProjectRemove, Project: name, Subject: fmt.Sprintf("%s: remove project", name), Note: o.Note,
 		Roles: map[string]*metadata.Metadata[metadata.TargetsType]{idxName: m}}
-	return s.Submit(ch, o.Key, o.SubmitOptions)
+	// Like a project creation, anyone may ask the admins for it (a
+	// maintainer giving up a project): a key that may not sign files it
+	// unsigned.
+	return s.submitAllowUnsigned(ch, o.Key, o.SubmitOptions)
 }
 
 // removals are the file changes that go with applying roles which stop

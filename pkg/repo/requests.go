@@ -84,10 +84,10 @@ func (s *Session) loadRequest(id string) (*loaded, error) {
 		return nil, err
 	}
 	if ok, _ := s.Tree.Exists(layout.RequestDir(id)); !ok {
-		return nil, fmt.Errorf("%w %q (list them with `tufgit request list`)", ErrUnknownRequest, id)
+		return nil, s.requestGone(id)
 	}
 	if w, err := s.readWithdrawal(id); err == nil {
-		return nil, withdrawnError(id, w)
+		return nil, s.withdrawnWhen(id, w)
 	}
 	p, errs := verify.ReadProposal(s.Tree, id)
 	if len(errs) > 0 {
@@ -469,7 +469,7 @@ func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
 		return nil, err
 	}
 	if w, err := s.readWithdrawal(id); err == nil {
-		return nil, withdrawnError(id, w)
+		return nil, s.withdrawnWhen(id, w)
 	}
 	var del []gitstore.FileChange
 	err := s.Tree.WalkDir(layout.RequestDir(id), func(e gitstore.Entry) error {
@@ -480,7 +480,7 @@ func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
 		return nil, err
 	}
 	if len(del) == 0 {
-		return nil, fmt.Errorf("%w %q (list them with `tufgit request list`)", ErrUnknownRequest, id)
+		return nil, s.requestGone(id)
 	}
 	res := &WithdrawResult{}
 	p, errs := verify.ReadProposal(s.Tree, id)
@@ -603,6 +603,74 @@ func (s *Session) readWithdrawal(id string) (*layout.Withdrawal, error) {
 	}
 	_, w, err := state.ParseWithdrawal(p, raw)
 	return w, err
+}
+
+// RequestHistoryDepth bounds how many commits back requestGone looks for
+// a request that is no longer in the tree.
+const RequestHistoryDepth = 2000
+
+// GoneError is a request that is not in the tree. When the branch's
+// history removed it, Commit is that commit and Why says how (applied,
+// withdrawn, removed); when no commit within RequestHistoryDepth did, the
+// request is unknown here (Commit is nil): made in a clone not yet pulled,
+// or mistyped.
+type GoneError struct {
+	ID     string
+	Why    string // "applied", "withdrawn", "removed"
+	By     string // who withdrew it, for "withdrawn"
+	Commit *gitstore.CommitInfo
+}
+
+func (e *GoneError) Error() string {
+	if e.Commit == nil {
+		return fmt.Sprintf("%s %q: not in this branch, nor removed in its last %d commits", ErrUnknownRequest, e.ID, RequestHistoryDepth)
+	}
+	subject, _, _ := strings.Cut(e.Commit.Message, "\n")
+	when := e.Commit.When.UTC().Format("2006-01-02 15:04 MST")
+	c := e.Commit.Hash.String()[:12]
+	switch e.Why {
+	case "applied":
+		return fmt.Sprintf("request %s was already applied, on %s by commit %s (%q)", e.ID, when, c, subject)
+	case "withdrawn":
+		return fmt.Sprintf("request %s was withdrawn by %s; its record was removed on %s by commit %s (%q)", e.ID, e.By, when, c, subject)
+	}
+	return fmt.Sprintf("request %s is no longer pending: removed on %s by commit %s (%q)", e.ID, when, c, subject)
+}
+
+// Is makes a GoneError an ErrUnknownRequest.
+func (e *GoneError) Is(t error) bool { return t == ErrUnknownRequest }
+
+// requestGone explains a request that is not in the tree, from the
+// branch's history.
+func (s *Session) requestGone(id string) error {
+	e := &GoneError{ID: id}
+	c, before, err := s.G.FindRemoval(s.Head, layout.RequestDir(id), RequestHistoryDepth)
+	if err != nil || c == nil {
+		return e
+	}
+	e.Commit, e.Why = c, "removed"
+	switch {
+	case strings.Contains(c.Message, "request "+id+" applied"):
+		e.Why = "applied"
+	default:
+		p := layout.RequestWithdrawalPath(id)
+		if raw, err := before.ReadFile(p, layout.MaxRequestSize); err == nil {
+			if _, w, err := state.ParseWithdrawal(p, raw); err == nil {
+				e.Why, e.By = "withdrawn", fmt.Sprintf("%s on %s", w.By, w.Withdrawn.UTC().Format("2006-01-02 15:04 MST"))
+			}
+		}
+	}
+	return e
+}
+
+// withdrawnWhen is withdrawnError naming the commit that withdrew it.
+func (s *Session) withdrawnWhen(id string, w *layout.Withdrawal) error {
+	err := withdrawnError(id, w)
+	c, _, ferr := s.G.FindAddition(s.Head, layout.RequestWithdrawalPath(id), RequestHistoryDepth)
+	if ferr != nil || c == nil {
+		return err
+	}
+	return &withdrawn{fmt.Sprintf("%s, by commit %s", err.Error(), c.Hash.String()[:12])}
 }
 
 func withdrawnError(id string, w *layout.Withdrawal) error {

@@ -80,6 +80,12 @@ func Open(dir string, now time.Time) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	return OpenStore(g, now)
+}
+
+// OpenStore is Open on a repository already opened (for instance found by
+// gitstore.Discover).
+func OpenStore(g *gitstore.Repo, now time.Time) (*Session, error) {
 	unlock, err := g.Lock()
 	if err != nil {
 		return nil, err

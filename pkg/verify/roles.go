@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -179,13 +180,15 @@ func (c *checker) checkProjectRole(rc roleCheck, name string, d *trust.Delegatio
 		c.rep.add(rc.path, name, CodeDelegation, "project roles may not delegate further")
 	}
 	dr := &metadata.DelegatedRole{Name: name, Paths: d.Paths}
+	versions := map[string]bool{}
 	for p, tf := range m.Signed.Targets {
 		c.rep.Stats.Targets++
-		proj, _, _, err := layout.ParseTargetPath(p)
+		proj, version, _, err := layout.ParseTargetPath(p)
 		if err != nil {
 			c.rep.add(rc.path, name, CodeDelegation, "%v", err)
 			continue
 		}
+		versions[version] = true
 		if ok, _ := dr.IsDelegatedPath(p); !ok || proj != name {
 			c.rep.add(rc.path, name, CodeDelegation, "target %s is outside the paths delegated to %s (%s)", p, name, strings.Join(d.Paths, ", "))
 			continue
@@ -201,6 +204,31 @@ func (c *checker) checkProjectRole(rc roleCheck, name string, d *trust.Delegatio
 		if rc.refs != nil {
 			rc.refs[hex.EncodeToString(tf.Hashes["sha256"])] = &target{path: p, file: tf}
 		}
+	}
+	checkEquivalentVersions(c.rep, rc.path, name, versions)
+}
+
+// checkEquivalentVersions reports two releases of one project whose
+// versions read as the same ("v1.0" and "1.0", "01.0" and "1.0"): tufgit
+// never makes them, and a client could not tell which one is meant.
+func checkEquivalentVersions(rep *Report, path, name string, versions map[string]bool) {
+	byCanon := map[string][]string{}
+	for v := range versions {
+		cv := layout.CanonicalVersion(v)
+		byCanon[cv] = append(byCanon[cv], v)
+	}
+	canons := make([]string, 0, len(byCanon))
+	for cv, vs := range byCanon {
+		if len(vs) > 1 {
+			canons = append(canons, cv)
+		}
+	}
+	sort.Strings(canons)
+	for _, cv := range canons {
+		vs := byCanon[cv]
+		sort.Strings(vs)
+		rep.add(path, name, CodeLayout, "releases %s are one version written %d ways (a leading v and leading zeros do not make another version)",
+			strings.Join(vs, ", "), len(vs))
 	}
 }
 

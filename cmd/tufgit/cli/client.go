@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/client"
+	"github.com/tufgit/tufgit/pkg/layout"
 )
 
 // ClientOptions are shared by the downloader's commands.
@@ -87,6 +88,7 @@ type ClientInitOptions struct {
 	Mirror string
 	Root   string
 	TOFU   bool
+	Force  bool
 }
 
 func newClientInitCmd(io *IOStreams) *cobra.Command {
@@ -101,7 +103,13 @@ rotations are followed, each signed by the previous root.
 
 tufgit never fetches the first root from the network, unless you pass
 --insecure-trust-on-first-use: then whoever controls the mirror at this moment
-decides what you trust, forever.`,
+decides what you trust, forever.
+
+Over a client directory that already trusts a root, init warns and drops
+the cached metadata. It refuses a root older than the one the client
+already trusts (after the rotations it followed), or another root of the
+same version: that would roll the client back to keys that may have been
+retired. --force pins it anyway.`,
 		Example: `  tufgit client init --mirror https://packages.example.org/tuf --root root.json
   tufgit client init --mirror http://127.0.0.1:8080 --root repo/metadata/root_history/1.root.json --client-dir ./client`,
 		Args: cobra.NoArgs,
@@ -111,6 +119,7 @@ decides what you trust, forever.`,
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "the mirror's base URL (required)")
 	cmd.Flags().StringVar(&o.Root, "root", "", "a root.json you trust")
 	cmd.Flags().BoolVar(&o.TOFU, "insecure-trust-on-first-use", false, "fetch the first root from the mirror itself (INSECURE)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "pin the root even if it is older than the one this client trusts")
 	_ = cmd.MarkFlagRequired("mirror")
 	return cmd
 }
@@ -137,8 +146,17 @@ func (o *ClientInitOptions) Run() error {
 	default:
 		return usageError("--root is required (or, knowingly, --insecure-trust-on-first-use)")
 	}
-	if err := client.Init(d, o.Mirror, root); err != nil {
+	p, err := client.Pin(d, o.Mirror, root, o.Force)
+	if err != nil {
 		return err
+	}
+	if p.Replaced {
+		was := fmt.Sprintf("root v%d", p.OldVersion)
+		if p.OldMirror != "" {
+			was += " for " + p.OldMirror
+		}
+		fmt.Fprintf(o.IO.ErrOut, "tufgit: warning: %s already trusted %s; it now trusts root v%d for %s, and its cached metadata is dropped\n",
+			d, was, p.NewVersion, strings.TrimSuffix(o.Mirror, "/"))
 	}
 	fmt.Fprintf(o.IO.Out, "trusting this root for %s (state in %s)\nnext: tufgit releases PROJECT\n", o.Mirror, d)
 	return nil
@@ -163,6 +181,82 @@ func readBounded(p string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", p, max)
 	}
 	return buf[:n], nil
+}
+
+// ProjectsOptions are the options of `tufgit projects`.
+type ProjectsOptions struct {
+	ClientOptions
+	Pattern string
+	JSON    bool
+}
+
+func newProjectsCmd(io *IOStreams) *cobra.Command {
+	o := &ProjectsOptions{ClientOptions: ClientOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "projects [PATTERN] [--json]",
+		Short: "List or search projects, from verified metadata",
+		Long: `List the projects the repository delegates, or those matching PATTERN: a
+substring of the name ("flask"), or a glob over the whole name ("py*",
+"*-utils", "lib?"). Both are normalized as project names are: case does
+not matter, and '_' and '.' are '-'.
+
+The list comes from walking TUF's delegations from the trusted root through
+every index role with go-tuf's updater: each index role is verified before
+its delegations are read. Nothing comes from an unsigned index.
+
+Exit code 5 when a PATTERN matches no project.`,
+		Example: "  tufgit projects\n  tufgit projects hello\n  tufgit projects 'py*' --json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Pattern = args[0]
+			}
+			return o.Run()
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: a list of {\"name\": ...}")
+	return cmd
+}
+
+// ProjectJSON is one project in `tufgit projects --json`.
+type ProjectJSON struct {
+	Name string `json:"name"`
+}
+
+// Run lists the projects.
+func (o *ProjectsOptions) Run() error {
+	var match client.Matcher
+	if o.Pattern != "" {
+		m, err := client.ParsePattern(o.Pattern)
+		if err != nil {
+			return &exitError{code: ExitUsage, err: err, hint: "give part of a project name, or a glob such as 'py*'"}
+		}
+		match = m
+	}
+	c, err := o.open()
+	if err != nil {
+		return err
+	}
+	names, err := c.Projects(match)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 && o.Pattern != "" {
+		return &exitError{code: ExitNotFound, err: fmt.Errorf("no project matches %q on %s", o.Pattern, c.Config.Mirror),
+			hint: "`tufgit projects` lists every project"}
+	}
+	if o.JSON {
+		out := make([]ProjectJSON, 0, len(names))
+		for _, n := range names {
+			out = append(out, ProjectJSON{Name: n})
+		}
+		return writeJSON(o.IO.Out, out)
+	}
+	for _, n := range names {
+		fmt.Fprintln(o.IO.Out, n)
+	}
+	return nil
 }
 
 // ReleasesOptions are the options of `tufgit releases`.
@@ -234,17 +328,21 @@ type DownloadOptions struct {
 	ClientOptions
 	Project string
 	Version string
+	File    string
 	Out     string
+	JSON    bool
 }
 
 func newDownloadCmd(io *IOStreams) *cobra.Command {
 	o := &DownloadOptions{ClientOptions: ClientOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "download NAME [VERSION] [-o DIR]",
+		Use:   "download NAME [VERSION [FILE]] [-o DIR] [--json]",
 		Short: "Download a release's files, verified",
 		Long: `Download every file of a release into DIR (default: the current directory),
-each under its own filename. Without VERSION, the latest release that is not
-yanked; a yanked release named exactly is downloaded with a warning.
+each under its own filename, or only FILE of it. Without VERSION, or with
+VERSION latest, the latest release that is not yanked; a yanked release
+named exactly is downloaded with a warning. A VERSION written another way
+(v1.0 for 1.0) names the same release.
 
 Each file's length and hashes are checked against the maintainers' signed
 metadata before it appears in DIR. If any check fails, nothing is written to
@@ -254,18 +352,22 @@ directory and not fetched again.
 Exit codes: 5 unknown project or version, 6 mirror unreachable, 7 expired
 metadata (freeze), 8 rollback or mix-and-match, 9 bad signatures, 10 hash or
 length mismatch, 11 a file over its size limit, 12 other TUF failure.`,
-		Example: "  tufgit download hello\n  tufgit download hello 1.0.0 -o dist/",
-		Args:    cobra.RangeArgs(1, 2),
+		Example: "  tufgit download hello\n  tufgit download hello 1.0.0 -o dist/\n  tufgit download hello latest hello.tar.gz\n  tufgit download hello 1.0.0 --json",
+		Args:    cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Project = args[0]
-			if len(args) == 2 {
+			if len(args) >= 2 {
 				o.Version = args[1]
+			}
+			if len(args) == 3 {
+				o.File = args[2]
 			}
 			return o.Run()
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Out, "output", "o", ".", "directory to write the files to")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: project, version, yanked, warning, files (path, name, length, sha256), cached")
 	return cmd
 }
 
@@ -275,9 +377,17 @@ func (o *DownloadOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Download(o.Project, o.Version, o.Out)
+	res, err := c.DownloadFile(o.Project, o.Version, o.File, o.Out)
 	if err != nil {
 		return err
+	}
+	if o.JSON {
+		name, _ := layout.NormalizeProjectName(o.Project)
+		out := DownloadJSON{Project: name, Version: res.Release.Version, Yanked: res.Release.Yanked, Warning: res.Warning, Cached: res.Cached, Files: []DownloadedFileJSON{}}
+		for i, f := range res.Release.Files {
+			out.Files = append(out.Files, DownloadedFileJSON{Path: res.Files[i], Name: f.Name, Length: f.Length, SHA256: f.SHA256})
+		}
+		return writeJSON(o.IO.Out, out)
 	}
 	if res.Warning != "" {
 		fmt.Fprintf(o.IO.ErrOut, "tufgit: WARNING: %s\n", res.Warning)
@@ -287,6 +397,24 @@ func (o *DownloadOptions) Run() error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "downloaded %s %s: %d file(s) verified (%d from cache)\n", o.Project, res.Release.Version, len(res.Files), res.Cached)
 	return nil
+}
+
+// DownloadJSON is what `tufgit download --json` prints.
+type DownloadJSON struct {
+	Project string               `json:"project"`
+	Version string               `json:"version"`
+	Yanked  bool                 `json:"yanked"`
+	Warning string               `json:"warning,omitempty"`
+	Files   []DownloadedFileJSON `json:"files"`
+	Cached  int                  `json:"cached"`
+}
+
+// DownloadedFileJSON is one file written by `tufgit download`.
+type DownloadedFileJSON struct {
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Length int64  `json:"length"`
+	SHA256 string `json:"sha256"`
 }
 
 // ServeOptions are the options of `tufgit serve`.

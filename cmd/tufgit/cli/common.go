@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
@@ -19,29 +20,161 @@ import (
 // RepoOptions are shared by the commands that change a repository.
 type RepoOptions struct {
 	IO       *IOStreams
-	Repo     string
-	KeyRef   string
+	Repo     string // "": the repository the current directory is in
+	KeyRef   string // "": git config tufgit.key
 	NoCommit bool
+	JSON     bool // print the result as JSON (commands that offer --json)
+
+	g *gitstore.Repo
 }
 
+// repoFlagHelp describes --repo for every command that finds the
+// repository as git does.
+const repoFlagHelp = "the repository (default: the one the current directory is in, found upward as git does)"
+
+// ConfigKey is the git config entry of the default signing key.
+const ConfigKey = "tufgit.key"
+
 func (o *RepoOptions) addFlags(cmd *cobra.Command, needKey bool) {
-	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository's working tree")
+	cmd.Flags().StringVar(&o.Repo, "repo", "", repoFlagHelp)
 	if needKey {
-		cmd.Flags().StringVar(&o.KeyRef, "key", "", "your signing key: a key file, KMS URI, pkcs11: URI or ssh-agent:SHA256:... (required)")
-		_ = cmd.MarkFlagRequired("key")
+		cmd.Flags().StringVar(&o.KeyRef, "key", "", "your signing key: a key file, KMS URI, pkcs11: URI or ssh-agent:SHA256:... (default: git config "+ConfigKey+")")
 		cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree instead of committing it")
 	}
 }
 
-// open locks the repository and reads its head.
-func (o *RepoOptions) open() (*repo.Session, error) {
-	now := o.IO.Now()
-	return repo.Open(o.Repo, now)
+// openGit opens the repository at dir, or, when dir is "", finds the one
+// the current directory is in (searching upward, as git does).
+func openGit(dir string) (*gitstore.Repo, error) {
+	if dir == "" {
+		return gitstore.Discover(".")
+	}
+	return gitstore.Open(dir)
 }
 
-// key loads the signing key.
+// git opens the repository once.
+func (o *RepoOptions) git() (*gitstore.Repo, error) {
+	if o.g == nil {
+		g, err := openGit(o.Repo)
+		if err != nil {
+			return nil, err
+		}
+		o.g = g
+	}
+	return o.g, nil
+}
+
+// open locks the repository and reads its head.
+func (o *RepoOptions) open() (*repo.Session, error) {
+	g, err := o.git()
+	if err != nil {
+		return nil, err
+	}
+	return repo.OpenStore(g, o.IO.Now())
+}
+
+// keyRef is --key, or else the default signing key from git config
+// (tufgit.key in the repository's config, then the global one). A relative
+// path there is relative to the top of the working tree (the repository
+// directory when bare), and ~/ is the home directory.
+func (o *RepoOptions) keyRef() (ref string, fromConfig bool, err error) {
+	if o.KeyRef != "" {
+		return o.KeyRef, false, nil
+	}
+	g, err := o.git()
+	if err != nil {
+		return "", false, err
+	}
+	section, name, _ := strings.Cut(ConfigKey, ".")
+	v, err := g.ConfigValue(section, name)
+	if err != nil {
+		return "", false, fmt.Errorf("git config %s: %w", ConfigKey, err)
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", false, nil
+	}
+	if !isURIKeyRef(v) {
+		if rest, ok := strings.CutPrefix(v, "~/"); ok {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", false, fmt.Errorf("git config %s %s: %w", ConfigKey, v, err)
+			}
+			v = filepath.Join(home, rest)
+		} else if !filepath.IsAbs(v) {
+			top := g.WorkTree()
+			if top == "" {
+				top = g.GitDir()
+			}
+			v = filepath.Join(top, v)
+		}
+	}
+	return v, true, nil
+}
+
+// isURIKeyRef reports whether ref names a key by URI rather than by path.
+func isURIKeyRef(ref string) bool {
+	if strings.HasPrefix(ref, keys.PKCS11Scheme) || strings.HasPrefix(ref, keys.SSHAgentScheme) {
+		return true
+	}
+	scheme, _, ok := strings.Cut(ref, "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, "/\\")
+}
+
+// key loads the signing key: --key, or the default from git config. A
+// public key can sign nothing: given where a signature is wanted it is a
+// mistake (it used to file an unsigned request silently), so it is
+// refused, suggesting the private key next to it.
 func (o *RepoOptions) key(ctx context.Context) (*keys.Key, error) {
-	return keys.Load(ctx, o.KeyRef, o.IO.Passphrase())
+	ref, fromConfig, err := o.keyRef()
+	if err != nil {
+		return nil, err
+	}
+	if ref == "" {
+		return nil, &exitError{code: ExitUsage, err: errors.New("no signing key: give --key KEY"),
+			hint: "or set a default once: `git config " + ConfigKey + " ~/.tufgit/you.key` (or `git config --global " + ConfigKey + " ...`)"}
+	}
+	k, err := keys.Load(ctx, ref, o.IO.Passphrase())
+	if err != nil {
+		if fromConfig {
+			return nil, fmt.Errorf("git config %s: %w", ConfigKey, err)
+		}
+		return nil, err
+	}
+	if !k.CanSign() {
+		if fromConfig {
+			return nil, withHint(fmt.Errorf("git config %s: %s is a public key, which can not sign", ConfigKey, ref),
+				"set it to your private key: `git config "+ConfigKey+" PATH.key`")
+		}
+		return nil, publicKeyError(ref)
+	}
+	if fromConfig {
+		fmt.Fprintf(o.IO.ErrOut, "tufgit: signing with %s (git config %s)\n", ref, ConfigKey)
+	}
+	return k, nil
+}
+
+// publicKeyError refuses a public key given as --key.
+func publicKeyError(ref string) error {
+	hint := "give your private key (a key file, KMS URI, pkcs11: URI or ssh-agent:SHA256:...); to ask others for a change, any private key of yours files a request"
+	if priv := siblingPrivateKey(ref); priv != "" {
+		return withHint(fmt.Errorf("--key %s is a public key; did you mean %s?", ref, priv), hint)
+	}
+	return withHint(fmt.Errorf("--key %s is a public key, which can not sign", ref), hint)
+}
+
+// siblingPrivateKey is the PATH.key next to PATH.pub (as `tufgit key
+// generate` writes them), if it exists.
+func siblingPrivateKey(ref string) string {
+	ext := filepath.Ext(ref)
+	if ext == ".key" {
+		return ""
+	}
+	cand := strings.TrimSuffix(ref, ext) + ".key"
+	if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() {
+		return cand
+	}
+	return ""
 }
 
 // change runs one signed change: load the key, lock and open the
@@ -60,8 +193,50 @@ func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Ke
 	if err != nil {
 		return err
 	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, resultJSON(res))
+	}
 	printResult(o.IO.Out, res, o.Repo)
 	return nil
+}
+
+// ResultJSON is what a change prints with --json.
+type ResultJSON struct {
+	// Commit is the new commit; "" with --no-commit.
+	Commit string `json:"commit"`
+	// Applied: every threshold is met and the change is in place. Else it
+	// waits as request RequestID.
+	Applied   bool              `json:"applied"`
+	RequestID string            `json:"request_id,omitempty"`
+	Summary   []string          `json:"summary"`
+	Changes   []repo.ChangeItem `json:"changes"`
+	Roles     []repo.RoleState  `json:"roles"`
+}
+
+func resultJSON(res *repo.Result) ResultJSON {
+	out := ResultJSON{Commit: res.Commit, Applied: res.Applied, RequestID: res.RequestID,
+		Summary: res.Summary, Changes: res.Changes, Roles: res.Signed}
+	if strings.Trim(out.Commit, "0") == "" {
+		out.Commit = ""
+	}
+	if out.Summary == nil {
+		out.Summary = []string{}
+	}
+	if out.Changes == nil {
+		out.Changes = []repo.ChangeItem{}
+	}
+	if out.Roles == nil {
+		out.Roles = []repo.RoleState{}
+	}
+	for i := range out.Roles {
+		if out.Roles[i].Signed == nil {
+			out.Roles[i].Signed = []string{}
+		}
+		if out.Roles[i].Missing == nil {
+			out.Roles[i].Missing = []string{}
+		}
+	}
+	return out
 }
 
 // read runs a read-only command on the locked repository.

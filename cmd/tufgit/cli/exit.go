@@ -93,6 +93,17 @@ func report(w io.Writer, err error) int {
 func hintFor(err error) string {
 	var ne *layout.NameError
 	var ie *repo.InvalidInitError
+	var ge *repo.GoneError
+	if errors.As(err, &ge) {
+		switch {
+		case ge.Commit == nil:
+			return "if it was made in another clone, `git pull` first; `tufgit request list` lists the pending requests"
+		case ge.Why == "applied":
+			return fmt.Sprintf("nothing left to sign; `git show %s` shows the change", ge.Commit.Hash.String()[:12])
+		default:
+			return fmt.Sprintf("`git show %s` shows it; `tufgit request list` lists the pending requests", ge.Commit.Hash.String()[:12])
+		}
+	}
 	switch {
 	case errors.As(err, &ie):
 		return "a key signs with another key than the public key it reports: check each --root-key and --targets-key (for a KMS key, the key version and algorithm)"
@@ -128,6 +139,8 @@ func hintFor(err error) string {
 		return "see metadata-layout/README.md for the allowed characters"
 	case errors.Is(err, repo.ErrNotAuthorized):
 		return "sign with one of the keys listed, or ask its holder to run `tufgit sign`"
+	case errors.Is(err, repo.ErrEquivalentVersion):
+		return "add files to the existing release under its own version, or choose another version"
 	case errors.Is(err, repo.ErrImmutable):
 		return "publish the change as a new version"
 	case errors.Is(err, repo.ErrConflict):
@@ -146,9 +159,15 @@ func hintFor(err error) string {
 		return "`tufgit request show init` shows which signatures the repository still needs"
 	case errors.Is(err, repo.ErrDeclined):
 		return "nothing was changed"
+	case errors.Is(err, client.ErrOlderRoot):
+		return "the client already follows a newer root: nothing to do; to pin this root anyway, pass --force"
 	case errors.Is(err, client.ErrNotInitialized):
 		return "`tufgit client init --mirror URL --root ROOT.json`"
-	case errors.Is(err, client.ErrUnknownProject), errors.Is(err, client.ErrUnknownVersion):
+	case errors.Is(err, client.ErrUnknownProject):
+		return "`tufgit projects` lists the projects; `tufgit projects PART` searches them"
+	case errors.Is(err, client.ErrUnknownFile):
+		return "download the whole release by leaving out FILE"
+	case errors.Is(err, client.ErrUnknownVersion):
 		return "`tufgit releases NAME` lists what exists"
 	}
 	var te *client.TUFError
@@ -186,7 +205,7 @@ func codeFor(err error) int {
 		return ExitTUF
 	}
 	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn, repo.ErrUnknownRole,
-		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease} {
+		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease, client.ErrUnknownFile} {
 		if errors.Is(err, nf) {
 			return ExitNotFound
 		}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/publish"
 )
 
@@ -18,6 +17,7 @@ type PublishOptions struct {
 	Mirror    string
 	Refresh   bool
 	NoUI      bool
+	JSON      bool
 }
 
 func newPublishCmd(io *IOStreams) *cobra.Command {
@@ -62,20 +62,33 @@ serves. Two publishes of one repository take turns (a lock).`,
 			return o.Run(cmd)
 		},
 	}
-	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
+	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
 	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (required)")
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (required)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
 	cmd.Flags().BoolVar(&o.NoUI, "no-ui", false, "do not write the web UI under DEST/ui/")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: commit, mirror, up_to_date, full, snapshot_version, timestamp_version, written, ui")
 	_ = cmd.MarkFlagRequired("online-key")
 	_ = cmd.MarkFlagRequired("mirror")
 	return cmd
 }
 
+// PublishJSON is what `tufgit publish --json` prints.
+type PublishJSON struct {
+	Commit    string   `json:"commit"`     // the commit published
+	Mirror    string   `json:"mirror"`     // where
+	UpToDate  bool     `json:"up_to_date"` // nothing was written
+	Full      bool     `json:"full"`       // the whole repository was (re)written
+	Snapshot  int64    `json:"snapshot_version"`
+	Timestamp int64    `json:"timestamp_version"`
+	Written   []string `json:"written"` // the files written, in order
+	UI        string   `json:"ui,omitempty"`
+}
+
 // Run publishes.
 func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	g, err := gitstore.Open(o.Repo)
+	g, err := openGit(o.Repo)
 	if err != nil {
 		return err
 	}
@@ -109,6 +122,17 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	res, err := publish.Publish(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if o.JSON {
+		j := PublishJSON{Commit: rev.String(), Mirror: m.String(), UpToDate: res.UpToDate, Full: res.Full,
+			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written}
+		if j.Written == nil {
+			j.Written = []string{}
+		}
+		if !o.NoUI && !res.UpToDate {
+			j.UI = m.String() + "/ui/index.html"
+		}
+		return writeJSON(o.IO.Out, j)
 	}
 	w := o.IO.Out
 	if res.UpToDate {

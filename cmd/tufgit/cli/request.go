@@ -207,7 +207,7 @@ recorded. ` + "`tufgit request prune`" + ` removes all of those and the withdraw
 		},
 	}
 	o.addFlags(cmd, false)
-	cmd.Flags().StringVar(&o.KeyRef, "key", "", "a key that may sign the request, or that it names as a maintainer")
+	cmd.Flags().StringVar(&o.KeyRef, "key", "", "a key that may sign the request, or that it names as a maintainer (default, when the request needs one: git config "+ConfigKey+")")
 	cmd.Flags().StringVar(&o.Reason, "reason", "", "why, recorded in the signed withdrawal")
 	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
@@ -225,7 +225,17 @@ func (o *RequestWithdrawOptions) Run(cmd *cobra.Command) error {
 		key = k
 	}
 	return o.read(func(s *repo.Session) error {
-		res, err := s.Withdraw(repo.WithdrawOptions{ID: o.ID, Key: key, Reason: o.Reason, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+		wo := repo.WithdrawOptions{ID: o.ID, Key: key, Reason: o.Reason, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}}
+		res, err := s.Withdraw(wo)
+		if errors.Is(err, repo.ErrNeedsKey) && key == nil {
+			// A pending request takes a key: the default one, if set.
+			if ref, _, rerr := o.keyRef(); rerr == nil && ref != "" {
+				if wo.Key, err = o.key(cmd.Context()); err != nil {
+					return err
+				}
+				res, err = s.Withdraw(wo)
+			}
+		}
 		if err != nil {
 			if errors.Is(err, repo.ErrNeedsKey) {
 				return withHint(err, fmt.Sprintf("`tufgit request show %s` lists who may sign it; one of them runs `tufgit request withdraw %s --key KEY`", o.ID, o.ID))
@@ -315,6 +325,7 @@ what it touches changed since; otherwise tufgit names the conflicting files.`,
 	}
 	o.addFlags(cmd, true)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "sign without asking")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: commit, applied, request_id, roles (signed_by, missing, met); the request is shown on stderr")
 	return cmd
 }
 
@@ -330,7 +341,11 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	}
 	defer s.Close()
 	confirm := func(r *repo.RequestInfo) (bool, error) {
-		printRequest(o.IO.Out, r)
+		if o.JSON {
+			printRequest(o.IO.ErrOut, r) // stdout is the JSON
+		} else {
+			printRequest(o.IO.Out, r)
+		}
 		if o.Yes {
 			return true, nil
 		}
@@ -345,6 +360,11 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, Confirm: confirm, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
 	if err != nil {
 		return err
+	}
+	if o.JSON {
+		j := resultJSON(res)
+		j.RequestID = o.ID
+		return writeJSON(o.IO.Out, j)
 	}
 	if res.Applied {
 		fmt.Fprintf(o.IO.Out, "signed; every threshold is met: request %s applied (commit %s)\n", o.ID, shortCommit(res.Commit))

@@ -52,11 +52,13 @@ Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
 4 only expired metadata, 13 status: roles expire soon (see docs/exit-codes.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       ReadBuildInfo().Short(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
-		newClientCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
-		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io))
+		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
+		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io), newVersionCmd(io))
 	return root
 }
 

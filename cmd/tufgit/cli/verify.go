@@ -81,7 +81,7 @@ some metadata has expired, 1 the check could not run.`,
 			return o.Run()
 		},
 	}
-	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
+	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
 	cmd.Flags().StringVar(&o.Since, "since", "", "check only the move from this revision to REV")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.SkipArtifacts, "skip-artifacts", false, "do not read artifact bytes (their presence is still checked)")
@@ -92,7 +92,7 @@ some metadata has expired, 1 the check could not run.`,
 
 // Run verifies and prints the report.
 func (o *VerifyOptions) Run() error {
-	g, err := gitstore.Open(o.Repo)
+	g, err := openGit(o.Repo)
 	if err != nil {
 		return err
 	}

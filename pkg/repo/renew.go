@@ -199,6 +199,12 @@ func (s *Session) describeRenewal(root *metadata.Metadata[metadata.RootType], ro
 			return nil, false
 		}
 		exp := strings.TrimPrefix(expiryWords(&cur.Meta.Signed.Expires, m.Signed.Expires), ", ")
+		if cur.Meta.Signed.Expires.Equal(m.Signed.Expires) {
+			// Renewed within the second it was last signed: say so, in the
+			// same words, rather than drop the old expiry.
+			day := m.Signed.Expires.UTC().Format("2006-01-02")
+			exp = "expires " + day + " → " + day + " (unchanged)"
+		}
 		items = append(items, ChangeItem{Role: name, Kind: ItemRenew, Text: fmt.Sprintf("%s: renews expiry only: no other change (%s)", name, exp)})
 	}
 	return groupIndexVersions(items), true

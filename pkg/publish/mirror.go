@@ -142,11 +142,7 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 	if err := checkName(name); err != nil {
 		return err
 	}
-	ct := "application/octet-stream"
-	if strings.HasSuffix(name, ".json") {
-		ct = "application/json"
-	}
-	w, err := m.b.NewWriter(ctx, name, &blob.WriterOptions{ContentType: ct})
+	w, err := m.b.NewWriter(ctx, name, &blob.WriterOptions{ContentType: ContentType(name)})
 	if err != nil {
 		return err
 	}
@@ -156,3 +152,24 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 	}
 	return w.Close()
 }
+
+// ContentType is the media type a mirror serves a file with. Only the web
+// UI that publish renders (under ui/, every value escaped by html/template)
+// is served as a page or a style sheet; metadata is JSON; everything else,
+// artifacts above all, is opaque bytes that a browser must never render, so
+// an artifact that happens to be HTML can not run on the mirror's origin.
+func ContentType(name string) string {
+	switch {
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".html"):
+		return "text/html; charset=utf-8"
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".css"):
+		return "text/css; charset=utf-8"
+	case strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, "targets/"):
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
+// UIContentSecurityPolicy is the policy served with the web UI's pages:
+// nothing but the mirror's own files, no plugins, no framing.
+const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

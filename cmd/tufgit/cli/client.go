@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/tufgit/tufgit/pkg/client"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
 )
 
 // ClientOptions are shared by the downloader's commands.
@@ -504,6 +504,13 @@ func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS) {
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == "" || name == "ui" {
+		// The mirror's root leads to its web UI, when there is one.
+		if st, err := fs.Stat(fsys, "ui/index.html"); err == nil && st.Mode().IsRegular() {
+			http.Redirect(w, r, "/ui/index.html", http.StatusFound)
+			return
+		}
+	}
 	if name == "" || !fs.ValidPath(name) || strings.Contains(r.URL.Path, "..") {
 		http.NotFound(w, r)
 		return
@@ -524,13 +531,11 @@ func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS) {
 		http.Error(w, "unreadable", http.StatusInternalServerError)
 		return
 	}
-	ctype := "application/octet-stream"
-	if strings.HasSuffix(name, ".json") {
-		ctype = "application/json"
-	} else if t := mime.TypeByExtension(path.Ext(name)); t != "" && strings.HasPrefix(t, "text/html") {
-		ctype = "application/octet-stream" // never render mirror content as a page
-	}
+	ctype := publish.ContentType(name)
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(ctype, "text/html") {
+		w.Header().Set("Content-Security-Policy", publish.UIContentSecurityPolicy)
+	}
 	http.ServeContent(w, r, "", st.ModTime(), rs)
 }

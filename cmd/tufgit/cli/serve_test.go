@@ -14,6 +14,12 @@ func TestMirrorHandler(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "metadata"), 0o755)
 	os.WriteFile(filepath.Join(dir, "metadata", "timestamp.json"), []byte(`{"x":1}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "evil.html"), []byte(`<script>alert(1)</script>`), 0o644)
+	os.MkdirAll(filepath.Join(dir, "ui"), 0o755)
+	os.WriteFile(filepath.Join(dir, "ui", "index.html"), []byte(`<!doctype html><title>x</title>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "ui", "style.css"), []byte(`body{}`), 0o644)
+	os.MkdirAll(filepath.Join(dir, "targets", "hello", "1.0"), 0o755)
+	os.WriteFile(filepath.Join(dir, "targets", "hello", "1.0", "page.html"), []byte(`<script>alert(1)</script>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "targets", "hello", "1.0", "data.json"), []byte(`{}`), 0o644)
 	secret := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(secret, []byte("secret"), 0o600)
 	os.Symlink(secret, filepath.Join(dir, "link"))
@@ -33,8 +39,13 @@ func TestMirrorHandler(t *testing.T) {
 		{"GET", "/metadata/timestamp.json", 200, "application/json"},
 		{"HEAD", "/metadata/timestamp.json", 200, "application/json"},
 		{"GET", "/evil.html", 200, "application/octet-stream"},
+		// The UI publish renders is served as pages; artifacts never are,
+		// whatever their names say.
+		{"GET", "/ui/index.html", 200, "text/html; charset=utf-8"},
+		{"GET", "/ui/style.css", 200, "text/css; charset=utf-8"},
+		{"GET", "/targets/hello/1.0/page.html", 200, "application/octet-stream"},
+		{"GET", "/targets/hello/1.0/data.json", 200, "application/octet-stream"},
 		{"GET", "/metadata/", 404, ""},
-		{"GET", "/", 404, ""},
 		{"GET", "/link", 404, ""},
 		{"GET", "/%2e%2e/secret", 404, ""},
 		{"GET", "/metadata/../../secret", 404, ""},
@@ -54,6 +65,22 @@ func TestMirrorHandler(t *testing.T) {
 		if c.ctype != "" && resp.Header.Get("Content-Type") != c.ctype {
 			t.Errorf("%s %s: content type %q, want %q", c.method, c.path, resp.Header.Get("Content-Type"), c.ctype)
 		}
+		if csp := resp.Header.Get("Content-Security-Policy"); (c.ctype == "text/html; charset=utf-8") != (csp != "") {
+			t.Errorf("%s %s: content security policy %q", c.method, c.path, csp)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" && c.code == 200 {
+			t.Errorf("%s %s: no nosniff", c.method, c.path)
+		}
+	}
+	// The mirror's root leads to the UI.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/ui/index.html" {
+		t.Errorf("GET /: %d to %q, want 302 to /ui/index.html", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if !bytes.Contains(log.Bytes(), []byte("GET /metadata/timestamp.json 200")) || !bytes.Contains(log.Bytes(), []byte("GET /link 404")) {
 		t.Errorf("requests not logged:\n%s", log.String())

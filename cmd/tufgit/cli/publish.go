@@ -63,13 +63,11 @@ serves. Two publishes of one repository take turns (a lock).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
-	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (required)")
-	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (required)")
+	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (default: git config tufgit.onlineKey, as `hook install` writes it)")
+	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (default: git config tufgit.publishTo)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
 	cmd.Flags().BoolVar(&o.NoUI, "no-ui", false, "do not write the web UI under DEST/ui/")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: commit, mirror, up_to_date, full, snapshot_version, timestamp_version, written, ui")
-	_ = cmd.MarkFlagRequired("online-key")
-	_ = cmd.MarkFlagRequired("mirror")
 	return cmd
 }
 
@@ -95,6 +93,22 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	rev, err := g.Resolve(o.Rev)
 	if err != nil {
 		return err
+	}
+	// In the server's repository, `tufgit hook install` recorded where and
+	// with which key to publish; a flag overrides it.
+	for _, d := range []struct {
+		v    *string
+		key  string
+		flag string
+	}{{&o.OnlineKey, "onlineKey", "--online-key"}, {&o.Mirror, "publishTo", "--mirror"}} {
+		if *d.v != "" {
+			continue
+		}
+		if v, err := g.ConfigValue("tufgit", d.key); err == nil && v != "" {
+			*d.v = v
+			continue
+		}
+		return usageError("%s is required: give it, or set git config tufgit.%s (`tufgit hook install --publish-to DEST --online-key KEY` does)", d.flag, d.key)
 	}
 	now := o.IO.Now()
 	key, err := publish.LoadOnlineKey(ctx, o.OnlineKey, o.IO.Passphrase())

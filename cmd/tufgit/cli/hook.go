@@ -12,6 +12,8 @@ import (
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/hook"
+	"github.com/tufgit/tufgit/pkg/keys"
+	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
 
@@ -198,10 +200,29 @@ func (o *HookPostReceiveOptions) Run(cmd *cobra.Command) error {
 		}
 		p := &PublishOptions{IO: o.IO, Repo: o.Repo, Rev: u.New.String(), OnlineKey: key, Mirror: dest}
 		if err := p.Run(cmd); err != nil {
-			return withHint(fmt.Errorf("publishing %s after the push: %w", branch, err), "the push is in; run `tufgit publish` on the server to retry")
+			return publishFailed(branch, o.Repo, err)
 		}
 	}
 	return nil
+}
+
+// publishFailed tells the pusher plainly that their push is in but the
+// mirror does not serve it, and names the fix.
+func publishFailed(branch, repo string, err error) error {
+	retry := fmt.Sprintf("`tufgit publish --repo %s`", repo)
+	if abs, aerr := filepath.Abs(repo); aerr == nil {
+		retry = fmt.Sprintf("`tufgit publish --repo %s`", abs)
+	}
+	hint := "the push is in, but clients do not see it yet. On the server run " + retry +
+		" (the next scheduled `tufgit publish --refresh` also catches up)"
+	switch {
+	case errors.Is(err, keys.ErrNoPassphrase), errors.Is(err, keys.ErrWrongPassphrase):
+		hint = "the server's git hooks can not unlock the online key: put its passphrase in a file only the git user can read (chmod 600) and set " +
+			EnvPassphraseFile + " in the environment git runs hooks with (docs/server.md); then run " + retry
+	case errors.Is(err, publish.ErrNotOnlineKey):
+		hint = "root lists another online key now: set it with `git config tufgit.onlineKey NEW-KEY` in the server's repository, then run " + retry
+	}
+	return withHint(fmt.Errorf("PUBLISH FAILED: %s was accepted but not published to the mirror: %w", branch, err), hint)
 }
 
 // HookInstallOptions are the options of `tufgit hook install`.

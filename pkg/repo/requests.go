@@ -427,8 +427,8 @@ func (s *Session) checkRebase(l *loaded) error {
 		}
 	}
 	if len(conflicts) > 0 {
-		return fmt.Errorf("%w: %s changed since request %s was made (at %s); withdraw it and make the change again",
-			ErrConflict, strings.Join(conflicts, ", "), l.p.Request.ID, base[:12])
+		return fmt.Errorf("%w: %s changed since request %s was made (at %s); rebase it (`tufgit request rebase %s`) to make the same change on the current head",
+			ErrConflict, strings.Join(conflicts, ", "), l.p.Request.ID, base[:12], l.p.Request.ID)
 	}
 	return nil
 }
@@ -519,22 +519,11 @@ func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
 		}
 		return nil, &NotAuthorizedError{Key: fmt.Sprintf("key %s (%s)", o.Key.Ref, trust.Short(o.Key.ID)), What: "a withdrawal of request " + id, Allowd: who}
 	}
-	author, err := s.G.Author()
+	raw, err := s.withdrawalRecord(id, o.Key, o.Reason)
 	if err != nil {
 		return nil, err
 	}
-	when := s.Now.UTC().Truncate(time.Second)
-	w := layout.Withdrawal{Request: id, Withdrawn: when, By: author.String(), Reason: o.Reason}
-	if err := w.Validate(); err != nil {
-		return nil, fmt.Errorf("withdrawal: %w", err)
-	}
-	m := metadata.Targets(when)
-	m.Signed.Version = 1
-	m.Signed.UnrecognizedFields = map[string]any{layout.WithdrawalField: w}
-	if err := sign(m, o.Key); err != nil {
-		return nil, err
-	}
-	raw, err := encode(m)
+	author, err := s.G.Author()
 	if err != nil {
 		return nil, err
 	}

@@ -203,6 +203,9 @@ type Change struct {
 	// Expires is how long the roles stay valid; 0 takes tufgit.json's
 	// expiry for each role's kind.
 	Expires time.Duration
+	// Also are further file changes of the same commit (a rebased
+	// request's old files, or its withdrawal record).
+	Also []gitstore.FileChange
 }
 
 // SubmitOptions tune Submit.
@@ -440,6 +443,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			put(layout.RequestProjectPath(id), pcRaw)
 		}
 	}
+	changes = append(changes, ch.Also...)
 	msg := commitMessage(ch.Subject, res, key)
 	h, err := s.commit(changes, msg, opts.NoCommit)
 	if err != nil {

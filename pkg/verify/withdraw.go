@@ -216,9 +216,10 @@ func (t *transition) checkRequestTransition(id string) {
 	newPending := !newTomb && has(c.tree, dir)
 	switch {
 	case !oldPending && newTomb:
-		if !oldTomb {
-			c.rep.add(layout.RequestWithdrawalPath(id), "", CodeRequest, "withdraws request %s, which is not pending", id)
-		} else if t.changedPath(layout.RequestWithdrawalPath(id)) {
+		// A record for a request this push both filed and withdrew (the
+		// hook sees only each push's end) takes nothing away from anyone;
+		// checkTombstone checks its form. A record never changes.
+		if oldTomb && t.changedPath(layout.RequestWithdrawalPath(id)) {
 			c.rep.add(layout.RequestWithdrawalPath(id), "", CodeImmutable, "a withdrawal record is never changed; remove it, or leave it")
 		}
 	case !oldPending:

@@ -144,7 +144,7 @@ func hintFor(err error) string {
 	case errors.Is(err, repo.ErrImmutable):
 		return "publish the change as a new version"
 	case errors.Is(err, repo.ErrConflict):
-		return "`tufgit request withdraw ID --key KEY`, then make the change again on the current head"
+		return "`tufgit request rebase ID --key KEY` makes the same change again on the current head"
 	case errors.Is(err, repo.ErrNotInitialized):
 		return "`tufgit request show init` shows which signatures the repository still needs"
 	case errors.Is(err, gitstore.ErrDirtyWorkTree):

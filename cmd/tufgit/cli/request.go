@@ -21,7 +21,7 @@ request: a directory under requests/ holding the proposed metadata and the
 signatures gathered so far. What a request does is always derived from that
 proposed metadata, never from text its author wrote.`,
 	}
-	cmd.AddCommand(newRequestListCmd(io), newRequestShowCmd(io), newRequestWithdrawCmd(io), newRequestPruneCmd(io))
+	cmd.AddCommand(newRequestListCmd(io), newRequestShowCmd(io), newRequestWithdrawCmd(io), newRequestPruneCmd(io), newRequestRebaseCmd(io))
 	return cmd
 }
 
@@ -250,6 +250,69 @@ func (o *RequestWithdrawOptions) Run(cmd *cobra.Command) error {
 			return nil
 		}
 		fmt.Fprintf(o.IO.Out, "withdrew request %s, signed by key %s (commit %s)\n", o.ID, shortIDs([]string{res.By}), shortCommit(res.Commit))
+		return nil
+	})
+}
+
+// RequestRebaseOptions are the options of `tufgit request rebase`.
+type RequestRebaseOptions struct {
+	RepoOptions
+	ID   string
+	JSON bool
+}
+
+func newRequestRebaseCmd(io *IOStreams) *cobra.Command {
+	o := &RequestRebaseOptions{RepoOptions: RepoOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "rebase ID [--key KEY]",
+		Short: "Make a request that conflicts with newer changes again, on top of them",
+		Long: `When other changes landed on what a pending request touches (two maintainers
+opened requests on the same project, and one was applied), the request can
+no longer be signed as it is. rebase makes the same change again on top of
+the current head: for each role it proposes, the targets and delegations it
+added, changed or removed relative to its base are applied to the role as it
+is now. The result is a new request with the same note, signed with your key
+where your key may sign. Everyone else signs again (they signed other
+bytes); the command says who is missing.
+
+The old request goes in the same commit. While it could still be applied,
+that is a withdrawal, which takes a key entitled to it (--key); otherwise
+anyone may remove it. A request for a new root can not be rebased: make the
+root change again.`,
+		Example: "  tufgit request rebase hello-3f9a2c1b --key alice.key",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ID = args[0]
+			return o.Run(cmd)
+		},
+	}
+	o.addFlags(cmd, false)
+	cmd.Flags().StringVar(&o.KeyRef, "key", "", "your key: signs the new request where it may, and withdraws the old one (default: git config tufgit.key)")
+	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+// Run rebases the request.
+func (o *RequestRebaseOptions) Run(cmd *cobra.Command) error {
+	var key *keys.Key
+	if ref, _, err := o.keyRef(); err != nil {
+		return err
+	} else if ref != "" {
+		if key, err = o.key(cmd.Context()); err != nil {
+			return err
+		}
+	}
+	return o.read(func(s *repo.Session) error {
+		res, err := s.Rebase(repo.RebaseOptions{ID: o.ID, Key: key, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+		if err != nil {
+			return err
+		}
+		if o.JSON {
+			return writeJSON(o.IO.Out, map[string]any{"old": res.Old, "request": res.RequestID, "applied": res.Applied, "commit": res.Commit, "summary": res.Summary, "roles": res.Signed})
+		}
+		fmt.Fprintf(o.IO.Out, "rebased request %s on the current head:\n", o.ID)
+		printResult(o.IO.Out, res.Result, o.Repo)
 		return nil
 	})
 }

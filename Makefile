@@ -42,11 +42,12 @@ vet:
 
 # Regenerate the CLI reference in docs/cli from the commands' help.
 docs:
-	$(GO) run ./cmd/tufgit-docs docs/cli
+	$(GO) run ./cmd/tufgit-docs docs/cli docs/exit-codes.md
 
 docs-check:
-	@tmp=$$(mktemp -d); $(GO) run ./cmd/tufgit-docs $$tmp >/dev/null && \
-	if ! diff -r $$tmp docs/cli >/dev/null; then echo "docs/cli is stale: run 'make docs'"; diff -r $$tmp docs/cli | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+	@tmp=$$(mktemp -d); $(GO) run ./cmd/tufgit-docs $$tmp/cli $$tmp/exit-codes.md >/dev/null && \
+	if ! diff -r $$tmp/cli docs/cli >/dev/null || ! diff $$tmp/exit-codes.md docs/exit-codes.md >/dev/null; then \
+		echo "docs/cli or docs/exit-codes.md is stale: run 'make docs'"; diff -r $$tmp/cli docs/cli | head -20; diff $$tmp/exit-codes.md docs/exit-codes.md | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 
 # The whole story end to end in a temporary directory, nothing to configure.
 demo: build

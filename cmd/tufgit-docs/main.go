@@ -14,9 +14,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: tufgit-docs DIR")
+	if len(os.Args) != 2 && len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: tufgit-docs DIR [EXIT-CODES.md]")
 		os.Exit(2)
+	}
+	if len(os.Args) == 3 {
+		if err := os.WriteFile(os.Args[2], []byte(cli.ExitCodesMarkdown()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	dir := os.Args[1]
 	if err := os.MkdirAll(dir, 0o755); err != nil {

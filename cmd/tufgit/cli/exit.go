@@ -14,7 +14,8 @@ import (
 	"github.com/tufgit/tufgit/pkg/status"
 )
 
-// Exit codes. docs/exit-codes.md documents them; keep the two in step.
+// Exit codes. ExitCodes (exitdoc.go) documents each; docs/exit-codes.md and
+// the root help are generated from it.
 const (
 	ExitOK       = 0 // success
 	ExitError    = 1 // the command could not do its job (bad input, I/O, git)

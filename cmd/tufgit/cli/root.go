@@ -5,9 +5,8 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,14 +26,54 @@ func Run(ctx context.Context, args []string, io *IOStreams) int {
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
+	// An unknown command is a usage error, found before cobra runs.
+	if _, _, err := cmd.Find(args); err != nil {
+		return report(io.ErrOut, &exitError{code: ExitUsage, err: err, hint: "run `tufgit --help`"})
+	}
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		var ee *exitError
-		if !errors.As(err, &ee) && isUsage(err) {
-			err = &exitError{code: ExitUsage, err: err, hint: "run `tufgit " + strings.Join(commandPath(cmd, args), " ") + " --help`"}
-		}
 		return report(io.ErrOut, err)
 	}
 	return ExitOK
+}
+
+// typedUsage makes every way cobra can refuse a command line an exit-2
+// usage error with a --help hint, by type rather than by the words of the
+// message: flag errors through SetFlagErrorFunc, argument and required-flag
+// errors by wrapping each command's Args, and an unknown subcommand of a
+// command group (which cobra answers with help and exit 0) by giving each
+// group a RunE that refuses arguments.
+func typedUsage(c *cobra.Command) {
+	usage := func(c *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: err, hint: "run `" + c.CommandPath() + " --help`"}
+	}
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(c, err) })
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+			}
+			return nil
+		}
+		c.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	}
+	orig := c.Args
+	c.Args = func(c *cobra.Command, args []string) error {
+		if orig != nil {
+			if err := orig(c, args); err != nil {
+				return usage(c, err)
+			}
+		}
+		if err := c.ValidateRequiredFlags(); err != nil {
+			return usage(c, err)
+		}
+		if err := c.ValidateFlagGroups(); err != nil {
+			return usage(c, err)
+		}
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		typedUsage(sub)
+	}
 }
 
 // NewRootCmd builds the command tree.
@@ -48,8 +87,7 @@ git. Each project is a delegated role signed by its own maintainers, so that
 someone who takes over the git server, its CI and the online key still cannot
 make a client accept a file the project's maintainers did not sign.
 
-Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
-4 only expired metadata, 13 status: roles expire soon (see docs/exit-codes.md).`,
+` + exitCodesHelp(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       ReadBuildInfo().Short(),
@@ -59,25 +97,6 @@ Exit codes: 0 success, 1 error, 2 usage, 3 verification found problems,
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
 		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
 		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io), newVersionCmd(io))
+	typedUsage(root)
 	return root
-}
-
-// isUsage reports whether cobra rejected the flags or arguments.
-func isUsage(err error) bool {
-	m := err.Error()
-	for _, s := range []string{"unknown flag", "unknown shorthand", "unknown command", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "required flag", "arg(s)"} {
-		if strings.Contains(m, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func commandPath(root *cobra.Command, args []string) []string {
-	c, _, err := root.Find(args)
-	if err != nil || c == nil || c == root {
-		return nil
-	}
-	return strings.Fields(strings.TrimPrefix(c.CommandPath(), "tufgit"))
 }

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +86,48 @@ func TestMirrorHandler(t *testing.T) {
 	}
 	if !bytes.Contains(log.Bytes(), []byte("GET /metadata/timestamp.json 200")) || !bytes.Contains(log.Bytes(), []byte("GET /link 404")) {
 		t.Errorf("requests not logged:\n%s", log.String())
+	}
+}
+
+// Every exit code constant is documented in ExitCodes, once, in order.
+func TestExitCodesDocumented(t *testing.T) {
+	consts := []int{ExitOK, ExitError, ExitUsage, ExitInvalid, ExitExpired, ExitNotFound, ExitUnreachable,
+		ExitExpiredMeta, ExitRollback, ExitSignature, ExitHash, ExitTooLarge, ExitTUF, ExitExpiring}
+	if len(ExitCodes) != len(consts) {
+		t.Fatalf("ExitCodes lists %d codes, exit.go defines %d", len(ExitCodes), len(consts))
+	}
+	for i, c := range consts {
+		if ExitCodes[i].Code != c || ExitCodes[i].Name == "" || ExitCodes[i].Meaning == "" {
+			t.Errorf("ExitCodes[%d] = %+v, want code %d with a name and a meaning", i, ExitCodes[i], c)
+		}
+	}
+}
+
+// Usage errors are exit 2 by type: an unknown subcommand of a group, a
+// missing argument, an unknown flag, a missing required flag. A message
+// that merely contains cobra's words is not.
+func TestUsageErrorsByType(t *testing.T) {
+	for _, args := range [][]string{
+		{"request", "rebasex"}, {"nosuch"}, {"project", "create"}, {"verify", "--bogus"},
+		{"hook", "install"},
+	} {
+		var out, errOut bytes.Buffer
+		io := &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+		if code := Run(t.Context(), args, io); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), "--help`") {
+			t.Errorf("%v: no --help hint: %s", args, errOut.String())
+		}
+	}
+	// A group without a subcommand shows its help: exit 0.
+	var out bytes.Buffer
+	io := &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out, Getenv: func(string) string { return "" }}
+	if code := Run(t.Context(), []string{"request"}, io); code != ExitOK || !strings.Contains(out.String(), "rebase") {
+		t.Errorf("tufgit request: exit %d: %s", code, out.String())
+	}
+	// An error whose text holds cobra's words is not a usage error.
+	if code := report(&out, errors.New("open x: invalid argument")); code != ExitError {
+		t.Errorf("an EINVAL file error exits %d, want %d", code, ExitError)
 	}
 }

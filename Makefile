@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet docs docs-check demo bench fuzz clean test-helpers
+.PHONY: all build test vet lint docs docs-check demo bench fuzz clean test-helpers
 
 all: build
 
@@ -35,7 +35,14 @@ test-helpers:
 # (end-to-end scripts, unit tests, and every fuzz target over its seed corpus).
 test: vet docs-check
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -race ./pkg/...
+	$(GO) test -count=1 ./cmd/...
+
+# What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
+# (.ci/run installs it).
+lint:
+	$(GO) mod tidy -diff
+	staticcheck ./...
 
 vet:
 	$(GO) vet $(PKGS)

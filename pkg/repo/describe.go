@@ -623,14 +623,6 @@ func yankOf(tf *metadata.TargetFiles) *layout.TargetCustom {
 	return c
 }
 
-func names(l Labels, ids []string) string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = l.Name(id)
-	}
-	return strings.Join(out, ", ")
-}
-
 func commas(n int64) string {
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {

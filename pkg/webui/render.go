@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
@@ -439,13 +440,12 @@ func rawName(file string) string {
 	return safe(name) + ".json"
 }
 
+// letterOf is the index page a name is listed on: its first character
+// when that is an ASCII letter or digit, else "other".
 func letterOf(name string) string {
-	for _, r := range name {
-		r = unicode.ToLower(r)
-		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return string(r)
-		}
-		return "other"
+	r, _ := utf8.DecodeRuneInString(name)
+	if r = unicode.ToLower(r); r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+		return string(r)
 	}
 	return "other"
 }

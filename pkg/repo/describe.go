@@ -462,7 +462,7 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 			dc := &DelegationChange{Role: r.Name, Delegator: name, Change: "added", After: after}
 			if isIndex {
 				text := fmt.Sprintf("%s: new index role, delegated by %s to %s %s", r.Name, name, noun(r.Name), after.words())
-				sameAsAdmins := admin != nil && admin.Threshold == nd.Threshold && slices.Equal(sortedIDs(admin.KeyIDs), sortedIDs(nd.KeyIDs))
+				sameAsAdmins := admin != nil && admin.Threshold == nd.Threshold && slices.Equal(slices.Sorted(slices.Values(admin.KeyIDs)), slices.Sorted(slices.Values(nd.KeyIDs)))
 				if sameAsAdmins {
 					text += ", the targets keys"
 				} else {
@@ -512,12 +512,6 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 			Text: fmt.Sprintf("%s: no longer delegated (by %s); its %s %s can no longer sign it", n, name, noun(n), dc.Before.words())})
 	}
 	return trustItems, other
-}
-
-func sortedIDs(ids []string) []string {
-	c := slices.Clone(ids)
-	slices.Sort(c)
-	return c
 }
 
 // sortedRoleNames orders roles from the top of the delegation tree down.

@@ -34,15 +34,7 @@ type MaintainerChange struct {
 // project's maintainers (under the new delegation) consent too. Either side
 // may sign first.
 func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
-	name, d, idxName, err := s.lookupProject(o.Project)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := s.View.Role(idxName)
-	if err != nil {
-		return nil, err
-	}
-	m, err := clone(idx.Meta)
+	name, d, idxName, m, err := s.editIndexOf(o.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +164,20 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 	}
 	ch := &Change{Kind: kind, Project: name, Subject: subject, Roles: roles, ProjectConfig: pc}
 	return s.Submit(ch, o.Key, o.SubmitOptions)
+}
+
+// editIndexOf looks a project up and returns a copy of the index role that
+// delegates it, to edit.
+func (s *Session) editIndexOf(project string) (name string, d *trust.Delegation, idxName string, m *metadata.Metadata[metadata.TargetsType], err error) {
+	if name, d, idxName, err = s.lookupProject(project); err != nil {
+		return "", nil, "", nil, err
+	}
+	idx, err := s.View.Role(idxName)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	m, err = clone(idx.Meta)
+	return name, d, idxName, m, err
 }
 
 // Request kinds of maintainer key changes.

@@ -29,15 +29,7 @@ type ProjectRemoveOptions struct {
 // record, and the publisher keeps it in snapshot), its config goes, and so
 // do its pending requests. Its artifacts stay.
 func (s *Session) RemoveProject(o ProjectRemoveOptions) (*Result, error) {
-	name, _, idxName, err := s.lookupProject(o.Name)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := s.View.Role(idxName)
-	if err != nil {
-		return nil, err
-	}
-	m, err := clone(idx.Meta)
+	name, _, idxName, m, err := s.editIndexOf(o.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -330,34 +330,28 @@ func (t *transition) checkSignaturesOnly(p, role string) {
 		sigs   []metadata.Signature
 	}
 	read := func(tree *gitstore.Tree) *parsed {
+		var signed any
+		var sigs []metadata.Signature
 		if role == layout.RoleRoot {
 			raw, err := tree.ReadFile(p, layout.MaxRootSize)
-			if err != nil {
+			m, perr := state.ParseRoot(p, raw)
+			if err != nil || perr != nil {
 				return nil
 			}
-			m, err := state.ParseRoot(p, raw)
-			if err != nil {
+			signed, sigs = m.Signed, m.Signatures
+		} else {
+			raw, err := tree.ReadFile(p, layout.MaxTargetsSize)
+			m, perr := state.ParseTargets(p, raw)
+			if err != nil || perr != nil {
 				return nil
 			}
-			b, err := cjson.EncodeCanonical(m.Signed)
-			if err != nil {
-				return nil
-			}
-			return &parsed{b, m.Signatures}
+			signed, sigs = m.Signed, m.Signatures
 		}
-		raw, err := tree.ReadFile(p, layout.MaxTargetsSize)
+		b, err := cjson.EncodeCanonical(signed)
 		if err != nil {
 			return nil
 		}
-		m, err := state.ParseTargets(p, raw)
-		if err != nil {
-			return nil
-		}
-		b, err := cjson.EncodeCanonical(m.Signed)
-		if err != nil {
-			return nil
-		}
-		return &parsed{b, m.Signatures}
+		return &parsed{b, sigs}
 	}
 	o, n := read(t.oldTree), read(c.tree)
 	if o == nil || n == nil {

@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,6 +11,9 @@ import (
 // BlobSize returns the size of a blob without reading its content when
 // the storage can tell.
 func (r *Repo) BlobSize(h Hash) (int64, error) {
+	if _, size, ok, err := r.catSize(h); ok {
+		return size, err
+	}
 	if s, ok := r.r.Storer.(interface {
 		EncodedObjectSize(plumbing.Hash) (int64, error)
 	}); ok {
@@ -24,8 +28,21 @@ func (r *Repo) BlobSize(h Hash) (int64, error) {
 	return o.Size(), nil
 }
 
-// ReadBlob reads a blob of at most max bytes; name is used in errors.
+// ReadBlob reads a blob of at most max bytes; name is used in errors. A
+// blob over max is refused before its content is read. Through git it
+// is one lookup: the reply's header gives the size.
 func (r *Repo) ReadBlob(h Hash, max int64, name string) ([]byte, error) {
+	data, ok, err := r.catRead(plumbing.BlobObject, h, max)
+	if ok {
+		var big *tooLarge
+		if errors.As(err, &big) {
+			return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", name, ErrTooLarge, big.size, max)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return data, nil
+	}
 	size, err := r.BlobSize(h)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -42,7 +59,7 @@ func (r *Repo) ReadBlob(h Hash, max int64, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer rd.Close()
-	data, err := io.ReadAll(io.LimitReader(rd, max+1))
+	data, err = io.ReadAll(io.LimitReader(rd, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -52,8 +69,12 @@ func (r *Repo) ReadBlob(h Hash, max int64, name string) ([]byte, error) {
 	return data, nil
 }
 
-// OpenBlob streams a blob.
+// OpenBlob streams a blob. Close the reader: through git, it holds a
+// reader process until then.
 func (r *Repo) OpenBlob(h Hash) (io.ReadCloser, int64, error) {
+	if rc, size, ok, err := r.catStream(h); ok {
+		return rc, size, err
+	}
 	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, plumbing.Hash(h))
 	if err != nil {
 		return nil, 0, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // CommitInfo is what tufgit reads from a commit.
@@ -22,7 +23,7 @@ type CommitInfo struct {
 
 // Commit reads a commit.
 func (r *Repo) Commit(h Hash) (*CommitInfo, error) {
-	c, err := r.r.CommitObject(plumbing.Hash(h))
+	c, err := r.commitObject(h)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", h, err)
 	}
@@ -91,13 +92,48 @@ func (r *Repo) IsAncestor(a, b Hash) (bool, error) {
 	if a == b {
 		return true, nil
 	}
-	ca, err := r.r.CommitObject(plumbing.Hash(a))
-	if err != nil {
+	if _, err := r.commitObject(a); err != nil {
 		return false, err
 	}
-	cb, err := r.r.CommitObject(plumbing.Hash(b))
-	if err != nil {
-		return false, err
+	// Every ancestor of b, depth first, until a turns up (as go-git's
+	// Commit.IsAncestor walks, but through this Repo's reader).
+	seen := map[Hash]bool{}
+	stack := []Hash{b}
+	for len(stack) > 0 {
+		h := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if h == a {
+			return true, nil
+		}
+		c, err := r.commitObject(h)
+		if err != nil {
+			return false, err
+		}
+		for i := len(c.ParentHashes) - 1; i >= 0; i-- {
+			stack = append(stack, Hash(c.ParentHashes[i]))
+		}
 	}
-	return ca.IsAncestor(cb)
+	return false, nil
+}
+
+// commitObject reads and decodes a commit: through git when it can, else
+// through go-git.
+func (r *Repo) commitObject(h Hash) (*object.Commit, error) {
+	data, ok, err := r.catRead(plumbing.CommitObject, h, -1)
+	if !ok {
+		return r.r.CommitObject(plumbing.Hash(h))
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(plumbing.CommitObject)
+	if _, err := o.Write(data); err != nil {
+		return nil, err
+	}
+	return object.DecodeCommit(r.r.Storer, o)
 }

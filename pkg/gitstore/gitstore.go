@@ -14,6 +14,7 @@ package gitstore
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/go-git/go-git/v5"
@@ -38,10 +39,23 @@ type Repo struct {
 	r        *git.Repository
 	gitDir   string
 	worktree string // "" for a bare repository
+	// cat reads objects through git when it is installed (catfile.go).
+	cat *catFilePool
 
 	// trees caches decoded tree objects; a tree never changes under its hash.
 	treeMu sync.Mutex
 	trees  map[Hash][]treeEntry
+}
+
+// wrapRepo wraps an opened go-git repository; receiving keeps a hook's
+// quarantine in view of the git reader.
+func wrapRepo(r *git.Repository, gitDir, worktree string, receiving bool) *Repo {
+	repo := &Repo{r: r, gitDir: gitDir, worktree: worktree, cat: newCatFilePool(gitDir, receiving)}
+	if repo.cat != nil {
+		// A Repo nobody closed stops its git processes when it is collected.
+		runtime.AddCleanup(repo, func(p *catFilePool) { p.close() }, repo.cat)
+	}
+	return repo
 }
 
 // maxCachedTrees bounds the tree cache (a few MB for typical trees).

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,11 +26,11 @@ func Open(path string) (*Repo, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	repo := &Repo{r: r, gitDir: abs}
+	gitDir, worktree := abs, ""
 	dotgit := filepath.Join(abs, ".git")
 	if fi, err := os.Stat(dotgit); err == nil {
-		repo.worktree = abs
-		repo.gitDir = dotgit
+		worktree = abs
+		gitDir = dotgit
 		if !fi.IsDir() {
 			// A linked worktree: .git is a file saying "gitdir: PATH".
 			data, err := os.ReadFile(dotgit)
@@ -43,10 +44,10 @@ func Open(path string) (*Repo, error) {
 			if !filepath.IsAbs(dir) {
 				dir = filepath.Join(abs, dir)
 			}
-			repo.gitDir = dir
+			gitDir = dir
 		}
 	}
-	return repo, nil
+	return wrapRepo(r, gitDir, worktree, false), nil
 }
 
 // Discover finds the repository that start is in, as git does: start
@@ -109,7 +110,7 @@ func Init(path string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create git repository %s: %w", path, err)
 	}
-	return &Repo{r: r, gitDir: filepath.Join(abs, ".git"), worktree: abs}, nil
+	return wrapRepo(r, filepath.Join(abs, ".git"), abs, false), nil
 }
 
 // InitBare creates a new bare repository at path whose HEAD points at the
@@ -126,7 +127,7 @@ func InitBare(path string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create bare git repository %s: %w", path, err)
 	}
-	return &Repo{r: r, gitDir: abs}, nil
+	return wrapRepo(r, abs, "", false), nil
 }
 
 // IsBare reports whether the repository has no working tree.
@@ -137,3 +138,14 @@ func (r *Repo) GitDir() string { return r.gitDir }
 
 // WorkTree is the working tree's path, or "" for a bare repository.
 func (r *Repo) WorkTree() string { return r.worktree }
+
+// Close releases what the open repository holds (open pack files, a
+// reader process). A Repo must not be used after Close. Closing is
+// optional for a short-lived process.
+func (r *Repo) Close() error {
+	r.cat.close()
+	if c, ok := r.r.Storer.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}

@@ -25,7 +25,7 @@ type Tree struct {
 
 // TreeAt returns the tree of a commit.
 func (r *Repo) TreeAt(commit Hash) (*Tree, error) {
-	c, err := r.r.CommitObject(plumbing.Hash(commit))
+	c, err := r.commitObject(commit)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", commit, err)
 	}
@@ -70,16 +70,7 @@ func (r *Repo) readTree(h Hash) ([]treeEntry, error) {
 		return e, nil
 	}
 	r.treeMu.Unlock()
-	o, err := r.r.Storer.EncodedObject(plumbing.TreeObject, plumbing.Hash(h))
-	if err != nil {
-		return nil, fmt.Errorf("tree %s: %w", h, err)
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("tree %s: %w", h, err)
-	}
-	data, err := io.ReadAll(rd)
-	rd.Close()
+	data, err := r.readRaw(plumbing.TreeObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -94,6 +85,24 @@ func (r *Repo) readTree(h Hash) ([]treeEntry, error) {
 	r.trees[h] = entries
 	r.treeMu.Unlock()
 	return entries, nil
+}
+
+// readRaw reads a whole object of type typ: through git when it can,
+// else through go-git.
+func (r *Repo) readRaw(typ plumbing.ObjectType, h Hash) ([]byte, error) {
+	if data, ok, err := r.catRead(typ, h, -1); ok {
+		return data, err
+	}
+	o, err := r.r.Storer.EncodedObject(typ, plumbing.Hash(h))
+	if err != nil {
+		return nil, err
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
 }
 
 // ErrBadTree is returned for a tree object that git itself would not

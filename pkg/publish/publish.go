@@ -140,11 +140,11 @@ func (p *publisher) run() error {
 	// ancestor (it verified then), else in full.
 	incremental := false
 	var rep *verify.Report
-	vo := verify.Options{Now: p.Now, Store: p.Store}
+	vo := verify.Options{Now: p.Now, Store: p.Store, Context: p.ctx}
 	// A commit that moved artifacts.store is published only when the new
 	// store (the one the caller opened for this commit) holds every
 	// artifact.
-	vo.OpenStore = func(url string) (verify.ArtifactSource, error) {
+	vo.OpenStore = func(_ context.Context, url string) (verify.ArtifactSource, error) {
 		if p.Store == nil {
 			return nil, fmt.Errorf("no artifact store was opened for %s", url)
 		}

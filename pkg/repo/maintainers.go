@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -205,7 +204,7 @@ func (s *Session) resolveMaintainer(ref string, ids []string, labels Labels, pro
 		}
 	}
 	if len(match) == 0 {
-		if k, err := keys.Load(context.Background(), ref, nil); err == nil && contains(ids, k.ID) {
+		if k, err := keys.Load(s.context(), ref, nil); err == nil && contains(ids, k.ID) {
 			return k.ID, nil
 		}
 		return "", fmt.Errorf("%s is not a maintainer of %s (see `tufgit project show %s`)", ref, project, project)

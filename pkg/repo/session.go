@@ -71,25 +71,30 @@ type Session struct {
 	// Store is the external artifact store, when the config names one.
 	Store  *artifacts.Store
 	unlock func()
+	// ctx is the command's context: it cancels store uploads and key
+	// loads (Ctrl-C).
+	ctx context.Context
 }
 
-// Open locks the repository at dir and reads its branch head.
-func Open(dir string, now time.Time) (*Session, error) {
+// Open locks the repository at dir and reads its branch head. ctx
+// cancels what the session does over the network (the artifact store,
+// KMS keys).
+func Open(ctx context.Context, dir string, now time.Time) (*Session, error) {
 	g, err := gitstore.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return OpenStore(g, now)
+	return OpenStore(ctx, g, now)
 }
 
 // OpenStore is Open on a repository already opened (for instance found by
 // gitstore.Discover).
-func OpenStore(g *gitstore.Repo, now time.Time) (*Session, error) {
+func OpenStore(ctx context.Context, g *gitstore.Repo, now time.Time) (*Session, error) {
 	unlock, err := g.Lock()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{G: g, Now: now, unlock: unlock}
+	s := &Session{G: g, Now: now, unlock: unlock, ctx: ctx}
 	if err := s.load(); err != nil {
 		unlock()
 		return nil, err
@@ -123,7 +128,7 @@ func (s *Session) load() error {
 	}
 	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, state.New(tree)
 	if cfg.Artifacts.Store != "git" {
-		if s.Store, err = artifacts.Open(context.Background(), cfg.Artifacts.Store); err != nil {
+		if s.Store, err = artifacts.Open(s.context(), cfg.Artifacts.Store); err != nil {
 			return err
 		}
 	}
@@ -357,7 +362,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		// Content-addressed and unreferenced until signed metadata lists
 		// them, so uploading before the commit is harmless.
 		for sha, data := range ch.Artifacts {
-			if err := s.Store.Put(context.Background(), sha, data); err != nil {
+			if err := s.Store.Put(s.context(), sha, data); err != nil {
 				return nil, err
 			}
 		}
@@ -606,6 +611,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// context is the session's context; a Session from OpenAt has none and
+// does nothing cancellable.
+func (s *Session) context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
 }
 
 // OpenAt reads the tree of commit rev for reading only: no lock, no

@@ -46,6 +46,9 @@ func Since(repo *gitstore.Repo, old, new gitstore.Hash, opts Options) (*Report, 
 	if err := t.run(); err != nil {
 		return nil, err
 	}
+	if err := opts.interrupted(); err != nil {
+		return nil, err
+	}
 	c.rep.Stats.Changes = len(changes)
 	c.rep.Stats.MetadataReads = c.view.Reads + t.oldView.Reads
 	c.rep.finish()
@@ -291,7 +294,7 @@ func (t *transition) checkStoreChange() (bool, func()) {
 			oldCfg.Artifacts.Store, newCfg.Artifacts.Store)
 		return true, none
 	}
-	src, err := c.opts.OpenStore(newCfg.Artifacts.Store)
+	src, err := c.opts.OpenStore(c.opts.ctx(), newCfg.Artifacts.Store)
 	if err != nil {
 		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes to %s, which cannot be reached: %v", newCfg.Artifacts.Store, err)
 		return true, none

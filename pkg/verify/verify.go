@@ -33,7 +33,27 @@ type Options struct {
 	// before the change is accepted. Without it, a change of the store is
 	// a problem: it can not be checked. The caller checks reachability; a
 	// returned source that is an io.Closer is closed.
-	OpenStore func(url string) (ArtifactSource, error)
+	OpenStore func(ctx context.Context, url string) (ArtifactSource, error)
+	// Context cancels reads from an external store (Ctrl-C); none when nil.
+	Context context.Context
+}
+
+// interrupted is an error when the context was cancelled: reads from the
+// store failed because of it, so the report would blame the tree for
+// what the caller stopped.
+func (o *Options) interrupted() error {
+	if err := o.ctx().Err(); err != nil {
+		return fmt.Errorf("verification stopped: %w", err)
+	}
+	return nil
+}
+
+// ctx is the verification's context.
+func (o *Options) ctx() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
 }
 
 // ArtifactSource reads artifacts from an external store by sha256.
@@ -90,6 +110,9 @@ func Commit(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*Report, e
 		return nil, err
 	}
 	if err := c.full(); err != nil {
+		return nil, err
+	}
+	if err := opts.interrupted(); err != nil {
 		return nil, err
 	}
 	c.rep.Stats.MetadataReads = c.view.Reads

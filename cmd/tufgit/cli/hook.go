@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -58,14 +59,14 @@ and object of the repository as it was.`,
 		Example: `  # Installed by 'tufgit hook install'; by hand, in a bare repository:
   printf '%s %s refs/heads/main\n' "$OLD" "$NEW" | tufgit hook pre-receive`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return o.Run() },
+		RunE: func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (git runs hooks inside it)")
 	return cmd
 }
 
 // Run checks the push.
-func (o *HookPreReceiveOptions) Run() error {
+func (o *HookPreReceiveOptions) Run(ctx context.Context) error {
 	ups, err := hook.ParseUpdates(o.IO.In)
 	if err != nil {
 		return err
@@ -81,7 +82,7 @@ func (o *HookPreReceiveOptions) Run() error {
 	now := o.IO.Now()
 	// A push that changes artifacts.store is accepted only once the new
 	// store answers and holds every artifact (verify.Options.OpenStore).
-	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore})
+	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore, Context: ctx})
 	if err != nil {
 		return err
 	}

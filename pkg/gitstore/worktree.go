@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
 // CheckWorkTree refuses when a working-tree file that changes would write
@@ -60,7 +62,7 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 			removeEmptyDirs(r.worktree, filepath.Dir(dst))
 			continue
 		}
-		if err := WriteFileAtomic(dst, c.Data, 0o644); err != nil {
+		if err := atomicfile.Write(dst, c.Data, 0o644); err != nil {
 			return err
 		}
 	}
@@ -105,34 +107,4 @@ func removeEmptyDirs(top, dir string) {
 		}
 		dir = filepath.Dir(dir)
 	}
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it into place, creating parent directories as needed.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

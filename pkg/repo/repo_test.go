@@ -12,6 +12,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -157,7 +158,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func writeAll(p, content string) error {
-	return gitstore.WriteFileAtomic(p, []byte(content), 0o644)
+	return atomicfile.Write(p, []byte(content), 0o644)
 }
 
 // Versions order by SemVer precedence in listings.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,7 +266,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		if ch.Expires > 0 {
 			valid = ch.Expires
 		}
-		m.Signed.Expires = expiry(s.Now, valid)
+		m.Signed.Expires = layout.ExpiresAt(s.Now, valid)
 		m.Signatures = []metadata.Signature{}
 		raw, err := encode(m)
 		if err != nil {
@@ -284,7 +285,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		if d == 0 {
 			d = s.Config.Expiry.For(layout.RoleRoot)
 		}
-		ch.Root.Signed.Expires = expiry(s.Now, d)
+		ch.Root.Signed.Expires = layout.ExpiresAt(s.Now, d)
 		ch.Root.Signatures = []metadata.Signature{}
 		raw, err := encode(ch.Root)
 		if err != nil {
@@ -314,7 +315,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 	if key != nil && key.CanSign() {
 		signed := false
 		for _, d := range rootDelegs {
-			if contains(d.KeyIDs, key.ID) && !signed {
+			if slices.Contains(d.KeyIDs, key.ID) && !signed {
 				if err := sign(ch.Root, key); err != nil {
 					return nil, err
 				}
@@ -322,7 +323,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			}
 		}
 		for _, name := range names {
-			if contains(delegs[name].KeyIDs, key.ID) {
+			if slices.Contains(delegs[name].KeyIDs, key.ID) {
 				if err := sign(ch.Roles[name], key); err != nil {
 					return nil, fmt.Errorf("role %s: %w", name, err)
 				}
@@ -493,7 +494,7 @@ func (s *Session) followOnlineKey(root *metadata.Metadata[metadata.RootType]) ([
 		return nil, nil
 	}
 	ts := root.Signed.Roles[layout.RoleTimestamp]
-	if ts == nil || len(ts.KeyIDs) == 0 || contains(ts.KeyIDs, s.Config.OnlineKey.KeyID) {
+	if ts == nil || len(ts.KeyIDs) == 0 || slices.Contains(ts.KeyIDs, s.Config.OnlineKey.KeyID) {
 		return nil, nil
 	}
 	cfg := *s.Config
@@ -602,15 +603,6 @@ func keyLabel(k *keys.Key) string {
 		ref = ref[i+1:]
 	}
 	return strings.TrimSuffix(ref, ".key")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // context is the session's context; a Session from OpenAt has none and

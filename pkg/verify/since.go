@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -177,7 +179,7 @@ func (t *transition) run() error {
 		t.expandDelegations(name, recheck)
 	}
 	refs := map[string]*target{}
-	names := sortedKeys(recheck)
+	names := slices.Sorted(maps.Keys(recheck))
 	sort.Slice(names, func(i, j int) bool { return layout.RoleOrder(names[i]) < layout.RoleOrder(names[j]) })
 	for _, name := range names {
 		p := layout.RolePath(name)
@@ -239,12 +241,12 @@ func (t *transition) run() error {
 			c.rep.add(layout.ArtifactPath(sha), "", CodeOrphan, "no target added in this change lists this artifact")
 		}
 	}
-	for _, id := range sortedKeys(t.requests) {
+	for _, id := range slices.Sorted(maps.Keys(t.requests)) {
 		if ok, _ := c.tree.Exists(layout.RequestDir(id)); ok {
 			c.checkRequest(id)
 		}
 	}
-	for _, name := range sortedKeys(t.projCfgs) {
+	for _, name := range slices.Sorted(maps.Keys(t.projCfgs)) {
 		c.checkProjectConfig(name)
 	}
 	if t.config {
@@ -431,7 +433,7 @@ func (t *transition) checkReleasesImmutable() {
 			}
 			newTargets = nr.Meta.Signed.Targets
 		}
-		for _, p := range sortedKeys(or.Meta.Signed.Targets) {
+		for _, p := range slices.Sorted(maps.Keys(or.Meta.Signed.Targets)) {
 			o := or.Meta.Signed.Targets[p]
 			n, ok := newTargets[p]
 			switch {

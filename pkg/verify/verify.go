@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -182,7 +184,7 @@ func (c *checker) full() error {
 			reqs[e.Request] = true
 		}
 	}
-	for _, id := range sortedKeys(reqs) {
+	for _, id := range slices.Sorted(maps.Keys(reqs)) {
 		c.checkRequest(id)
 	}
 	if !hasRoot && len(reqs) == 0 {
@@ -425,15 +427,6 @@ func shortList(ids []string) string {
 		out[i] = trust.Short(id)
 	}
 	return strings.Join(out, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // entrySource reads files by the blob hashes a full walk collected.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/hook"
 	"github.com/tufgit/tufgit/pkg/keys"
@@ -307,7 +308,7 @@ func (o *HookInstallOptions) Run() error {
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
+		if err := atomicfile.Write(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\n", p, bin)

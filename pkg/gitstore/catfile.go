@@ -40,11 +40,10 @@ type catFilePool struct {
 	gitDir string
 	env    []string
 
-	mu      sync.Mutex
-	idle    []*catFile
-	started bool
-	broken  error // git could not be started: read through go-git
-	closed  bool
+	mu     sync.Mutex
+	idle   []*catFile
+	broken error // git can not serve this repository: read through go-git
+	closed bool
 }
 
 type catFile struct {
@@ -54,7 +53,15 @@ type catFile struct {
 	out *bufio.Reader
 
 	outFile *os.File
+	// answered is set once git has replied to a command: a process that
+	// dies before its first reply could not run (a git too old for
+	// --batch-command, a repository git refuses), and reads fall back to
+	// go-git.
+	answered bool
 }
+
+// errNoReader is a git process that could not serve its first command.
+var errNoReader = errors.New("git cat-file could not start")
 
 // catFileEnv is the environment for git: the process's own, without what
 // would point git at another repository. keepObjectDirs keeps a
@@ -107,12 +114,10 @@ func (p *catFilePool) get() (*catFile, error) {
 		p.mu.Unlock()
 		return c, nil
 	}
-	first := !p.started
-	p.started = true
 	p.mu.Unlock()
 	c, err := startCatFile(p.gitDir, p.env)
 	if err != nil {
-		if first && errors.Is(err, exec.ErrNotFound) {
+		if errors.Is(err, exec.ErrNotFound) {
 			p.mu.Lock()
 			p.broken = err
 			p.mu.Unlock()
@@ -121,6 +126,22 @@ func (p *catFilePool) get() (*catFile, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// fail handles a process that failed a command: when it never answered,
+// git can not serve this repository and the pool falls back to go-git
+// for good (fallback is true).
+func (p *catFilePool) fail(c *catFile, err error) (fallback bool) {
+	c.close()
+	if !errors.Is(err, errNoReader) {
+		return false
+	}
+	p.mu.Lock()
+	if p.broken == nil {
+		p.broken = err
+	}
+	p.mu.Unlock()
+	return true
 }
 
 // put returns a process that is in step (nothing left to read) to the pool.
@@ -199,12 +220,19 @@ func (c *catFile) header(cmd string, h Hash) (typ string, size int64, err error)
 		return "", 0, err
 	}
 	if err := c.w.Flush(); err != nil {
+		if !c.answered {
+			return "", 0, fmt.Errorf("%w: %v", errNoReader, err)
+		}
 		return "", 0, fmt.Errorf("git object reader: %w", err)
 	}
 	line, err := c.out.ReadString('\n')
 	if err != nil {
+		if !c.answered {
+			return "", 0, fmt.Errorf("%w: %v", errNoReader, err)
+		}
 		return "", 0, fmt.Errorf("git object reader: %w", err)
 	}
+	c.answered = true
 	f := strings.Fields(line)
 	if len(f) == 2 && f[0] == h.String() && f[1] == "missing" {
 		return "", 0, plumbing.ErrObjectNotFound
@@ -241,8 +269,7 @@ func (r *Repo) catRead(typ plumbing.ObjectType, h Hash, max int64) (data []byte,
 		return nil, true, err
 	}
 	if err != nil {
-		c.close()
-		return nil, true, err
+		return nil, !r.cat.fail(c, err), err
 	}
 	if t != typ.String() || (max >= 0 && size > max) {
 		// Skip what git sends, or stop it when that is a lot.
@@ -281,8 +308,7 @@ func (r *Repo) catSize(h Hash) (typ string, size int64, ok bool, err error) {
 	}
 	t, size, err := c.header("info", h)
 	if err != nil && !errors.Is(err, plumbing.ErrObjectNotFound) {
-		c.close()
-		return "", 0, true, err
+		return "", 0, !r.cat.fail(c, err), err
 	}
 	r.cat.put(c)
 	return t, size, true, err
@@ -302,10 +328,9 @@ func (r *Repo) catStream(h Hash) (rc io.ReadCloser, size int64, ok bool, err err
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			r.cat.put(c)
-		} else {
-			c.close()
+			return nil, 0, true, err
 		}
-		return nil, 0, true, err
+		return nil, 0, !r.cat.fail(c, err), err
 	}
 	s := &catStream{pool: r.cat, c: c, left: size}
 	if t != plumbing.BlobObject.String() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,6 +94,9 @@ func readAll(t *testing.T, dir string, c Hash, bigBlob, treeHash Hash) string {
 	out.WriteString("Commit missing: " + errString(err) + "\n")
 	_, err = r.TreeAt(treeHash)
 	out.WriteString("TreeAt of a tree: " + errString(err) + "\n")
+	if useCatFile && (r.cat.broken != nil || len(r.cat.idle) == 0) {
+		t.Errorf("the git reader was not used (fell back: %v)", r.cat.broken)
+	}
 	return out.String()
 }
 
@@ -190,5 +194,46 @@ func TestGitReaderStreamsAndRefusesBigBlobs(t *testing.T) {
 	r.Close()
 	if _, err := tr.ReadFile("small", 100); err == nil && useCatFile {
 		t.Errorf("read after Close succeeded")
+	}
+}
+
+// TestGitReaderFallsBack: when git can not serve the repository (not
+// installed, too old for --batch-command, or refusing it), reads go
+// through go-git instead of failing.
+func TestGitReaderFallsBack(t *testing.T) {
+	if !useCatFile {
+		t.Skip("the git reader is off (TUFGIT_TEST_READER=go-git)")
+	}
+	r, dir := newRepo(t)
+	c := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("content\n")}}, "one")
+	runGit(t, dir, "repack", "-a", "-d", "-q")
+	for name, script := range map[string]string{
+		"old git":     "#!/bin/sh\necho \"error: unknown option \\`batch-command'\" >&2\nexit 129\n",
+		"refusing":    "#!/bin/sh\necho 'fatal: detected dubious ownership' >&2\nexit 128\n",
+		"not on PATH": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			bin := t.TempDir()
+			if script != "" {
+				if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Setenv("PATH", bin)
+			o, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			for i := 0; i < 2; i++ {
+				data, err := treeAt(t, o, c).ReadFile("f", 100)
+				if err != nil || string(data) != "content\n" {
+					t.Fatalf("read %d: %q, %v", i, data, err)
+				}
+			}
+			if o.cat.broken == nil {
+				t.Errorf("the pool did not fall back")
+			}
+		})
 	}
 }

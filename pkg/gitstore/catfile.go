@@ -18,13 +18,13 @@ import (
 
 // Reading objects through git itself. go-git decodes a pack's whole index
 // when it first reads from the pack (a cost that grows with the
-// repository: 0.12 s at 100,000 projects) and, by default, reopens the
+// repository: 0.05-0.24 s at 100,000 projects) and, by default, reopens the
 // pack file for every object. A `git cat-file --batch-command` process
 // maps the index and looks objects up in it, keeps the pack open and
 // caches delta bases, so a short-lived process (the pre-receive hook)
 // pays the same to read a few objects at any repository size, and a full
-// verify reads each object in a few microseconds. When git is not
-// installed, reads go through go-git as before.
+// verify reads a small object for about 30 us of CPU. When git is not
+// installed or can not serve the repository, reads go through go-git.
 
 // useCatFile is whether a Repo reads through git when git is installed.
 // Tests switch it off to check both readers.

@@ -1,15 +1,17 @@
 // Package gitstore is the one narrow seam between tufgit and git. It reads
 // trees, blobs, commits and refs, builds new trees straight from objects
-// and commits them, all through go-git. Nothing else in tufgit imports
-// go-git, so performance work (caching, shelling out to git) goes here.
+// and commits them through go-git, and reads objects through a `git
+// cat-file` process when git is installed (catfile.go). Nothing else in
+// tufgit imports go-git; object ids cross the seam as gitstore.Hash.
 //
 // The files, by concern: open.go (open, discover, init), refs.go
 // (revisions, branches, refs), commits.go (reading commits and history),
 // tree.go (reading and walking trees), blob.go (reading blobs), diff.go
 // (what changed between two trees), write.go (building trees, writing
-// blobs and commits), worktree.go (the working tree and atomic file
-// writes), lock.go (repository locks), config.go (git config), hash.go
-// (object ids and modes), quarantine.go (a push's quarantined objects).
+// blobs and commits), worktree.go (the working tree), lock.go
+// (repository locks), config.go (git config), hash.go (object ids and
+// modes), quarantine.go (a push's quarantined objects), catfile.go (the
+// git reader).
 package gitstore
 
 import (

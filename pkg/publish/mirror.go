@@ -13,7 +13,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
 // ErrNotExist is returned by Mirror.Read for a missing file.
@@ -101,7 +101,7 @@ func (m *dirMirror) Write(_ context.Context, name string, data []byte) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	return gitstore.WriteFileAtomic(filepath.Join(m.root, name), data, 0o644)
+	return atomicfile.Write(filepath.Join(m.root, name), data, 0o644)
 }
 
 type bucketMirror struct {

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -389,7 +388,7 @@ func (c *checker) checkStoredArtifact(t *target) {
 	}
 	sha := hex.EncodeToString(t.file.Hashes["sha256"])
 	where := c.cfg.Artifacts.Store + " " + sha
-	rc, size, err := c.opts.Store.OpenArtifact(context.Background(), sha)
+	rc, size, err := c.opts.Store.OpenArtifact(c.opts.ctx(), sha)
 	if err != nil {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s: %v", t.path, err)
 		return

@@ -29,6 +29,25 @@ func newFetcher(timeout time.Duration) *fetcher {
 
 // DownloadFile implements fetcher.Fetcher.
 func (f *fetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]byte, error) {
+	body, err := f.open(url, maxLength)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, maxLength+1))
+	if err != nil {
+		return nil, &unreachableError{url: url, err: err}
+	}
+	if int64(len(data)) > maxLength {
+		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is longer than the %d bytes allowed", url, maxLength)}
+	}
+	return data, nil
+}
+
+// open starts a download of at most maxLength bytes: it fails at once
+// when the server announces more. The caller reads the body (reporting
+// progress), at most maxLength+1 bytes of it, and closes it.
+func (f *fetcher) open(url string, maxLength int64) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
 	if err != nil {
 		return nil, &metadata.ErrDownload{Msg: err.Error()}
@@ -37,25 +56,21 @@ func (f *fetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]
 	if err != nil {
 		return nil, &unreachableError{url: url, err: err}
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
 		return nil, &metadata.ErrDownloadHTTP{StatusCode: resp.StatusCode, URL: url}
 	}
 	if resp.ContentLength > maxLength {
+		resp.Body.Close()
 		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is %d bytes, more than the %d allowed", url, resp.ContentLength, maxLength)}
 	}
-	var r io.Reader = io.LimitReader(resp.Body, maxLength+1)
-	if f.progress != nil {
-		r = &progressReader{r: r, url: url, total: resp.ContentLength, cb: f.progress}
+	if f.progress == nil {
+		return resp.Body, nil
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, &unreachableError{url: url, err: err}
-	}
-	if int64(len(data)) > maxLength {
-		return nil, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is longer than the %d bytes allowed", url, maxLength)}
-	}
-	return data, nil
+	return struct {
+		io.Reader
+		io.Closer
+	}{&progressReader{r: resp.Body, url: url, total: resp.ContentLength, cb: f.progress}, resp.Body}, nil
 }
 
 type progressReader struct {

@@ -83,4 +83,3 @@ func Classify(err error) error {
 	}
 	return &TUFError{Cause: cause, Err: err}
 }
-

@@ -209,3 +209,34 @@ func TestCachedRoleIsVerifiedAgainstCurrentDelegator(t *testing.T) {
 }
 
 var _ = metadata.TARGETS
+
+// Two roles delegate the project role hello with different paths: the
+// delegation that counts is the one the walk reaches hello through (A,
+// listed first), every time, not whichever a map iteration meets first.
+func TestReleasesDelegationDeterministic(t *testing.T) {
+	r := newTUFRepo(t, true)
+	r.delegate("targets", "A", []string{"hello/*/*"}, false)
+	r.delegate("targets", "B", []string{"hello/*/*"}, false)
+	r.delegate("A", "hello", []string{"hello/0/*", "hello/1.0.0/*"}, false, "hello")
+	r.delegate("B", "hello", []string{"hello/*/*"}, false, "hello")
+	r.addTarget("hello", "hello/1.0.0/hello-1.0.0.tar.gz", []byte("one"))
+	r.addTarget("hello", "hello/2.0.0/hello-2.0.0.tar.gz", []byte("two"))
+	r.publish()
+	for i := 0; i < 20; i++ {
+		rels, err := newTUFClient(t, r).Releases("hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rels) != 1 || rels[0].Version != "1.0.0" {
+			t.Fatalf("run %d: releases %+v, want only 1.0.0 (A's delegation)", i, rels)
+		}
+	}
+	// Positive control: with B first, B's delegation gives both.
+	d := r.roles["targets"].Signed.Delegations
+	d.Roles[0], d.Roles[1] = d.Roles[1], d.Roles[0]
+	r.publish()
+	rels, err := newTUFClient(t, r).Releases("hello")
+	if err != nil || len(rels) != 2 {
+		t.Fatalf("B first: %+v, %v, want 1.0.0 and 2.0.0", rels, err)
+	}
+}

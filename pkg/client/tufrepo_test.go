@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"testing"
 	"time"
 
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -22,7 +21,7 @@ import (
 // metadata package and served on 127.0.0.1: what a general TUF client
 // meets, not only tufgit's layout.
 type tufRepo struct {
-	t          testing.TB
+	t          tb
 	dir        string // served: dir/metadata, dir/targets
 	url        string
 	consistent bool
@@ -34,9 +33,38 @@ type tufRepo struct {
 	rootRaw    []byte
 }
 
+// tb is what tufRepo needs of a testing.TB; examples pass an exampleTB.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
+
+// exampleTB is a tb for examples: Fatal panics, Close removes what
+// TempDir made and runs the cleanups.
+type exampleTB struct{ cleanups []func() }
+
+func (e *exampleTB) Helper()           {}
+func (e *exampleTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+func (e *exampleTB) Cleanup(f func())  { e.cleanups = append(e.cleanups, f) }
+func (e *exampleTB) TempDir() string {
+	d, err := os.MkdirTemp("", "tufrepo")
+	if err != nil {
+		panic(err)
+	}
+	e.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+func (e *exampleTB) Close() {
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
+}
+
 // newTUFRepo makes a repository whose top-level roles each have their
 // own key (named after the role).
-func newTUFRepo(t testing.TB, consistent bool) *tufRepo {
+func newTUFRepo(t tb, consistent bool) *tufRepo {
 	t.Helper()
 	r := &tufRepo{t: t, dir: t.TempDir(), consistent: consistent, expires: time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second),
 		keys: map[string]ed25519.PrivateKey{}, roles: map[string]*metadata.Metadata[metadata.TargetsType]{}, signers: map[string][]string{}}

@@ -158,7 +158,7 @@ func (s *session) download(tf *metadata.TargetFiles, p string) error {
 		return Classify(err)
 	}
 	defer body.Close()
-	return writeAtomicFrom(p, func(w io.Writer) error {
+	return writeAtomicFrom(p, false, func(w io.Writer) error {
 		n, err := io.Copy(io.MultiWriter(w, c), io.LimitReader(body, tf.Length+1))
 		if err != nil {
 			return Classify(&unreachableError{url: u, err: err})
@@ -335,8 +335,11 @@ func (c *Client) DownloadTarget(targetPath, dst string) (*TargetResult, error) {
 }
 
 // writeAtomicFrom writes p from fill: into a temporary file beside it,
-// synced, then renamed over p. A failure leaves p as it was.
-func writeAtomicFrom(p string, fill func(io.Writer) error) error {
+// synced to disk when sync is set, then renamed over p. A failure leaves p
+// as it was. The cache and cached metadata are not synced: they are
+// verified again whenever they are read, and fetched again when they do
+// not verify.
+func writeAtomicFrom(p string, sync bool, fill func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
 	if err != nil {
 		return err
@@ -346,9 +349,11 @@ func writeAtomicFrom(p string, fill func(io.Writer) error) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -359,9 +364,9 @@ func writeAtomicFrom(p string, fill func(io.Writer) error) error {
 	return os.Rename(f.Name(), p)
 }
 
-// writeAtomic writes data to p atomically.
+// writeAtomic writes data to p atomically, synced.
 func writeAtomic(p string, data []byte) error {
-	return writeAtomicFrom(p, func(w io.Writer) error {
+	return writeAtomicFrom(p, true, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})

@@ -174,7 +174,7 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 	if err != nil {
 		return nil, Classify(fmt.Errorf("role %s (delegated by %s): %w", role, parent, err))
 	}
-	if err := writeAtomic(local, data); err != nil {
+	if err := writeAtomicFrom(local, false, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return nil, err
 	}
 	return t, nil

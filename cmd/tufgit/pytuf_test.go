@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -96,5 +97,30 @@ func cmdPyTUFDownload(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if !bytes.Equal(got, want) {
 		ts.Fatalf("python-tuf downloaded other bytes for %s", args[2])
+	}
+}
+
+// Under CI a missing python-tuf fails the script instead of skipping it;
+// elsewhere it skips. Installed, the condition holds.
+func TestPyTUFCondition(t *testing.T) {
+	installed, ci, dir := pytufSite() != "", os.Getenv("CI"), os.Getenv("TUFGIT_PYTHON_DIR")
+	t.Setenv("TUFGIT_PYTHON_DIR", t.TempDir())
+	t.Setenv("CI", "true")
+	if ok, err := backendCondition("have:pytuf"); ok || err == nil || !strings.Contains(err.Error(), "python-tuf not installed") {
+		t.Fatalf("CI, python-tuf missing: %v, %v; want an error", ok, err)
+	}
+	t.Setenv("CI", "")
+	if ok, err := backendCondition("have:pytuf"); ok || err != nil {
+		t.Fatalf("python-tuf missing: %v, %v; want a skip", ok, err)
+	}
+	if !installed {
+		if ci != "" {
+			t.Fatal("python-tuf is not installed (testdata/python-tuf/install.sh)")
+		}
+		return
+	}
+	os.Setenv("TUFGIT_PYTHON_DIR", dir)
+	if ok, err := backendCondition("have:pytuf"); !ok || err != nil {
+		t.Fatalf("python-tuf installed: %v, %v", ok, err)
 	}
 }

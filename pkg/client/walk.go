@@ -137,7 +137,7 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 		return t, nil
 	}
 	if role == metadata.TARGETS || role == metadata.ROOT || role == metadata.SNAPSHOT || role == metadata.TIMESTAMP {
-		return nil, &TUFError{Cause: CauseSignature, Err: fmt.Errorf("role %s delegates the top-level role name %s", parent, role)}
+		return nil, &TUFError{Cause: CauseOther, Err: fmt.Errorf("role %s delegates to %q, a top-level role's name", parent, role)}
 	}
 	if cached := tm.Targets[role]; cached != nil {
 		if tm.Targets[parent].VerifyDelegate(role, cached) == nil {

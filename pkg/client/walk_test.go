@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -208,8 +209,6 @@ func TestCachedRoleIsVerifiedAgainstCurrentDelegator(t *testing.T) {
 	}
 }
 
-var _ = metadata.TARGETS
-
 // Two roles delegate the project role hello with different paths: the
 // delegation that counts is the one the walk reaches hello through (A,
 // listed first), every time, not whichever a map iteration meets first.
@@ -238,5 +237,23 @@ func TestReleasesDelegationDeterministic(t *testing.T) {
 	rels, err := newTUFClient(t, r).Releases("hello")
 	if err != nil || len(rels) != 2 {
 		t.Fatalf("B first: %+v, %v, want 1.0.0 and 2.0.0", rels, err)
+	}
+}
+
+// A delegation to a top-level role's name is refused when the walk
+// reaches it, not loaded as that role's file.
+func TestWalkTopLevelNameRefused(t *testing.T) {
+	r := newTUFRepo(t, true)
+	r.delegate("targets", "A", []string{"*"}, false)
+	r.addTarget("A", "y", []byte("y"))
+	d := r.roles["targets"].Signed.Delegations
+	d.Roles = append([]metadata.DelegatedRole{{Name: "timestamp", KeyIDs: d.Roles[0].KeyIDs, Threshold: 1, Paths: []string{"x"}}}, d.Roles...)
+	r.publish()
+	c := newTUFClient(t, r)
+	if _, err := c.Target("x"); err == nil || !strings.Contains(err.Error(), `"timestamp", a top-level role's name`) {
+		t.Fatalf("x, delegated to \"timestamp\": %v", err)
+	}
+	if _, err := c.Target("y"); err != nil {
+		t.Fatalf("y: %v", err)
 	}
 }

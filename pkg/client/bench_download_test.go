@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -161,4 +162,103 @@ func sampleHeap() func() uint64 {
 		}
 	}()
 	return func() uint64 { close(done); wg.Wait(); return peak }
+}
+
+// BenchmarkDownloadArtifactProcess: the same download by whole processes,
+// on the same repository and server, each under /usr/bin/time: tufgit's
+// CLI (`tufgit download`, built for the benchmark) and python-tuf 5.1
+// (testdata/python-tuf/download.py; install it with
+// testdata/python-tuf/install.sh). It reports each process's peak
+// resident set (peak-RSS-B) and wall time (s/op is the benchmark's own).
+// Sizes as BenchmarkDownloadArtifact.
+func BenchmarkDownloadArtifactProcess(b *testing.B) {
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		b.Skip("needs /usr/bin/time (Debian package time)")
+	}
+	sizes := []int64{1, 100, 1024}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
+	if env := os.Getenv("TUFGIT_BENCH_SIZES"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				b.Fatalf("TUFGIT_BENCH_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	bin := filepath.Join(b.TempDir(), "tufgit")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/tufgit").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	home, _ := os.UserHomeDir()
+	pyDir := os.Getenv("TUFGIT_PYTHON_DIR")
+	if pyDir == "" {
+		pyDir = filepath.Join(home, ".cache", "tufgit", "python")
+	}
+	site := filepath.Join(pyDir, "usr", "lib", "python3", "dist-packages")
+	script, _ := filepath.Abs("../../testdata/python-tuf/download.py")
+	for _, mb := range sizes {
+		r := newTUFRepo(b, true)
+		r.delegate("targets", "big", []string{"big/*/*"}, true)
+		tp := "big/1.0.0/big-1.0.0.bin"
+		r.role("big").Signed.Targets[tp] = sparseTarget(b, r, tp, mb<<20)
+		r.publish()
+		rootFile := filepath.Join(b.TempDir(), "root.json")
+		os.WriteFile(rootFile, r.rootRaw, 0o644)
+		peers := map[string]func(dir string) *exec.Cmd{
+			"tufgit": func(dir string) *exec.Cmd {
+				cd := filepath.Join(dir, "client")
+				if out, err := exec.Command(bin, "client", "init", "--mirror", r.url, "--root", rootFile, "--client-dir", cd).CombinedOutput(); err != nil {
+					b.Fatalf("client init: %v\n%s", err, out)
+				}
+				return exec.Command(bin, "download", "big", "1.0.0", "--client-dir", cd, "-o", filepath.Join(dir, "out"))
+			},
+			"python-tuf": func(dir string) *exec.Cmd {
+				if _, err := os.Stat(filepath.Join(site, "tuf", "ngclient")); err != nil {
+					return nil
+				}
+				md, td := filepath.Join(dir, "md"), filepath.Join(dir, "t")
+				os.MkdirAll(md, 0o755)
+				os.MkdirAll(td, 0o755)
+				os.WriteFile(filepath.Join(md, "root.json"), r.rootRaw, 0o644)
+				c := exec.Command("/usr/bin/python3", script, r.url+"/metadata/", r.url+"/targets/", md, td, tp)
+				c.Env = append(os.Environ(), "PYTHONPATH="+site, "PYTHONDONTWRITEBYTECODE=1")
+				return c
+			},
+		}
+		for _, peer := range []string{"tufgit", "python-tuf"} {
+			b.Run(fmt.Sprintf("MB=%d/peer=%s", mb, peer), func(b *testing.B) {
+				var rss int64
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					dir := b.TempDir()
+					cmd := peers[peer](dir)
+					if cmd == nil {
+						b.Skip("python-tuf not installed (testdata/python-tuf/install.sh)")
+					}
+					timed := exec.Command("/usr/bin/time", append([]string{"-f", "peak-rss-kb=%M", "-o", filepath.Join(dir, "time")}, cmd.Args...)...)
+					timed.Env = cmd.Env
+					b.StartTimer()
+					if out, err := timed.CombinedOutput(); err != nil {
+						b.Fatalf("%s: %v\n%s", peer, err, out)
+					}
+					b.StopTimer()
+					t, _ := os.ReadFile(filepath.Join(dir, "time"))
+					var kb int64
+					for _, line := range strings.Split(string(t), "\n") {
+						if v, ok := strings.CutPrefix(line, "peak-rss-kb="); ok {
+							kb, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+						}
+					}
+					rss = max(rss, kb<<10)
+					os.RemoveAll(dir)
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(rss), "peak-RSS-B")
+			})
+		}
+	}
 }

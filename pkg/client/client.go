@@ -100,7 +100,9 @@ type Client struct {
 	Dir      string
 	Config   Config
 	Progress Progress
-	Timeout  time.Duration
+	// Timeout bounds each metadata transfer, and the time a target file's
+	// transfer may go without receiving a byte (default 5 minutes).
+	Timeout time.Duration
 
 	// state is the trusted metadata of the last refresh: Target and
 	// DownloadTarget look up in it, Releases, Download and Projects

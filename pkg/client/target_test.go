@@ -5,8 +5,11 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +150,51 @@ func TestDownloadCorruptCacheRefetched(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(out, "hello-1.1.0.tar.gz"))
 	if !bytes.Equal(got, repotest.Artifact("hello", "1.1.0", w.f.Spec.ArtifactSize)) {
 		t.Fatal("downloaded bytes differ")
+	}
+}
+
+// A target transfer is abandoned when no byte arrives for the client's
+// timeout, however long it has run; a slow but steady one completes.
+func TestDownloadStallTimeout(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 10)
+	r := newTUFRepo(t, true)
+	r.addTarget("targets", "slow", data)
+	r.publish()
+	trickle := func(pause time.Duration, stallAt int) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+			for i := 0; i < len(data); i += 10 {
+				if i == stallAt {
+					select {
+					case <-req.Context().Done():
+					case <-time.After(5 * time.Second):
+					}
+					return
+				}
+				w.Write(data[i : i+10])
+				w.(http.Flusher).Flush()
+				time.Sleep(pause)
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	get := func(srv *httptest.Server) error {
+		c, err := client.New(filepath.Join(t.TempDir(), "client"), client.Config{MetadataURL: r.url + "/metadata", TargetsURL: srv.URL}, r.rootRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Timeout = 300 * time.Millisecond
+		_, err = c.DownloadTarget("slow", filepath.Join(t.TempDir(), "slow"))
+		return err
+	}
+	// Ten chunks 100 ms apart: a second in all, over three timeouts.
+	if err := get(trickle(100*time.Millisecond, -1)); err != nil {
+		t.Fatalf("slow but steady: %v", err)
+	}
+	err := get(trickle(10*time.Millisecond, 50))
+	var te *client.TUFError
+	if !errors.As(err, &te) || te.Cause != client.CauseUnreachable || !strings.Contains(err.Error(), "no data for 300ms") {
+		t.Fatalf("stalled halfway: %v, want unreachable: no data for 300ms", err)
 	}
 }

@@ -88,6 +88,16 @@ func (s *session) lookup(targetPath string) (*lookupResult, error) {
 		if d == nil {
 			continue
 		}
+		// go-tuf checks a delegated role against the first delegation of
+		// its name: a second one, with other keys, would be checked
+		// against the first one's keys. python-tuf refuses such metadata.
+		names := map[string]bool{}
+		for _, r := range d.Roles {
+			if names[r.Name] {
+				return res, &TUFError{Cause: CauseOther, Err: fmt.Errorf("role %s delegates %s more than once", st.role, r.Name)}
+			}
+			names[r.Name] = true
+		}
 		var children []step
 		if d.SuccinctRoles != nil {
 			// One bin role, and a succinct delegation is terminating.

@@ -257,3 +257,23 @@ func TestWalkTopLevelNameRefused(t *testing.T) {
 		t.Fatalf("y: %v", err)
 	}
 }
+
+// A role that delegates one name twice is refused (the second delegation
+// would be checked against the first one's keys).
+func TestWalkDuplicateDelegationRefused(t *testing.T) {
+	r := newTUFRepo(t, true)
+	r.delegate("targets", "A", []string{"*", "*/*"}, false)
+	r.delegate("A", "X", []string{"a/*"}, false, "xa")
+	r.delegate("A", "Y", []string{"b/*"}, false, "xb")
+	r.addTarget("X", "b/f", []byte("signed by xa only"))
+	r.signers["X"], r.signers["Y"] = []string{"xa"}, []string{"xb"}
+	r.publish()
+	if _, err := newTUFClient(t, r).Target("b/f"); !errors.Is(err, client.ErrTargetNotFound) {
+		t.Fatalf("positive control, Y delegated b/*: %v", err)
+	}
+	r.roles["A"].Signed.Delegations.Roles[1].Name = "X"
+	r.publish()
+	if _, err := newTUFClient(t, r).Target("b/f"); err == nil || !strings.Contains(err.Error(), "role A delegates X more than once") {
+		t.Fatalf("A delegates X twice: %v", err)
+	}
+}

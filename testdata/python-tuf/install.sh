@@ -72,6 +72,9 @@ import cryptography.hazmat.primitives.asymmetric.types as _t
 if not hasattr(_t, "PrivateKeyTypes"): _t.PrivateKeyTypes, _t.PublicKeyTypes = _t.PRIVATE_KEY_TYPES, _t.PUBLIC_KEY_TYPES
 PY
 
+# Bytecode once, here, so that every run does not compile the modules again.
+"$py" -m compileall -q "$site" >/dev/null || true
+
 if ! check; then
   echo "python-tuf: unpacked into $dir but \`import tuf.ngclient\` fails with $py:" >&2
   PYTHONPATH="$site" "$py" -c 'import tuf.ngclient' >&2 || true

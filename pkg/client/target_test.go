@@ -15,14 +15,13 @@ import (
 	"time"
 
 	"github.com/tufgit/tufgit/pkg/client"
-	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
 
 // A download over a file that already holds the release's bytes leaves
 // it alone: same inode, same modification time. A file with other bytes
 // is replaced.
 func TestDownloadLeavesIdenticalFileAlone(t *testing.T) {
-	w := newWorld(t)
+	w := &world{c: helloClient(t)}
 	out := t.TempDir()
 	if _, err := w.c.Download("hello", "1.1.0", out); err != nil {
 		t.Fatal(err)
@@ -130,7 +129,7 @@ func TestDownloadWrongHashRefused(t *testing.T) {
 
 // A cache entry corrupted on disk is not copied out: it is fetched again.
 func TestDownloadCorruptCacheRefetched(t *testing.T) {
-	w := newWorld(t)
+	w := &world{c: helloClient(t)}
 	if _, err := w.c.Download("hello", "1.1.0", t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +147,30 @@ func TestDownloadCorruptCacheRefetched(t *testing.T) {
 		t.Fatalf("download with a corrupt cache: %+v, %v", res, err)
 	}
 	got, _ := os.ReadFile(filepath.Join(out, "hello-1.1.0.tar.gz"))
-	if !bytes.Equal(got, repotest.Artifact("hello", "1.1.0", w.f.Spec.ArtifactSize)) {
+	if !bytes.Equal(got, helloArtifact) {
 		t.Fatal("downloaded bytes differ")
 	}
+}
+
+var helloArtifact = bytes.Repeat([]byte("hello 1.1.0 "), 100)
+
+// helloClient is a client of a small repository in tufgit's layout (the
+// project hello, releases 1.0.0 and 1.1.0), made without git.
+func helloClient(t *testing.T) *client.Client {
+	r := newTUFRepo(t, true)
+	r.delegate("targets", "hello", []string{"hello/*/*"}, true)
+	r.addTarget("hello", "hello/1.0.0/hello-1.0.0.tar.gz", []byte("hello 1.0.0"))
+	r.addTarget("hello", "hello/1.1.0/hello-1.1.0.tar.gz", helloArtifact)
+	r.publish()
+	dir := filepath.Join(t.TempDir(), "client")
+	if err := client.Init(dir, r.url, r.rootRaw); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // A target transfer is abandoned when no byte arrives for the client's

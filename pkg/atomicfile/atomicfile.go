@@ -5,6 +5,7 @@
 package atomicfile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -24,6 +25,16 @@ func WriteUnsynced(path string, data []byte, perm os.FileMode) error {
 }
 
 func write(path string, data []byte, perm os.FileMode, sync bool) error {
+	return WriteFrom(path, perm, sync, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFrom is Write for content that streams: fill writes it into the
+// temporary file (a download, hashed as it arrives). When fill fails,
+// path is left as it was. sync says whether to sync before the rename.
+func WriteFrom(path string, perm os.FileMode, sync bool, fill func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -33,7 +44,7 @@ func write(path string, data []byte, perm os.FileMode, sync bool) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
+	if err := fill(f); err != nil {
 		f.Close()
 		return err
 	}

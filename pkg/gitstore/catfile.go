@@ -144,10 +144,12 @@ func (p *catFilePool) fail(c *catFile, err error) (fallback bool) {
 	return true
 }
 
-// put returns a process that is in step (nothing left to read) to the pool.
+// put returns a process that is in step (nothing left to read) to the
+// pool. Up to two per core stay, so that parallel readers (one per core)
+// do not start and stop processes in turn.
 func (p *catFilePool) put(c *catFile) {
 	p.mu.Lock()
-	if p.closed || len(p.idle) > runtime.GOMAXPROCS(0) {
+	if p.closed || len(p.idle) >= 2*runtime.GOMAXPROCS(0)+2 {
 		p.mu.Unlock()
 		c.close()
 		return

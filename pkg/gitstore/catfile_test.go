@@ -3,11 +3,14 @@ package gitstore
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -236,4 +239,61 @@ func TestGitReaderFallsBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadersConcurrent: many goroutines reading through one Repo each get
+// a process of their own (or go-git), and every read is right.
+func TestReadersConcurrent(t *testing.T) {
+	r, _ := newRepo(t)
+	var changes []FileChange
+	for i := 0; i < 40; i++ {
+		changes = append(changes, FileChange{Path: fmt.Sprintf("d%d/f%d", i%4, i), Data: []byte(strings.Repeat(strconv.Itoa(i), i+1))})
+	}
+	c := commit(t, r, ZeroHash, changes, "many")
+	tr := treeAt(t, r, c)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := 0; k < 3; k++ {
+				for i, ch := range changes {
+					if (i+g)%3 == 0 {
+						rc, _, err := r.OpenBlob(HashBlob(ch.Data))
+						if err != nil {
+							errs <- err
+							return
+						}
+						data, err := io.ReadAll(rc)
+						rc.Close()
+						if err != nil || !bytes.Equal(data, ch.Data) {
+							errs <- fmt.Errorf("stream %s: %q, %v", ch.Path, data, err)
+							return
+						}
+						continue
+					}
+					data, err := tr.ReadFile(ch.Path, 1000)
+					if err != nil || !bytes.Equal(data, ch.Data) {
+						errs <- fmt.Errorf("%s: %q, %v", ch.Path, data, err)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if r.cat != nil {
+		r.cat.mu.Lock()
+		idle := len(r.cat.idle)
+		r.cat.mu.Unlock()
+		if idle > 2*runtime.GOMAXPROCS(0)+2 {
+			t.Errorf("%d idle git processes kept", idle)
+		}
+	}
+	r.Close()
 }

@@ -400,3 +400,41 @@ func sameExceptVersionExpires(t *testing.T, a, b any) {
 		t.Fatalf("a renewal was accepted that changes more than version and expires:\n%v\n%v", x, y)
 	}
 }
+
+// The seeds of FuzzRequest also go through the committed path: each
+// request directory committed to git and the whole tree verified. For the
+// request's own files, the in-memory check must find what the full check
+// finds, so that the fuzz target can not drift from verify.
+func TestFuzzRequestSeedsThroughGit(t *testing.T) {
+	rf := newRequestFixture(t)
+	for i, s := range rf.seeds(t) {
+		tree, _ := rf.tree(s.req, s.role, s.meta)
+		mem := rf.check(tree, fuzzRequestID)
+		changes := []gitstore.FileChange{{Path: layout.RequestPath(fuzzRequestID), Data: s.req}}
+		if s.meta != nil {
+			changes = append(changes, gitstore.FileChange{Path: layout.RequestRolePath(fuzzRequestID, s.role), Data: s.meta})
+		}
+		head, err := rf.fx.CommitDetached("request", changes...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := verify.Commit(rf.fx.Repo, head, verify.Options{Now: rf.fx.Now, SkipArtifacts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fullProblems []verify.Problem
+		for _, p := range full.Problems {
+			if strings.HasPrefix(p.Path, layout.RequestDir(fuzzRequestID)) {
+				fullProblems = append(fullProblems, p)
+			}
+		}
+		if fmt.Sprint(fullProblems) != fmt.Sprint(mem.Problems) && !(len(fullProblems) == 0 && len(mem.Problems) == 0) {
+			t.Errorf("seed %d: committed check finds %v, in-memory %v", i, fullProblems, mem.Problems)
+		}
+		a, _ := json.Marshal(full.Pending)
+		b, _ := json.Marshal(mem.Pending)
+		if !bytes.Equal(a, b) && !(len(full.Pending) == 0 && len(mem.Pending) == 0) {
+			t.Errorf("seed %d: committed check pending %+v, in-memory %+v", i, full.Pending, mem.Pending)
+		}
+	}
+}

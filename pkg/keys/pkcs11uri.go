@@ -45,18 +45,18 @@ func ParsePKCS11URI(ref string) (*PKCS11URI, error) {
 			return "", "", fmt.Errorf("%q is not NAME=VALUE", part)
 		}
 		if seen[k] {
-			return "", "", fmt.Errorf("%s is given twice", k)
+			return "", "", fmt.Errorf("%q is given twice", k)
 		}
 		seen[k] = true
 		dv, err := url.PathUnescape(v)
 		if err != nil {
-			return "", "", fmt.Errorf("%s: bad percent-encoding", k)
+			return "", "", fmt.Errorf("%q: bad percent-encoding", k)
 		}
 		// Labels and paths are shown in prompts and messages: a control
 		// character (a NUL, an escape) could hide what is really chosen.
 		// Only id is binary.
 		if k != "id" && strings.ContainsFunc(dv, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return "", "", fmt.Errorf("%s: control characters are not allowed", k)
+			return "", "", fmt.Errorf("%q: control characters are not allowed", k)
 		}
 		return k, dv, nil
 	}
@@ -77,7 +77,7 @@ func ParsePKCS11URI(ref string) (*PKCS11URI, error) {
 				u.ID = []byte(v)
 			case "type":
 				if v != "private" {
-					return nil, fmt.Errorf("type=%s: tufgit signs with a private key (type=private)", v)
+					return nil, fmt.Errorf("type=%q: tufgit signs with a private key (type=private)", v)
 				}
 			case "manufacturer", "model", "library-manufacturer", "library-description", "library-version":
 				// Descriptive; the token label or serial selects the token.

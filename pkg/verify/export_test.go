@@ -31,3 +31,23 @@ func CheckRoleInView(view *state.View, tree *gitstore.Tree, name string, now tim
 	c.rep.finish()
 	return c.rep
 }
+
+// RequestChecker returns a function that runs the check verify applies to
+// one pending request (checkRequest: its files, what it proposes, the
+// signatures already on it, the renewal and root-renewal rules) reading the
+// request from tree, as a full check of a commit would, without a commit
+// and without the rest of the checks. base is the tree the requests are
+// pending in and current its view; the repository config is read from base
+// once. It lives in the test binary only.
+func RequestChecker(repo *gitstore.Repo, base *gitstore.Tree, current *state.View, now time.Time) func(tree TreeReader, id string) *Report {
+	cfg := &checker{tree: base, rep: &Report{}}
+	cfg.loadConfig()
+	return func(tree TreeReader, id string) *Report {
+		c := &checker{repo: repo, tree: base, view: current, now: now, rep: &Report{}, opts: Options{SkipArtifacts: true}, cfg: cfg.cfg,
+			reached: map[string]bool{}, referenced: map[string]string{}, projects: map[string]bool{}, broken: map[string]bool{}}
+		c.rep.Problems = append(c.rep.Problems, cfg.rep.Problems...)
+		c.checkRequestIn(tree, id)
+		c.rep.finish()
+		return c.rep
+	}
+}

@@ -33,9 +33,17 @@ type Proposal struct {
 	View          *state.View
 }
 
+// TreeReader is what reading a request needs of a tree. A *gitstore.Tree
+// is one; the fuzz tests lay request directories over a tree in memory.
+type TreeReader interface {
+	ReadFile(p string, max int64) ([]byte, error)
+	Exists(p string) (bool, error)
+	WalkDir(dir string, fn func(gitstore.Entry) error, bad func(gitstore.BadName) error) error
+}
+
 // ReadProposal reads the request id from tree. Files that are not part of a
 // request's layout are returned as errors.
-func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
+func ReadProposal(tree TreeReader, id string) (*Proposal, []error) {
 	var errs []error
 	bad := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
@@ -141,13 +149,16 @@ func ReadProposal(tree *gitstore.Tree, id string) (*Proposal, []error) {
 // checkRequest checks a pending request: its files, that its proposals
 // would be valid once signed, and that every signature already on it is
 // valid. It records how far the request is signed.
-func (c *checker) checkRequest(id string) {
-	if ok, _ := c.tree.Exists(layout.RequestWithdrawalPath(id)); ok {
+func (c *checker) checkRequest(id string) { c.checkRequestIn(c.tree, id) }
+
+// checkRequestIn is checkRequest reading the request from tree.
+func (c *checker) checkRequestIn(tree TreeReader, id string) {
+	if ok, _ := tree.Exists(layout.RequestWithdrawalPath(id)); ok {
 		c.checkTombstone(id)
 		return
 	}
 	c.rep.Stats.Requests++
-	p, errs := ReadProposal(c.tree, id)
+	p, errs := ReadProposal(tree, id)
 	for _, err := range errs {
 		c.rep.Problems = append(c.rep.Problems, Problem{Path: layout.RequestDir(id), Code: CodeRequest, Message: err.Error()})
 	}
@@ -224,7 +235,7 @@ func (c *checker) checkRequest(id string) {
 			c.checkStoredArtifact(t)
 			continue
 		}
-		if ok, _ := c.tree.Exists(layout.ArtifactPath(sha)); !ok {
+		if ok, _ := tree.Exists(layout.ArtifactPath(sha)); !ok {
 			c.rep.add(layout.RequestDir(id), state.ProjectOfPath(t.path), CodeMissing, "proposed target %s has no artifact in the request or the store", t.path)
 		}
 	}

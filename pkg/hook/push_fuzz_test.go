@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -23,8 +22,8 @@ import (
 type pushFixture struct {
 	g       *gitstore.Repo
 	now     time.Time
-	commits []plumbing.Hash // [0] is the zero id: a deletion, or a new ref
-	valid   map[plumbing.Hash]bool
+	commits []gitstore.Hash // [0] is the zero id: a deletion, or a new ref
+	valid   map[gitstore.Hash]bool
 }
 
 func newPushFixture(tb testing.TB) *pushFixture {
@@ -68,7 +67,7 @@ func newPushFixture(tb testing.TB) *pushFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pf := &pushFixture{g: f.Repo, now: f.Now, commits: []plumbing.Hash{plumbing.ZeroHash, head, child, bad, orphan, badOrphan}, valid: map[plumbing.Hash]bool{}}
+	pf := &pushFixture{g: f.Repo, now: f.Now, commits: []gitstore.Hash{gitstore.ZeroHash, head, child, bad, orphan, badOrphan}, valid: map[gitstore.Hash]bool{}}
 	for _, c := range pf.commits[1:] {
 		rep, err := verify.Commit(f.Repo, c, verify.Options{Now: f.Now})
 		if err != nil {
@@ -160,16 +159,16 @@ func FuzzHookPush(f *testing.F) {
 		switch {
 		case strings.HasPrefix(u.Ref, hook.ReservedPrefix):
 			t.Fatalf("accepted a push to %s", u.Ref)
-		case u.New == plumbing.ZeroHash && pol.IsProtected(u.Ref):
+		case u.New == gitstore.ZeroHash && pol.IsProtected(u.Ref):
 			t.Fatalf("accepted deleting protected %s", u.Ref)
-		case u.New != plumbing.ZeroHash && !pf.valid[u.New] && (u.Old == plumbing.ZeroHash || pf.valid[u.Old]):
+		case u.New != gitstore.ZeroHash && !pf.valid[u.New] && (u.Old == gitstore.ZeroHash || pf.valid[u.Old]):
 			// git hands the hook the ref's current value as old, which the
 			// hook accepted before: the hook checks only what changed since.
 			// From a valid old commit (or none), what it accepts must be
 			// valid in full.
 			t.Fatalf("accepted %s moving from %s to %s, which a full verify refuses", u.Ref, u.Old, u.New)
 		}
-		if pol.IsProtected(u.Ref) && u.Old != plumbing.ZeroHash && u.New != plumbing.ZeroHash {
+		if pol.IsProtected(u.Ref) && u.Old != gitstore.ZeroHash && u.New != gitstore.ZeroHash {
 			if ok, err := pf.g.IsAncestor(u.Old, u.New); err != nil || !ok {
 				t.Fatalf("accepted a non-fast-forward update of protected %s", u.Ref)
 			}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -254,7 +253,7 @@ func (m *memTree) WalkDir(dir string, fn func(gitstore.Entry) error, bad func(gi
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		if err := fn(gitstore.Entry{Path: p, Mode: filemode.Regular}); err != nil {
+		if err := fn(gitstore.Entry{Path: p, Mode: gitstore.ModeRegular}); err != nil {
 			return err
 		}
 	}

@@ -124,6 +124,11 @@ type Role struct {
 
 // Repo is a loaded repository.
 type Repo struct {
+	// Checked counts the roles whose signatures this load checked (the
+	// others came from the cache a previous build left).
+	Checked   int
+	cache     map[string]Judgment
+	judged    map[string]Judgment
 	Roots     []*Role // every root version found, oldest first
 	Root      *Role   // the newest
 	Timestamp *Role
@@ -138,7 +143,17 @@ type Repo struct {
 // timestamp, snapshot and targets, then every delegated role reachable from
 // targets, with consistent-snapshot names when root says so.
 func Load(src Source, now time.Time) (*Repo, error) {
-	r := &Repo{ByName: map[string]*Role{}, Now: now}
+	return LoadCached(src, now, nil)
+}
+
+// LoadCached is Load reusing the signature judgments a previous build
+// recorded in m: a role whose bytes and whose delegation (keys, threshold)
+// are the same as then is not checked again. m may be nil.
+func LoadCached(src Source, now time.Time, m *Manifest) (*Repo, error) {
+	r := &Repo{ByName: map[string]*Role{}, Now: now, judged: map[string]Judgment{}}
+	if m != nil && m.Format == manifestFormat {
+		r.cache = m.Judged
+	}
 	for v := 1; v <= 10000; v++ {
 		name := strconv.Itoa(v) + ".root.json"
 		raw, err := src.Read(name)
@@ -169,7 +184,7 @@ func Load(src Source, now time.Time) (*Repo, error) {
 		}
 		d, err := trust.FromRoot(rv.RootMeta, metadata.ROOT)
 		if err == nil {
-			judge(rv, d, rv.RootMeta, rv.RootMeta.Signatures)
+			r.judge(rv, d, rv.RootMeta, rv.RootMeta.Signatures)
 		}
 		if i > 0 && r.Roots[i-1].RootMeta != nil {
 			if pd, err := trust.FromRoot(r.Roots[i-1].RootMeta, metadata.ROOT); err == nil && !trust.Check(pd, rv.RootMeta, rv.RootMeta.Signatures).Met {
@@ -188,7 +203,7 @@ func Load(src Source, now time.Time) (*Repo, error) {
 		if m, err := metadata.Timestamp().FromBytes(raw); err == nil {
 			ts.TimestampMeta, ts.Version, ts.Expires, ts.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 			if d, err := trust.FromRoot(root, metadata.TIMESTAMP); err == nil {
-				judge(ts, d, m, m.Signatures)
+				r.judge(ts, d, m, m.Signatures)
 			}
 		} else {
 			ts.Error = err.Error()
@@ -208,7 +223,7 @@ func Load(src Source, now time.Time) (*Repo, error) {
 		if m, err := metadata.Snapshot().FromBytes(raw); err == nil {
 			snap.SnapshotMeta, snap.Version, snap.Expires, snap.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 			if d, err := trust.FromRoot(root, metadata.SNAPSHOT); err == nil {
-				judge(snap, d, m, m.Signatures)
+				r.judge(snap, d, m, m.Signatures)
 			}
 		} else {
 			snap.Error = err.Error()
@@ -314,7 +329,7 @@ func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.De
 	}
 	role.TargetsMeta, role.Version, role.Expires, role.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 	if d != nil {
-		judge(role, d, m, m.Signatures)
+		r.judge(role, d, m, m.Signatures)
 	}
 	return role
 }
@@ -332,9 +347,18 @@ func parseRoot(file string, raw []byte) *Role {
 
 // judge records who may sign a role and the state of each signature,
 // computed with go-tuf from the metadata alone.
-func judge(role *Role, d *trust.Delegation, md any, sigs []metadata.Signature) {
+func (r *Repo) judge(role *Role, d *trust.Delegation, md any, sigs []metadata.Signature) {
 	role.Threshold, role.KeyIDs, role.Keys = d.Threshold, d.KeyIDs, d.Keys
 	d.Role = role.Name
+	key := judgmentKey(role, d)
+	name := role.File
+	if j, ok := r.cache[name]; ok && j.Input == key {
+		role.Valid, role.Met, role.Sigs = j.Valid, j.Met, j.Sigs
+		r.judged[name] = j
+		return
+	}
+	r.Checked++
+	defer func() { r.judged[name] = Judgment{Input: key, Valid: role.Valid, Met: role.Met, Sigs: role.Sigs} }()
 	c := trust.Check(d, md, sigs)
 	role.Valid, role.Met = len(c.Valid), c.Met
 	status := map[string]string{}

@@ -18,7 +18,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
-//go:embed templates/*.html templates/style.css
+//go:embed templates/*.html templates/style.css templates/search.js
 var templatesFS embed.FS
 
 var tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(templatesFS, "templates/*.html"))
@@ -57,23 +57,37 @@ func DirWriter(dir string) Writer {
 // Options tune Build.
 type Options struct {
 	// InlineTree is how many delegated roles the index shows as a tree;
-	// past it, roles are listed on one page per first letter.
+	// past it, roles are listed on one page per first letter. It also
+	// bounds how many projects one list page shows.
 	InlineTree int
 	// Only, when set, limits the per-role and per-project pages to these
 	// roles (the index and summary pages are always rebuilt).
 	Only map[string]bool
+	// Site is the tufgit layer's input (name, labels, dates, history,
+	// requests); nil for a repository known by its metadata alone.
+	Site *Site
+	// Manifest, when set, is what the previous build left: pages whose
+	// inputs are unchanged are not rendered or written again. Build
+	// updates it and writes it as manifest.json.
+	Manifest *Manifest
 }
 
 // page is what every template gets.
 type page struct {
 	Title, Up, Generated string
+	SiteName             string
 	HasProjects          bool
+	HasRequests          bool
 	Repo                 *Repo
 	// index
-	Top         []*Role
-	Letters     []letter
-	TopChildren []*Role
-	TreeHTML    template.HTML
+	Top            []*Role
+	Letters        []letter
+	TopChildren    []*Role
+	TreeHTML       template.HTML
+	Recent         []recentRow
+	Expiring       []*Role
+	MoreExpiring   int
+	ProjectLetters []letter
 	// role
 	Role                *Role
 	RootKeys, DelegKeys *keyTable
@@ -88,6 +102,16 @@ type page struct {
 	Roles               []*Role
 	Projects            []*Project
 	Project             *Project
+	Requests            []Request
+	Request             *Request
+	MetadataURL         string
+	TargetsURL          string
+}
+
+type recentRow struct {
+	Project *Project
+	Version string
+	Date    time.Time
 }
 
 type letter struct {
@@ -98,7 +122,7 @@ type keyTable struct {
 	Caption string
 	Keys    []keyRow
 }
-type keyRow struct{ ID, Type, Scheme string }
+type keyRow struct{ ID, Type, Scheme, Owner string }
 type rootRole struct {
 	Name      string
 	Threshold int
@@ -115,10 +139,20 @@ type targetRow struct {
 	Length int64
 	Hashes []string
 	Custom string
+	URL    string
 }
 type historyRow struct {
 	Role    *Role
 	Changes []string
+}
+
+// searchEntry is one project in search-index.json (short keys: the index
+// of 10,000 projects stays small).
+type searchEntry struct {
+	Name    string `json:"n"`
+	Display string `json:"d,omitempty"`
+	Latest  string `json:"v,omitempty"`
+	Page    string `json:"p"`
 }
 
 // Build renders every page of repo through w.
@@ -126,15 +160,36 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	if opts.InlineTree == 0 {
 		opts.InlineTree = 300
 	}
-	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
-	projects := FindProjects(repo)
-	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0}
-	css, err := templatesFS.ReadFile("templates/style.css")
-	if err != nil {
-		return err
+	site := opts.Site
+	if site == nil {
+		site = &Site{}
 	}
-	if err := w("style.css", css); err != nil {
-		return err
+	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
+	projects := findProjects(repo, site)
+	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0, SiteName: site.Name,
+		HasRequests: len(site.Requests) > 0, MetadataURL: site.MetadataURL, TargetsURL: site.TargetsURL}
+	if base.MetadataURL == "" {
+		base.MetadataURL = "../metadata/"
+	}
+	if base.TargetsURL == "" {
+		base.TargetsURL = "../targets/"
+	}
+	prev := opts.Manifest
+	pages := map[string]string{}
+	// put writes a page unless the previous build wrote it from the same
+	// inputs (key == ""  means always).
+	put := func(name, key string, data func() ([]byte, error)) error {
+		if key != "" {
+			pages[name] = key
+			if prev != nil && prev.Pages[name] == key {
+				return nil
+			}
+		}
+		b, err := data()
+		if err != nil {
+			return err
+		}
+		return w(name, b)
 	}
 	render := func(name, tmplName string, p page) error {
 		var buf bytes.Buffer
@@ -143,21 +198,49 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		}
 		return w(name, buf.Bytes())
 	}
-	// Index.
+	renderKeyed := func(name, key, tmplName string, p page) error {
+		return put(name, key, func() ([]byte, error) {
+			var buf bytes.Buffer
+			if err := tmpl.ExecuteTemplate(&buf, tmplName, p); err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", name, err)
+			}
+			return buf.Bytes(), nil
+		})
+	}
+	for _, asset := range []string{"style.css", "search.js"} {
+		data, err := templatesFS.ReadFile("templates/" + asset)
+		if err != nil {
+			return err
+		}
+		if err := put(asset, digest(data), func() ([]byte, error) { return data, nil }); err != nil {
+			return err
+		}
+	}
+	// Index: the home page.
 	idx := base
-	idx.Title = "TUF repository"
+	idx.Title = site.Name
+	if idx.Title == "" {
+		idx.Title = "TUF repository"
+	}
 	idx.Top = []*Role{repo.Root, repo.Targets, repo.Snapshot, repo.Timestamp}
+	idx.Recent = recent(projects, 10)
+	idx.Requests = site.Requests
+	for _, r := range append(append([]*Role{}, idx.Top...), repo.Delegated...) {
+		if expClass(r) != "" {
+			idx.Expiring = append(idx.Expiring, r)
+		}
+	}
+	sort.SliceStable(idx.Expiring, func(i, j int) bool { return idx.Expiring[i].Expires.Before(idx.Expiring[j].Expires) })
+	if len(idx.Expiring) > 20 {
+		idx.MoreExpiring = len(idx.Expiring) - 20
+		idx.Expiring = idx.Expiring[:20]
+	}
 	if len(repo.Delegated) > opts.InlineTree {
 		groups := map[string][]*Role{}
 		for _, r := range repo.Delegated {
 			groups[letterOf(r.Name)] = append(groups[letterOf(r.Name)], r)
 		}
-		keys := make([]string, 0, len(groups))
-		for k := range groups {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(groups) {
 			pg := "roles-" + safe(k) + ".html"
 			idx.Letters = append(idx.Letters, letter{Letter: k, Page: pg, Count: len(groups[k])})
 			lp := base
@@ -173,8 +256,81 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	} else {
 		idx.TreeHTML = treeHTML(repo, metadata.TARGETS)
 	}
+	// Projects: the full list, or one page per first letter past
+	// InlineTree; the home page links the letters (no JavaScript needed).
+	if len(projects) > 0 {
+		groups := map[string][]*Project{}
+		for _, p := range projects {
+			groups[letterOf(p.Name)] = append(groups[letterOf(p.Name)], p)
+		}
+		pl := base
+		pl.Title = "Projects"
+		if len(projects) > opts.InlineTree {
+			for _, k := range sortedKeys(groups) {
+				pg := "projects-" + safe(k) + ".html"
+				pl.ProjectLetters = append(pl.ProjectLetters, letter{Letter: k, Page: pg, Count: len(groups[k])})
+				lp := base
+				lp.Title = "Projects: " + k
+				lp.Projects = groups[k]
+				lp.ProjectLetters = nil
+				if err := render(pg, "projects.html", lp); err != nil {
+					return err
+				}
+			}
+		} else {
+			pl.Projects = projects
+		}
+		idx.ProjectLetters = pl.ProjectLetters
+		if err := render("projects.html", "projects.html", pl); err != nil {
+			return err
+		}
+		var entries []searchEntry
+		for _, p := range projects {
+			e := searchEntry{Name: p.Name, Latest: p.Latest, Page: projectPage(p.Name)}
+			if p.DisplayName != p.Name {
+				e.Display = p.DisplayName
+			}
+			entries = append(entries, e)
+		}
+		data, err := json.Marshal(entries)
+		if err != nil {
+			return err
+		}
+		if err := w("search-index.json", data); err != nil {
+			return err
+		}
+		for _, p := range projects {
+			if opts.Only != nil && !opts.Only[p.Name] {
+				continue
+			}
+			pp := base
+			pp.Title = p.DisplayName
+			pp.Project = p
+			role := repo.ByName[p.Name]
+			if err := renderKeyed(projectPage(p.Name), digest(p, role.Sigs, base.TargetsURL, base.MetadataURL, site.Name), "project.html", pp); err != nil {
+				return err
+			}
+		}
+	}
 	if err := render("index.html", "index.html", idx); err != nil {
 		return err
+	}
+	// Pending requests.
+	if len(site.Requests) > 0 {
+		rp := base
+		rp.Title = "Pending requests"
+		rp.Requests = site.Requests
+		if err := render("requests.html", "requests.html", rp); err != nil {
+			return err
+		}
+		for i := range site.Requests {
+			q := base
+			q.Request = &site.Requests[i]
+			q.Title = "Request " + q.Request.ID
+			if err := renderKeyed(requestPage(q.Request.ID), digest(q.Request), "request.html", q); err != nil {
+				return err
+			}
+		}
 	}
 	// Root history and one page per root version.
 	hist := base
@@ -193,32 +349,16 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		return err
 	}
 	// Top-level and delegated roles.
+	keyedRender := func(name, tmplName string, p page) error {
+		r := p.Role
+		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL), tmplName, p)
+	}
 	for _, r := range append([]*Role{repo.Timestamp, repo.Snapshot, repo.Targets}, repo.Delegated...) {
 		if opts.Only != nil && !opts.Only[r.Name] && r.Kind == "delegated" {
 			continue
 		}
-		if err := renderRole(render, base, r, r.Name); err != nil {
+		if err := renderRole(keyedRender, base, r, r.Name); err != nil {
 			return err
-		}
-	}
-	// The tufgit layer: projects and releases.
-	if len(projects) > 0 {
-		pl := base
-		pl.Title = "Projects"
-		pl.Projects = projects
-		if err := render("projects.html", "projects.html", pl); err != nil {
-			return err
-		}
-		for _, p := range projects {
-			if opts.Only != nil && !opts.Only[p.Name] {
-				continue
-			}
-			pp := base
-			pp.Title = "Project " + p.Name
-			pp.Project = p
-			if err := render(projectPage(p.Name), "projects.html", pp); err != nil {
-				return err
-			}
 		}
 	}
 	// Raw files.
@@ -226,11 +366,57 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if r.Raw == nil || (opts.Only != nil && r.Kind == "delegated" && !opts.Only[r.Name]) {
 			continue
 		}
-		if err := w("raw/"+rawName(r.File), r.Raw); err != nil {
+		raw := r.Raw
+		if err := put("raw/"+rawName(r.File), digest(raw), func() ([]byte, error) { return raw, nil }); err != nil {
+			return err
+		}
+	}
+	if opts.Manifest != nil {
+		m := opts.Manifest
+		m.Format = manifestFormat
+		m.Judged = repo.judged
+		if opts.Only != nil && prev != nil {
+			for k, v := range prev.Pages {
+				if _, ok := pages[k]; !ok {
+					pages[k] = v
+				}
+			}
+		}
+		m.Pages = pages
+		if site.Memo != nil {
+			m.Site = site.Memo
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if err := w(ManifestName, data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recent lists the newest releases across projects (those with a date).
+func recent(projects []*Project, n int) []recentRow {
+	var out []recentRow
+	for _, p := range projects {
+		for _, r := range p.Releases {
+			if !r.Date.IsZero() && !r.Yanked {
+				out = append(out, recentRow{Project: p, Version: r.Version, Date: r.Date})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Date.Equal(out[j].Date) {
+			return out[i].Date.After(out[j].Date)
+		}
+		return out[i].Project.Name < out[j].Project.Name
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }
 
 func renderRole(render func(string, string, page) error, base page, r *Role, title string) error {
@@ -264,6 +450,9 @@ func renderRole(render func(string, string, page) error, base page, r *Role, tit
 		for _, path := range sortedKeys(t.Targets) {
 			tf := t.Targets[path]
 			row := targetRow{Path: path, Length: tf.Length}
+			if p.Repo != nil && p.Repo.Root != nil && p.Repo.Root.RootMeta != nil {
+				row.URL = TargetURL(p.TargetsURL, path, tf, p.Repo.Root.RootMeta.Signed.ConsistentSnapshot)
+			}
 			for _, alg := range sortedKeys(tf.Hashes) {
 				row.Hashes = append(row.Hashes, alg+":"+hex.EncodeToString(tf.Hashes[alg]))
 			}
@@ -289,7 +478,7 @@ func keysTable(caption string, keys map[string]*metadata.Key) *keyTable {
 		if k == nil {
 			continue
 		}
-		t.Keys = append(t.Keys, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme})
+		t.Keys = append(t.Keys, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme, Owner: KeyOwner(k)})
 	}
 	return t
 }
@@ -382,16 +571,33 @@ type treeNode struct {
 }
 
 var funcs = template.FuncMap{
-	"rolePage":     rolePage,
-	"rolePageName": func(_ string, name string) string { return rolePageName(name) },
-	"projectPage":  projectPage,
-	"rawName":      rawName,
-	"short":        short,
-	"expires":      expires,
-	"expClass":     expClass,
-	"expSoon":      func(r *Role) bool { return expClass(r) != "" },
-	"sigSummary":   sigSummary,
-	"statusClass":  func(s string) string { return strings.Fields(s + " x")[0] },
+	"rolePage":       rolePage,
+	"rolePageName":   func(_ string, name string) string { return rolePageName(name) },
+	"projectPage":    projectPage,
+	"requestPage":    requestPage,
+	"owner":          func(keys map[string]*metadata.Key, id string) string { return KeyOwner(keys[id]) },
+	"thresholdWords": ThresholdWords,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"ago": func(now, t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return human(now.Sub(t)) + " ago"
+	},
+	"size":        humanSize,
+	"rawName":     rawName,
+	"short":       short,
+	"expires":     expires,
+	"expClass":    expClass,
+	"expSoon":     func(r *Role) bool { return expClass(r) != "" },
+	"sigSummary":  sigSummary,
+	"statusClass": func(s string) string { return strings.Fields(s + " x")[0] },
 	"kids": func(n treeNode) []treeNode {
 		var out []treeNode
 		for _, c := range n.Role.Children {
@@ -416,6 +622,8 @@ func rolePageName(name string) string {
 }
 
 func projectPage(name string) string { return "project-" + safe(name) + ".html" }
+
+func requestPage(id string) string { return "request-" + safe(id) + ".html" }
 
 // safe turns any role name into a file name: letters, digits, '-' and '_'
 // stay, every other byte becomes ~XX. No name can climb out of the site.
@@ -551,4 +759,14 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/verify"
 	"github.com/tufgit/tufgit/pkg/webui"
+	"github.com/tufgit/tufgit/pkg/webui/gitsite"
 )
 
 // StateRef records what was last published (in the source repository).
@@ -78,6 +80,10 @@ type Result struct {
 	Written   []string
 	UpToDate  bool
 	Full      bool // the whole repository was (re)written
+	// UIWritten counts the web UI's files written; UIChecked the
+	// metadata files whose signatures the UI checked again.
+	UIWritten int
+	UIChecked int
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last
@@ -297,7 +303,7 @@ func (p *publisher) run() error {
 	}
 	p.res.Snapshot, p.res.Timestamp = snapV, tsV
 	if p.UI {
-		if err := p.writeUI(changed, intact); err != nil {
+		if err := p.writeUI(intact, tsRaw, snapRaw); err != nil {
 			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
 		}
 	}
@@ -614,36 +620,93 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// writeUI renders the web UI from what the mirror now serves, under ui/:
-// every page on a full publish, else the summary pages and the pages of
-// the roles that changed.
-func (p *publisher) writeUI(changed []string, incremental bool) error {
-	src := mirrorSource{ctx: p.ctx, m: p.Mirror}
-	repo, err := webui.Load(src, p.Now)
+// writeUI renders the web UI under ui/ from what publish already has:
+// the verified tree (roles, root history), the new snapshot and timestamp
+// in memory, and the manifest the last publish left in ui/. Signatures of
+// files unchanged since are not checked again, pages whose inputs did not
+// change are not written again, and git history is read only since the
+// commit the manifest names.
+func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
+	var prev *webui.Manifest
+	if intact {
+		if data, err := p.Mirror.Read(p.ctx, "ui/"+webui.ManifestName, maxManifest); err == nil {
+			prev = webui.ParseManifest(data)
+		}
+	}
+	src := treeSource{p: p, ts: tsRaw, snap: snapRaw}
+	repo, err := webui.LoadCached(src, p.Now, prev)
 	if err != nil {
 		return err
 	}
-	opts := webui.Options{}
-	if incremental {
-		opts.Only = map[string]bool{}
-		for _, r := range changed {
-			opts.Only[r] = true
-		}
+	var memo *webui.SiteMemo
+	if prev != nil {
+		memo = prev.Site
 	}
+	site, err := gitsite.Collect(p.Repo, p.Rev, p.Now, memo)
+	if err != nil {
+		return err
+	}
+	m := prev
+	if m == nil {
+		m = &webui.Manifest{}
+	}
+	p.res.UIChecked = repo.Checked
 	return webui.Build(repo, func(name string, data []byte) error {
+		p.res.UIWritten++
 		return p.Mirror.Write(p.ctx, "ui/"+name, data)
-	}, opts)
+	}, webui.Options{Site: site, Manifest: m})
 }
 
-type mirrorSource struct {
-	ctx context.Context
-	m   Mirror
+// maxManifest bounds the UI manifest read back from the mirror.
+const maxManifest = 256 << 20
+
+// treeSource serves metadata by mirror file name from the verified tree
+// and the snapshot and timestamp just made, without reading the mirror.
+type treeSource struct {
+	p        *publisher
+	ts, snap []byte
 }
 
-func (s mirrorSource) Read(name string) ([]byte, error) {
-	data, err := s.m.Read(s.ctx, "metadata/"+name, webui.MaxFile)
-	if errors.Is(err, ErrNotExist) {
+func (s treeSource) Read(name string) ([]byte, error) {
+	base, ok := strings.CutSuffix(name, ".json")
+	if !ok || strings.ContainsAny(name, "/\\") {
 		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
 	}
-	return data, err
+	var v int64 = -1
+	if n, rest, ok := strings.Cut(base, "."); ok {
+		if x, err := strconv.ParseInt(n, 10, 64); err == nil && x > 0 {
+			v, base = x, rest
+		}
+	}
+	notExist := func(err error) ([]byte, error) {
+		if state.IsNotExist(err) || errors.Is(err, gitstore.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+		}
+		return nil, err
+	}
+	switch base {
+	case layout.RoleTimestamp:
+		return s.ts, nil
+	case layout.RoleSnapshot:
+		return s.snap, nil
+	case layout.RoleRoot:
+		p := layout.RootPath
+		if v > 0 {
+			p = layout.RootHistoryPath(v)
+		}
+		data, err := s.p.tree.ReadFile(p, layout.MaxRootSize)
+		if err != nil {
+			return notExist(err)
+		}
+		return data, nil
+	}
+	r, err := s.p.view.Role(base)
+	if err != nil {
+		return notExist(err)
+	}
+	if v > 0 && r.Meta.Signed.Version != v {
+		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	return r.Raw, nil
 }
+

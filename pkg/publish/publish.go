@@ -709,4 +709,3 @@ func (s treeSource) Read(name string) ([]byte, error) {
 	}
 	return r.Raw, nil
 }
-

@@ -315,8 +315,9 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	if err := render("index.html", "index.html", idx); err != nil {
 		return err
 	}
-	// Pending requests.
-	if len(site.Requests) > 0 {
+	// Pending requests (the list also when it is empty, so that a list
+	// an earlier build wrote does not stay behind).
+	if len(site.Requests) > 0 || len(projects) > 0 {
 		rp := base
 		rp.Title = "Pending requests"
 		rp.Requests = site.Requests
@@ -369,6 +370,19 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		raw := r.Raw
 		if err := put("raw/"+rawName(r.File), digest(raw), func() ([]byte, error) { return raw, nil }); err != nil {
 			return err
+		}
+	}
+	// Pages of requests that are no longer pending say so.
+	if prev != nil {
+		for _, name := range sortedKeys(prev.Pages) {
+			if _, ok := pages[name]; ok || !strings.HasPrefix(name, "request-") {
+				continue
+			}
+			g := base
+			g.Title = "Request " + strings.TrimSuffix(strings.TrimPrefix(name, "request-"), ".html")
+			if err := render(name, "gone.html", g); err != nil {
+				return err
+			}
 		}
 	}
 	if opts.Manifest != nil {

@@ -247,7 +247,7 @@ func describe(before, after *metadata.Metadata[metadata.TargetsType]) (items []s
 	}
 	switch {
 	case before == nil && after != nil:
-		items = append(items, "project created")
+		items = append(items, "first signed version of the project role")
 	case before != nil && after == nil:
 		return []string{"project removed"}, nil
 	case before == nil && after == nil:

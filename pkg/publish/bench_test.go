@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,72 @@ func BenchmarkPublishOneRelease(b *testing.B) {
 					b.Fatalf("%v %+v", err, res)
 				}
 				b.ReportMetric(float64(len(res.Written)), "files-written")
+			}
+		})
+	}
+}
+
+// uiCounter counts the web UI's files a publish writes.
+type uiCounter struct {
+	publish.Mirror
+	ui int
+}
+
+func (c *uiCounter) Write(ctx context.Context, name string, data []byte) error {
+	if strings.HasPrefix(name, "ui/") {
+		c.ui++
+	}
+	return c.Mirror.Write(ctx, name, data)
+}
+
+// BenchmarkPublishOneReleaseUI is BenchmarkPublishOneRelease with the web
+// UI on, as `tufgit publish` runs by default: the first (full) publish
+// and then one publish per one-release push.
+func BenchmarkPublishOneReleaseUI(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: n, Now: time.Now().UTC().Truncate(time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Pack(); err != nil {
+				b.Fatal(err)
+			}
+			fm, err := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m := &uiCounter{Mirror: fm}
+			k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
+			t0 := time.Now()
+			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(t0).Seconds(), "first-full-publish-s")
+			b.ReportMetric(float64(m.ui), "first-ui-files")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				p := f.Projects[(i*7919)%n]
+				v := fmt.Sprintf("9.%d.0", i)
+				data := repotest.Artifact(p, v, 4096)
+				tp := layout.TargetPath(p, v, p+".tar.gz")
+				tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+				role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(fmt.Sprintf("%x", []byte(tf.Hashes["sha256"]))), Data: data}); err != nil {
+					b.Fatal(err)
+				}
+				m.ui = 0
+				b.StartTimer()
+				res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true})
+				if err != nil || res.Full {
+					b.Fatalf("%v %+v", err, res)
+				}
+				b.ReportMetric(float64(m.ui), "ui-files-written")
 			}
 		})
 	}

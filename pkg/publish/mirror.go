@@ -155,7 +155,8 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 
 // ContentType is the media type a mirror serves a file with. Only the web
 // UI that publish renders (under ui/, every value escaped by html/template)
-// is served as a page or a style sheet; metadata is JSON; everything else,
+// is served as a page, a style sheet, its one script (the project search)
+// or its icon; metadata is JSON; everything else,
 // artifacts above all, is opaque bytes that a browser must never render, so
 // an artifact that happens to be HTML can not run on the mirror's origin.
 func ContentType(name string) string {
@@ -164,6 +165,10 @@ func ContentType(name string) string {
 		return "text/html; charset=utf-8"
 	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".css"):
 		return "text/css; charset=utf-8"
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".js"):
+		return "text/javascript; charset=utf-8"
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".svg"):
+		return "image/svg+xml"
 	case strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, "targets/"):
 		return "application/json"
 	}
@@ -172,4 +177,4 @@ func ContentType(name string) string {
 
 // UIContentSecurityPolicy is the policy served with the web UI's pages:
 // nothing but the mirror's own files, no plugins, no framing.
-const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

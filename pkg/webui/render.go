@@ -18,7 +18,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
-//go:embed templates/*.html templates/style.css templates/search.js
+//go:embed templates/*.html templates/style.css templates/search.js templates/favicon.svg
 var templatesFS embed.FS
 
 var tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(templatesFS, "templates/*.html"))
@@ -207,7 +207,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			return buf.Bytes(), nil
 		})
 	}
-	for _, asset := range []string{"style.css", "search.js"} {
+	for _, asset := range []string{"style.css", "search.js", "favicon.svg"} {
 		data, err := templatesFS.ReadFile("templates/" + asset)
 		if err != nil {
 			return err
@@ -314,6 +314,13 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	}
 	if err := render("index.html", "index.html", idx); err != nil {
 		return err
+	}
+	if len(projects) > 0 {
+		mp := idx
+		mp.Title = "Signed metadata"
+		if err := render("metadata.html", "metadata.html", mp); err != nil {
+			return err
+		}
 	}
 	// Pending requests (the list also when it is empty, so that a list
 	// an earlier build wrote does not stay behind).
@@ -605,6 +612,7 @@ var funcs = template.FuncMap{
 		return human(now.Sub(t)) + " ago"
 	},
 	"size":        humanSize,
+	"plus":        func(a, b int) int { return a + b },
 	"rawName":     rawName,
 	"short":       short,
 	"expires":     expires,

@@ -72,10 +72,12 @@ type Request struct {
 	// Summary is the semantic summary `tufgit request show` prints.
 	Summary []string
 	// Roles is, per role the request rewrites, who signed and who not.
-	Roles     []RequestRole
-	SignedBy  []string // names (or key ids) of valid signers
-	Missing   []string // names (or key ids) who could still sign
-	Ready     bool
+	Roles    []RequestRole
+	SignedBy []string // names (or key ids) of valid signers
+	Missing  []string // names (or key ids) who could still sign
+	Ready    bool
+	// Needed is how many more valid signatures the request needs.
+	Needed    int
 	Problems  []string
 	Withdrawn bool
 }

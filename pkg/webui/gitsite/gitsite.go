@@ -127,6 +127,9 @@ func requests(g *gitstore.Repo, head plumbing.Hash, now time.Time) ([]webui.Requ
 			Summary: in.Summary, SignedBy: name(in.SignedBy), Missing: name(in.Missing), Ready: in.Ready, Problems: in.Problems,
 			Withdrawn: in.Withdrawn != nil}
 		for _, rs := range in.Roles {
+			if !rs.Met && rs.Threshold > len(rs.Signed) {
+				r.Needed += rs.Threshold - len(rs.Signed)
+			}
 			r.Roles = append(r.Roles, webui.RequestRole{Role: rs.Role, Version: rs.Version, Threshold: rs.Threshold,
 				Signed: name(rs.Signed), Missing: name(rs.Missing), Met: rs.Met})
 		}

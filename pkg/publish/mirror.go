@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,11 +145,34 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
-		w.Close()
-		return err
+	report, _ := ctx.Value(progressKey{}).(func(int64))
+	if report == nil {
+		report = func(int64) {}
+	}
+	// In pieces, so that a progress display moves during a large upload.
+	for off := 0; off < len(data) || off == 0; {
+		end := min(off+uploadChunk, len(data))
+		if _, err := w.Write(data[off:end]); err != nil {
+			w.Close()
+			return err
+		}
+		off = end
+		report(int64(off))
+		if end == len(data) {
+			break
+		}
 	}
 	return w.Close()
+}
+
+// uploadChunk is how much Write hands the bucket at once.
+const uploadChunk = 1 << 20
+
+type progressKey struct{}
+
+// withProgress makes Write report the bytes written so far to report.
+func withProgress(ctx context.Context, report func(done int64)) context.Context {
+	return context.WithValue(ctx, progressKey{}, report)
 }
 
 // ContentType is the media type a mirror serves a file with. Only the web

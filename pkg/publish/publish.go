@@ -70,6 +70,9 @@ type Options struct {
 	Refresh bool
 	// UI also renders the web UI (pkg/webui) under ui/ on the mirror.
 	UI bool
+	// Progress, when set, is told how much of each target file has been
+	// uploaded to the mirror (done of total bytes), for a progress display.
+	Progress func(name string, done, total int64)
 }
 
 // Result says what a publish did.
@@ -347,7 +350,19 @@ func snapExpires(raw []byte) time.Time {
 }
 
 func (p *publisher) write(name string, data []byte) error {
-	if err := p.Mirror.Write(p.ctx, name, data); err != nil {
+	ctx := p.ctx
+	report := func(int64) {}
+	if p.Progress != nil && strings.HasPrefix(name, "targets/") {
+		total := int64(len(data))
+		report = func(done int64) { p.Progress(name, done, total) }
+		ctx = withProgress(ctx, report) // a bucket reports as it uploads
+		report(0)
+	}
+	err := p.Mirror.Write(ctx, name, data)
+	if err == nil {
+		report(int64(len(data)))
+	}
+	if err != nil {
 		return fmt.Errorf("writing %s to the mirror %s: %w", name, p.Mirror, err)
 	}
 	p.res.Written = append(p.res.Written, name)

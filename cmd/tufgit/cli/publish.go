@@ -124,7 +124,8 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	if o.IO.WrapMirror != nil {
 		mirror = o.IO.WrapMirror(m)
 	}
-	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI}
+	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI,
+		Progress: newProgress(o.IO, o.JSON).callback()}
 	store, err := openStoreAt(g, rev)
 	if err != nil {
 		return err

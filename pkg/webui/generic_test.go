@@ -3,6 +3,7 @@ package webui_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +221,31 @@ func TestManifestIncremental(t *testing.T) {
 		if webui.ParseManifest([]byte(bad)) != nil {
 			t.Errorf("manifest %q accepted", bad)
 		}
+	}
+}
+
+// Merging what newer commits told into what was known keeps the first
+// date a release was seen and puts newer history first, capped.
+func TestSiteMemoMerge(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := &webui.SiteMemo{Commit: "a", Dates: map[string]map[string]time.Time{"p": {"1.0": t0}},
+		History: map[string][]webui.Event{"p": {{Subject: "old"}}}}
+	var newer []webui.Event
+	for i := 0; i < webui.MaxHistory; i++ {
+		newer = append(newer, webui.Event{Subject: fmt.Sprint("new", i)})
+	}
+	got := old.Merge(&webui.SiteMemo{Commit: "b", Dates: map[string]map[string]time.Time{"p": {"1.0": t0.Add(time.Hour), "2.0": t0.Add(2 * time.Hour)}},
+		History: map[string][]webui.Event{"p": newer}})
+	if got.Commit != "b" || !got.Dates["p"]["1.0"].Equal(t0) || !got.Dates["p"]["2.0"].Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("merged dates: %+v", got)
+	}
+	if h := got.History["p"]; len(h) != webui.MaxHistory || h[0].Subject != "new0" || h[len(h)-1].Subject == "old" {
+		t.Errorf("merged history: %d entries, first %q, last %q", len(h), h[0].Subject, h[len(h)-1].Subject)
+	}
+	if (*webui.SiteMemo)(nil).Merge(old) != old || old.Merge(nil) != old {
+		t.Error("merging with nothing")
+	}
+	if len(old.History["p"]) != 1 {
+		t.Error("Merge changed its receiver")
 	}
 }

@@ -359,7 +359,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	// Top-level and delegated roles.
 	keyedRender := func(name, tmplName string, p page) error {
 		r := p.Role
-		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL), tmplName, p)
+		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL, expClass(r)), tmplName, p)
 	}
 	for _, r := range append([]*Role{repo.Timestamp, repo.Snapshot, repo.Targets}, repo.Delegated...) {
 		if opts.Only != nil && !opts.Only[r.Name] && r.Kind == "delegated" {

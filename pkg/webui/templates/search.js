@@ -6,6 +6,8 @@
   var q = document.getElementById("q");
   var out = document.getElementById("results");
   if (!q || !out) return;
+  // Shown only where it works: without JavaScript the lists stand alone.
+  if (q.form) q.form.hidden = false;
   var index = null, loading = null;
   function load() {
     if (!loading) {

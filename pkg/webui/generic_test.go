@@ -3,6 +3,7 @@ package webui_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
 	"github.com/tufgit/tufgit/pkg/webui"
 )
 
@@ -248,4 +250,40 @@ func TestSiteMemoMerge(t *testing.T) {
 	if len(old.History["p"]) != 1 {
 		t.Error("Merge changed its receiver")
 	}
+}
+
+// Past InlineTree projects, the projects are listed one page per first
+// letter, linked from the home page, so that they can be browsed without
+// JavaScript; the search index still holds them all.
+func TestProjectLetterPages(t *testing.T) {
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "repo.git"), repotest.Spec{Names: []string{"alpha", "apple", "beta", "hello", "help"}, Now: time.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirror := filepath.Join(t.TempDir(), "mirror")
+	if _, err := f.Publish(mirror, false); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := webui.Load(webui.DirSource(filepath.Join(mirror, "metadata")), f.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(mirror, "ui")
+	if err := webui.Build(repo, webui.DirWriter(out), webui.Options{InlineTree: 2}); err != nil {
+		t.Fatal(err)
+	}
+	idx := read(t, out, "index.html")
+	for _, l := range []string{"a", "b", "h"} {
+		if !strings.Contains(idx, `<a href="projects-`+l+`.html">`+l+`</a>`) {
+			t.Errorf("home lacks the letter %s", l)
+		}
+	}
+	if p := read(t, out, "projects-h.html"); !strings.Contains(p, "project-hello.html") || !strings.Contains(p, "project-help.html") || strings.Contains(p, "project-alpha.html") {
+		t.Error("projects-h.html lists the wrong projects")
+	}
+	var entries []map[string]string
+	if err := json.Unmarshal([]byte(read(t, out, "search-index.json")), &entries); err != nil || len(entries) != 5 {
+		t.Fatalf("search index: %v, %d entries", err, len(entries))
+	}
+	crawl(t, out)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +67,40 @@ func BenchmarkPublishOneRelease(b *testing.B) {
 	}
 }
 
+// memMirror is a mirror in memory: the UI benchmark measures the work,
+// not the fsyncs of a disk shared with other jobs.
+type memMirror struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (m *memMirror) Read(_ context.Context, name string, max int64) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.files[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, publish.ErrNotExist)
+	}
+	if int64(len(d)) > max {
+		return nil, fmt.Errorf("%s: too large", name)
+	}
+	return d, nil
+}
+func (m *memMirror) Exists(_ context.Context, name string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.files[name]
+	return ok, nil
+}
+func (m *memMirror) Write(_ context.Context, name string, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.files[name] = append([]byte(nil), data...)
+	return nil
+}
+func (m *memMirror) Close() error   { return nil }
+func (m *memMirror) String() string { return "mem" }
+
 // uiCounter counts the web UI's files a publish writes.
 type uiCounter struct {
 	publish.Mirror
@@ -81,7 +116,7 @@ func (c *uiCounter) Write(ctx context.Context, name string, data []byte) error {
 
 // BenchmarkPublishOneReleaseUI is BenchmarkPublishOneRelease with the web
 // UI on, as `tufgit publish` runs by default: the first (full) publish
-// and then one publish per one-release push.
+// and then one publish per one-release push, to a mirror in memory.
 func BenchmarkPublishOneReleaseUI(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
@@ -93,11 +128,7 @@ func BenchmarkPublishOneReleaseUI(b *testing.B) {
 			if err := f.Pack(); err != nil {
 				b.Fatal(err)
 			}
-			fm, err := publish.OpenMirror(context.Background(), filepath.Join(dir, "mirror"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			m := &uiCounter{Mirror: fm}
+			m := &uiCounter{Mirror: &memMirror{files: map[string][]byte{}}}
 			k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
 			t0 := time.Now()
 			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true}); err != nil {

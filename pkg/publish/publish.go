@@ -682,16 +682,45 @@ type treeSource struct {
 	ts, snap []byte
 }
 
-func (s treeSource) Read(name string) ([]byte, error) {
+// ReadTargets hands over the role the verified view parsed already.
+func (s treeSource) ReadTargets(name string) ([]byte, *metadata.Metadata[metadata.TargetsType], error) {
+	base, v, ok := splitMetaName(name)
+	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
+		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	r, err := s.p.view.Role(base)
+	if err != nil {
+		if state.IsNotExist(err) {
+			return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+		}
+		return nil, nil, err
+	}
+	if v > 0 && r.Meta.Signed.Version != v {
+		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	return r.Raw, r.Meta, nil
+}
+
+// splitMetaName splits a mirror metadata file name, "3.hello.json" or
+// "timestamp.json", into role and version (-1 when the name has none).
+func splitMetaName(name string) (string, int64, bool) {
 	base, ok := strings.CutSuffix(name, ".json")
 	if !ok || strings.ContainsAny(name, "/\\") {
-		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+		return "", 0, false
 	}
 	var v int64 = -1
 	if n, rest, ok := strings.Cut(base, "."); ok {
 		if x, err := strconv.ParseInt(n, 10, 64); err == nil && x > 0 {
 			v, base = x, rest
 		}
+	}
+	return base, v, true
+}
+
+func (s treeSource) Read(name string) ([]byte, error) {
+	base, v, ok := splitMetaName(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
 	}
 	notExist := func(err error) ([]byte, error) {
 		if state.IsNotExist(err) || errors.Is(err, gitstore.ErrNotExist) {

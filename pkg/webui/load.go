@@ -34,6 +34,14 @@ type Source interface {
 	Read(name string) ([]byte, error)
 }
 
+// TargetsSource is a Source that can hand over targets metadata it has
+// parsed already (publish's verified view of the tree), sparing a second
+// parse. Signatures are still judged here, or taken from the manifest.
+type TargetsSource interface {
+	Source
+	ReadTargets(name string) ([]byte, *metadata.Metadata[metadata.TargetsType], error)
+}
+
 // DirSource reads from a directory.
 type DirSource string
 
@@ -309,7 +317,14 @@ func LoadCached(src Source, now time.Time, m *Manifest) (*Repo, error) {
 func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.Delegation, depth int) *Role {
 	role := &Role{Name: name, Kind: "delegated", File: file, Delegator: delegator, Depth: depth}
 	r.ByName[name] = role
-	raw, err := src.Read(file)
+	var raw []byte
+	var parsed *metadata.Metadata[metadata.TargetsType]
+	var err error
+	if ts, ok := src.(TargetsSource); ok {
+		raw, parsed, err = ts.ReadTargets(file)
+	} else {
+		raw, err = src.Read(file)
+	}
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
 			role.Missing = true
@@ -322,10 +337,12 @@ func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.De
 		return role
 	}
 	role.Raw = raw
-	m, err := metadata.Targets().FromBytes(raw)
-	if err != nil {
-		role.Error = err.Error()
-		return role
+	m := parsed
+	if m == nil {
+		if m, err = metadata.Targets().FromBytes(raw); err != nil {
+			role.Error = err.Error()
+			return role
+		}
 	}
 	role.TargetsMeta, role.Version, role.Expires, role.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 	if d != nil {

@@ -246,7 +246,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			lp := base
 			lp.Title = fmt.Sprintf("Delegated roles: %s", k)
 			lp.Roles = groups[k]
-			if err := render(pg, "list.html", lp); err != nil {
+			if err := renderKeyed(pg, digest(roleStates(groups[k])), "list.html", lp); err != nil {
 				return err
 			}
 		}
@@ -273,7 +273,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 				lp.Title = "Projects: " + k
 				lp.Projects = groups[k]
 				lp.ProjectLetters = nil
-				if err := render(pg, "projects.html", lp); err != nil {
+				if err := renderKeyed(pg, digest(projectRows(groups[k])), "projects.html", lp); err != nil {
 					return err
 				}
 			}
@@ -281,7 +281,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			pl.Projects = projects
 		}
 		idx.ProjectLetters = pl.ProjectLetters
-		if err := render("projects.html", "projects.html", pl); err != nil {
+		if err := renderKeyed("projects.html", digest(pl.ProjectLetters, projectRows(pl.Projects)), "projects.html", pl); err != nil {
 			return err
 		}
 		var entries []searchEntry
@@ -296,7 +296,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if err != nil {
 			return err
 		}
-		if err := w("search-index.json", data); err != nil {
+		if err := put("search-index.json", digest(data), func() ([]byte, error) { return data, nil }); err != nil {
 			return err
 		}
 		for _, p := range projects {
@@ -318,7 +318,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	if len(projects) > 0 {
 		mp := idx
 		mp.Title = "Signed metadata"
-		if err := render("metadata.html", "metadata.html", mp); err != nil {
+		if err := renderKeyed("metadata.html", digest(roleStates(append([]*Role{repo.Targets}, repo.Delegated...)), mp.Letters), "metadata.html", mp); err != nil {
 			return err
 		}
 	}
@@ -328,7 +328,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		rp := base
 		rp.Title = "Pending requests"
 		rp.Requests = site.Requests
-		if err := render("requests.html", "requests.html", rp); err != nil {
+		if err := renderKeyed("requests.html", digest(site.Requests), "requests.html", rp); err != nil {
 			return err
 		}
 		for i := range site.Requests {
@@ -340,6 +340,11 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			}
 		}
 	}
+	// Pages of one role are rendered again when the role changes.
+	keyedRender := func(name, tmplName string, p page) error {
+		r := p.Role
+		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL, expClass(r)), tmplName, p)
+	}
 	// Root history and one page per root version.
 	hist := base
 	hist.Title = "Root history"
@@ -349,18 +354,14 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			row.Changes = rootChanges(repo.Roots[i-1], r)
 		}
 		hist.History = append(hist.History, row)
-		if err := renderRole(render, base, r, fmt.Sprintf("root version %d", r.Version)); err != nil {
+		if err := renderRole(keyedRender, base, r, fmt.Sprintf("root version %d", r.Version)); err != nil {
 			return err
 		}
 	}
-	if err := render("root-history.html", "history.html", hist); err != nil {
+	if err := renderKeyed("root-history.html", digest(roleStates(repo.Roots)), "history.html", hist); err != nil {
 		return err
 	}
 	// Top-level and delegated roles.
-	keyedRender := func(name, tmplName string, p page) error {
-		r := p.Role
-		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL, expClass(r)), tmplName, p)
-	}
 	for _, r := range append([]*Role{repo.Timestamp, repo.Snapshot, repo.Targets}, repo.Delegated...) {
 		if opts.Only != nil && !opts.Only[r.Name] && r.Kind == "delegated" {
 			continue
@@ -791,4 +792,39 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// roleState is what a list of roles shows of each.
+type roleState struct {
+	Name, Delegator, Exp string
+	Version             int64
+	Missing, Met        bool
+	Error               string
+	Sigs                []Sig
+	Raw                 string
+}
+
+func roleStates(roles []*Role) []roleState {
+	out := make([]roleState, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing,
+			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: digest(r.Raw)})
+	}
+	return out
+}
+
+// projectRow is what a list of projects shows of each.
+type projectRow struct {
+	Name, Display, Latest string
+	Updated               time.Time
+	Releases, Threshold   int
+	Maintainers           int
+}
+
+func projectRows(ps []*Project) []projectRow {
+	out := make([]projectRow, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, projectRow{p.Name, p.DisplayName, p.Latest, p.Updated, len(p.Releases), p.Threshold, len(p.Maintainers)})
+	}
+	return out
 }

@@ -84,9 +84,11 @@ type Result struct {
 	UpToDate  bool
 	Full      bool // the whole repository was (re)written
 	// UIWritten counts the web UI's files written; UIChecked the
-	// metadata files whose signatures the UI checked again.
+	// metadata files whose signatures the UI checked again; UIParsed the
+	// targets-type roles it read and parsed.
 	UIWritten int
 	UIChecked int
+	UIParsed  int
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last
@@ -665,7 +667,7 @@ func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
 	if m == nil {
 		m = &webui.Manifest{}
 	}
-	p.res.UIChecked = repo.Checked
+	defer func() { p.res.UIChecked, p.res.UIParsed = repo.Checked, repo.Parsed }()
 	return webui.Build(repo, func(name string, data []byte) error {
 		p.res.UIWritten++
 		return p.Mirror.Write(p.ctx, "ui/"+name, data)
@@ -680,6 +682,20 @@ const maxManifest = 256 << 20
 type treeSource struct {
 	p        *publisher
 	ts, snap []byte
+}
+
+// Digest is the git blob hash of a targets-type role's file, found
+// without reading it: the UI skips roles unchanged since its last build.
+func (s treeSource) Digest(name string) (string, bool) {
+	base, _, ok := splitMetaName(name)
+	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
+		return "", false
+	}
+	e, err := s.p.tree.Lookup(layout.RolePath(base))
+	if err != nil || !e.IsRegular() {
+		return "", false
+	}
+	return "git:" + e.Hash.String(), true
 }
 
 // ReadTargets hands over the role the verified view parsed already.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
+	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/trust"
 )
 
@@ -33,6 +35,9 @@ type Manifest struct {
 	Judged map[string]Judgment `json:"judged"`
 	// Pages is, per page, a digest of what it was rendered from.
 	Pages map[string]string `json:"pages"`
+	// Roles is, per targets-type role, what pages need of it, so that an
+	// unchanged role need not be read again.
+	Roles map[string]CachedRole `json:"roles,omitempty"`
 	// Site is the tufgit layer's memory (release dates and history found
 	// in git so far, and the commit they were read up to).
 	Site *SiteMemo `json:"site,omitempty"`
@@ -44,6 +49,28 @@ type Judgment struct {
 	Valid int    `json:"valid"`
 	Met   bool   `json:"met"`
 	Sigs  []Sig  `json:"sigs"`
+}
+
+// CachedRole is what the pages need of a role that delegates nothing.
+type CachedRole struct {
+	Digest      string    `json:"digest"`
+	File        string    `json:"file"`
+	Version     int64     `json:"version"`
+	Expires     time.Time `json:"expires"`
+	SpecVersion string    `json:"spec_version"`
+	// Leaf: the role delegates nothing (only such roles are cached).
+	Leaf bool `json:"leaf"`
+	// NotProject: its targets are not all NAME/VERSION/FILE.
+	NotProject bool `json:"not_project,omitempty"`
+	// Project is the role's tufgit project, as its own metadata shows it
+	// (releases; maintainers come from the delegating role).
+	Project *cachedProject `json:"project,omitempty"`
+}
+
+type cachedProject struct {
+	TargetsURL string           `json:"targets_url"`
+	Releases   []ProjectRelease `json:"releases"`
+	Recovery   *layout.Recovery `json:"recovery,omitempty"`
 }
 
 // ParseManifest reads a manifest; anything unusable yields nil (a full
@@ -66,8 +93,7 @@ func ParseManifest(data []byte) *Manifest {
 // bytes and who may sign it.
 func judgmentKey(role *Role, d *trust.Delegation) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", pagesVersion, role.Name, d.Threshold)
-	h.Write(role.Raw)
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s", pagesVersion, role.Name, d.Threshold, role.Digest)
 	ids := append([]string(nil), d.KeyIDs...)
 	sort.Strings(ids)
 	for _, id := range ids {
@@ -77,6 +103,12 @@ func judgmentKey(role *Role, d *trust.Delegation) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rawDigest identifies a file's bytes.
+func rawDigest(raw []byte) string {
+	h := sha256.Sum256(raw)
+	return hex.EncodeToString(h[:])
 }
 
 // digest hashes the inputs of one page.

@@ -86,7 +86,7 @@ func findProjects(repo *Repo, site *Site) []*Project {
 	}
 	var out []*Project
 	for _, r := range repo.Delegated {
-		if r.Missing || r.TargetsMeta == nil || !layout.IsNormalizedProjectName(r.Name) {
+		if r.Missing || (r.TargetsMeta == nil && !r.Stub) || !layout.IsNormalizedProjectName(r.Name) {
 			continue
 		}
 		parent := repo.ByName[r.Delegator]
@@ -117,42 +117,13 @@ func findProjects(repo *Repo, site *Site) []*Project {
 			}
 		}
 		sort.SliceStable(p.Maintainers, func(i, j int) bool { return p.Maintainers[i].Owner < p.Maintainers[j].Owner })
-		if raw, ok := r.TargetsMeta.Signed.UnrecognizedFields[layout.RecoveryField]; ok {
-			if b, err := json.Marshal(raw); err == nil {
-				var rec layout.Recovery
-				if json.Unmarshal(b, &rec) == nil && !rec.At.IsZero() {
-					p.Recovery = &rec
-				}
-			}
-		}
-		byV := map[string]*ProjectRelease{}
-		ok := true
-		for path, tf := range r.TargetsMeta.Signed.Targets {
-			proj, v, f, err := layout.ParseTargetPath(path)
-			if err != nil || proj != r.Name {
-				ok = false
-				break
-			}
-			rel := byV[v]
-			if rel == nil {
-				rel = &ProjectRelease{Version: v}
-				byV[v] = rel
-			}
-			rel.Files = append(rel.Files, ProjectFile{Name: f, Length: tf.Length, SHA256: hex.EncodeToString(tf.Hashes["sha256"]), URL: TargetURL(base, path, tf, consistent)})
-			if tf.Custom != nil {
-				if c, err := layout.ParseTargetCustom(*tf.Custom); err == nil && c.Yanked {
-					rel.Yanked, rel.YankReason = true, c.YankReason
-				}
-			}
-		}
-		if !ok {
+		leaf := repo.leafProject(r, base, consistent)
+		if leaf == nil {
 			continue
 		}
-		for _, rel := range byV {
-			sort.Slice(rel.Files, func(i, j int) bool { return rel.Files[i].Name < rel.Files[j].Name })
-			p.Releases = append(p.Releases, *rel)
-		}
-		sort.Slice(p.Releases, func(i, j int) bool { return layout.CompareVersions(p.Releases[i].Version, p.Releases[j].Version) > 0 })
+		p.Recovery = leaf.Recovery
+		p.Releases = make([]ProjectRelease, len(leaf.Releases))
+		copy(p.Releases, leaf.Releases)
 		for i := range p.Releases {
 			p.Releases[i].Date = dates[r.Name][p.Releases[i].Version]
 			if p.Releases[i].Date.After(p.Updated) {
@@ -195,4 +166,75 @@ func TargetURL(base, targetPath string, tf *metadata.TargetFiles, consistent boo
 		segs = append(segs, url.PathEscape(s))
 	}
 	return base + strings.Join(segs, "/")
+}
+
+// leafProject is what a role's own metadata says of its project: its
+// releases, newest first, and a recorded recovery; nil when its targets
+// are not all NAME/VERSION/FILE. An unchanged role's is taken from the
+// manifest without reading the role.
+func (repo *Repo) leafProject(r *Role, base string, consistent bool) *cachedProject {
+	if r.Stub {
+		c := repo.cached[r.Name]
+		if c.NotProject {
+			repo.remember(r, nil, true)
+			return nil
+		}
+		if c.Project != nil && c.Project.TargetsURL == base {
+			repo.remember(r, c.Project, false)
+			return c.Project
+		}
+		if err := repo.Fill(r); err != nil {
+			return nil
+		}
+	}
+	out := &cachedProject{TargetsURL: base}
+	if raw, ok := r.TargetsMeta.Signed.UnrecognizedFields[layout.RecoveryField]; ok {
+		if b, err := json.Marshal(raw); err == nil {
+			var rec layout.Recovery
+			if json.Unmarshal(b, &rec) == nil && !rec.At.IsZero() {
+				out.Recovery = &rec
+			}
+		}
+	}
+	byV := map[string]*ProjectRelease{}
+	for path, tf := range r.TargetsMeta.Signed.Targets {
+		proj, v, f, err := layout.ParseTargetPath(path)
+		if err != nil || proj != r.Name {
+			repo.remember(r, nil, true)
+			return nil
+		}
+		rel := byV[v]
+		if rel == nil {
+			rel = &ProjectRelease{Version: v}
+			byV[v] = rel
+		}
+		rel.Files = append(rel.Files, ProjectFile{Name: f, Length: tf.Length, SHA256: hex.EncodeToString(tf.Hashes["sha256"]), URL: TargetURL(base, path, tf, consistent)})
+		if tf.Custom != nil {
+			if c, err := layout.ParseTargetCustom(*tf.Custom); err == nil && c.Yanked {
+				rel.Yanked, rel.YankReason = true, c.YankReason
+			}
+		}
+	}
+	for _, rel := range byV {
+		sort.Slice(rel.Files, func(i, j int) bool { return rel.Files[i].Name < rel.Files[j].Name })
+		out.Releases = append(out.Releases, *rel)
+	}
+	sort.Slice(out.Releases, func(i, j int) bool {
+		return layout.CompareVersions(out.Releases[i].Version, out.Releases[j].Version) > 0
+	})
+	repo.remember(r, out, false)
+	return out
+}
+
+// remember records what the next build may reuse of a role.
+func (repo *Repo) remember(r *Role, p *cachedProject, notProject bool) {
+	if repo.roles == nil {
+		repo.roles = map[string]CachedRole{}
+	}
+	c, ok := repo.roles[r.Name]
+	if !ok {
+		return // not cacheable (delegates, or unreadable)
+	}
+	c.Project, c.NotProject = p, notProject
+	repo.roles[r.Name] = c
 }

@@ -343,7 +343,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	// Pages of one role are rendered again when the role changes.
 	keyedRender := func(name, tmplName string, p page) error {
 		r := p.Role
-		return renderKeyed(name, digest(r.Raw, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, base.TargetsURL, expClass(r)), tmplName, p)
+		return renderKeyed(name, roleKey(r, base.TargetsURL), tmplName, p)
 	}
 	// Root history and one page per root version.
 	hist := base
@@ -366,17 +366,32 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if opts.Only != nil && !opts.Only[r.Name] && r.Kind == "delegated" {
 			continue
 		}
+		if r.Stub {
+			key := roleKey(r, base.TargetsURL)
+			if prev != nil && prev.Pages[rolePage(r)] == key {
+				pages[rolePage(r)] = key
+				continue
+			}
+			if err := repo.Fill(r); err != nil {
+				return err
+			}
+		}
 		if err := renderRole(keyedRender, base, r, r.Name); err != nil {
 			return err
 		}
 	}
 	// Raw files.
 	for _, r := range append(append([]*Role{}, repo.Roots...), append([]*Role{repo.Timestamp, repo.Snapshot, repo.Targets}, repo.Delegated...)...) {
-		if r.Raw == nil || (opts.Only != nil && r.Kind == "delegated" && !opts.Only[r.Name]) {
+		if (r.Raw == nil && !r.Stub) || (opts.Only != nil && r.Kind == "delegated" && !opts.Only[r.Name]) {
 			continue
 		}
-		raw := r.Raw
-		if err := put("raw/"+rawName(r.File), digest(raw), func() ([]byte, error) { return raw, nil }); err != nil {
+		r := r
+		if err := put("raw/"+rawName(r.File), digest(r.Digest), func() ([]byte, error) {
+			if err := repo.Fill(r); err != nil {
+				return nil, err
+			}
+			return r.Raw, nil
+		}); err != nil {
 			return err
 		}
 	}
@@ -397,6 +412,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		m := opts.Manifest
 		m.Format = manifestFormat
 		m.Judged = repo.judged
+		m.Roles = repo.roles
 		if opts.Only != nil && prev != nil {
 			for k, v := range prev.Pages {
 				if _, ok := pages[k]; !ok {
@@ -797,18 +813,18 @@ func humanSize(n int64) string {
 // roleState is what a list of roles shows of each.
 type roleState struct {
 	Name, Delegator, Exp string
-	Version             int64
-	Missing, Met        bool
-	Error               string
-	Sigs                []Sig
-	Raw                 string
+	Version              int64
+	Missing, Met         bool
+	Error                string
+	Sigs                 []Sig
+	Raw                  string
 }
 
 func roleStates(roles []*Role) []roleState {
 	out := make([]roleState, 0, len(roles))
 	for _, r := range roles {
 		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing,
-			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: digest(r.Raw)})
+			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: r.Digest})
 	}
 	return out
 }
@@ -827,4 +843,9 @@ func projectRows(ps []*Project) []projectRow {
 		out = append(out, projectRow{p.Name, p.DisplayName, p.Latest, p.Updated, len(p.Releases), p.Threshold, len(p.Maintainers)})
 	}
 	return out
+}
+
+// roleKey digests what a role's page shows.
+func roleKey(r *Role, targetsURL string) string {
+	return digest(r.Digest, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
 }

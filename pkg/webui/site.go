@@ -47,6 +47,16 @@ type SiteMemo struct {
 	// History is, per project, its changes, newest first (at most
 	// MaxHistory).
 	History map[string][]Event `json:"history"`
+	// Configs is, per project config file, its git blob and what it
+	// said, so that unchanged configs are not read again.
+	Configs map[string]ConfigMemo `json:"configs,omitempty"`
+}
+
+// ConfigMemo is one project config as last read.
+type ConfigMemo struct {
+	Blob    string      `json:"blob"`
+	Project string      `json:"project"`
+	Info    ProjectInfo `json:"info"`
 }
 
 // MaxHistory is how many changes a project page lists.
@@ -101,7 +111,7 @@ func (m *SiteMemo) Merge(newer *SiteMemo) *SiteMemo {
 	if newer == nil {
 		return m
 	}
-	out := &SiteMemo{Commit: newer.Commit, Dates: map[string]map[string]time.Time{}, History: map[string][]Event{}}
+	out := &SiteMemo{Commit: newer.Commit, Dates: map[string]map[string]time.Time{}, History: map[string][]Event{}, Configs: newer.Configs}
 	for p, vs := range m.Dates {
 		out.Dates[p] = map[string]time.Time{}
 		for v, t := range vs {

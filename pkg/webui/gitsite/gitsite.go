@@ -47,7 +47,12 @@ func Collect(g *gitstore.Repo, head plumbing.Hash, now time.Time, prev *webui.Si
 		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
 	site.Name = cfg.Name
-	if err := readProjects(tree, site); err != nil {
+	var known map[string]webui.ConfigMemo
+	if prev != nil {
+		known = prev.Configs
+	}
+	configs, err := readProjects(tree, site, known)
+	if err != nil {
 		return nil, err
 	}
 	labels := map[string]string{}
@@ -72,15 +77,23 @@ func Collect(g *gitstore.Repo, head plumbing.Hash, now time.Time, prev *webui.Si
 	if err != nil {
 		return nil, err
 	}
+	memo.Configs = configs
 	site.Memo = prev.Merge(memo)
 	return site, nil
 }
 
-// readProjects reads every project config (display name, labels).
-// Unreadable ones are skipped: they are unsigned, and verify reports them.
-func readProjects(tree *gitstore.Tree, site *webui.Site) error {
-	return tree.WalkDir(layout.ProjectsDir, func(e gitstore.Entry) error {
+// readProjects reads every project config (display name, labels); those
+// whose blob is as known are not read again. Unreadable ones are skipped:
+// they are unsigned, and verify reports them.
+func readProjects(tree *gitstore.Tree, site *webui.Site, known map[string]webui.ConfigMemo) (map[string]webui.ConfigMemo, error) {
+	seen := map[string]webui.ConfigMemo{}
+	err := tree.WalkDir(layout.ProjectsDir, func(e gitstore.Entry) error {
 		if !strings.HasSuffix(e.Path, ".json") || !e.IsRegular() {
+			return nil
+		}
+		if k, ok := known[e.Path]; ok && k.Blob == e.Hash.String() {
+			site.Projects[k.Project] = k.Info
+			seen[e.Path] = k
 			return nil
 		}
 		raw, err := tree.ReadFile(e.Path, layout.MaxConfigSize)
@@ -96,8 +109,10 @@ func readProjects(tree *gitstore.Tree, site *webui.Site) error {
 			info.Labels[m.KeyID] = m.Name
 		}
 		site.Projects[pc.Name] = info
+		seen[e.Path] = webui.ConfigMemo{Blob: e.Hash.String(), Project: pc.Name, Info: info}
 		return nil
 	}, func(gitstore.BadName) error { return nil })
+	return seen, err
 }
 
 // requests describes the pending requests as `tufgit request list` does.

@@ -136,8 +136,11 @@ func TestTufOnCIStyleRepository(t *testing.T) {
 		t.Error("the registry role's signature is not shown with its owner's name")
 	}
 	idx := read(t, out, "index.html")
-	if !strings.Contains(idx, "Expires soon") || !strings.Contains(idx, `href="role-snapshot.html">snapshot</a> <span class="soon">expires in 20 hours</span>`) {
+	if !strings.Contains(idx, "Expired or expiring soon") || !strings.Contains(idx, `href="role-snapshot.html">snapshot</a> <span class="soon">expires in 20 hours</span>`) {
 		t.Error("the home page does not say that snapshot expires soon")
+	}
+	if strings.Contains(idx, "Not trustworthy now") {
+		t.Error("a repository whose every role verifies is listed as not trustworthy")
 	}
 	if !strings.Contains(idx, "(@jku)") {
 		t.Error("the home page's key list does not name the owner")

@@ -87,6 +87,8 @@ type page struct {
 	Recent         []recentRow
 	Expiring       []*Role
 	MoreExpiring   int
+	Broken         []*Role // missing, unreadable, or threshold not met
+	MoreBroken     int
 	ProjectLetters []letter
 	// role
 	Role                *Role
@@ -228,6 +230,13 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	for _, r := range append(append([]*Role{}, idx.Top...), repo.Delegated...) {
 		if expClass(r) != "" {
 			idx.Expiring = append(idx.Expiring, r)
+		}
+		if r.Missing || r.Error != "" || !r.Met {
+			if len(idx.Broken) < 20 {
+				idx.Broken = append(idx.Broken, r)
+			} else {
+				idx.MoreBroken++
+			}
 		}
 	}
 	sort.SliceStable(idx.Expiring, func(i, j int) bool { return idx.Expiring[i].Expires.Before(idx.Expiring[j].Expires) })

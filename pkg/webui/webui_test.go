@@ -155,7 +155,7 @@ func TestGenericRepository(t *testing.T) {
 		t.Fatalf("delegated roles: %d", len(repo.Delegated))
 	}
 	idx := read(t, out, "index.html")
-	for _, want := range []string{`lang="en"`, "<th scope=\"col\">Threshold</th>", "bins-0", "bins-3", "(missing)", "(threshold not met)", "expired 2 days ago"} {
+	for _, want := range []string{`lang="en"`, "<th scope=\"col\">Threshold</th>", "bins-0", "bins-3", "(missing)", "(threshold not met)", "expired 2 days ago", "Not trustworthy now", "Expired or expiring soon"} {
 		if !strings.Contains(idx, want) {
 			t.Errorf("index lacks %q", want)
 		}

@@ -132,7 +132,7 @@ func BenchmarkPublishOneReleaseUI(b *testing.B) {
 			m := &uiCounter{Mirror: &memMirror{files: map[string][]byte{}}}
 			k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
 			t0 := time.Now()
-			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true}); err != nil {
+			if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true, UISite: f.UISite}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(time.Since(t0).Seconds(), "first-full-publish-s")
@@ -157,7 +157,7 @@ func BenchmarkPublishOneReleaseUI(b *testing.B) {
 				m.ui = 0
 				c0 := cpuTime()
 				b.StartTimer()
-				res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true})
+				res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true, UISite: f.UISite})
 				if err != nil || res.Full {
 					b.Fatalf("%v %+v", err, res)
 				}

@@ -23,7 +23,6 @@ import (
 	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/verify"
 	"github.com/tufgit/tufgit/pkg/webui"
-	"github.com/tufgit/tufgit/pkg/webui/gitsite"
 )
 
 // StateRef records what was last published (in the source repository).
@@ -70,6 +69,10 @@ type Options struct {
 	Refresh bool
 	// UI also renders the web UI (pkg/webui) under ui/ on the mirror.
 	UI bool
+	// UISite, when set, tells the UI what git knows beyond metadata
+	// (pkg/webui/gitsite.Collect at Rev), given what the last publish
+	// found. publish itself imports no request or history code.
+	UISite func(prev *webui.SiteMemo) (*webui.Site, error)
 	// Progress, when set, is told how much of each target file has been
 	// uploaded to the mirror (done of total bytes), for a progress display.
 	Progress func(name string, done, total int64)
@@ -659,9 +662,11 @@ func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
 	if prev != nil {
 		memo = prev.Site
 	}
-	site, err := gitsite.Collect(p.Repo, p.Rev, p.Now, memo)
-	if err != nil {
-		return err
+	site := &webui.Site{}
+	if p.UISite != nil {
+		if site, err = p.UISite(memo); err != nil {
+			return err
+		}
 	}
 	m := prev
 	if m == nil {

@@ -36,7 +36,7 @@ func TestPublishUIIncremental(t *testing.T) {
 	k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
 	pub := func() *publish.Result {
 		t.Helper()
-		res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true})
+		res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true, UISite: f.UISite})
 		if err != nil {
 			t.Fatal(err)
 		}

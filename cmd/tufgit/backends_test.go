@@ -42,6 +42,7 @@ var backendCmds = map[string]func(ts *testscript.TestScript, neg bool, args []st
 	"ssh-fingerprint":  cmdSSHFingerprint,
 	"tufjs-download":   cmdTufJSDownload,
 	"flipsig":          cmdFlipSig,
+	"browser":          cmdBrowser,
 }
 
 // helperBinDirs are where .ci/run caches the helper binaries it builds.
@@ -77,6 +78,7 @@ var backendTools = map[string]struct {
 	"softhsm":   {[]string{"softhsm2-util", "pkcs11-tool"}, "apt-get install softhsm2 opensc"},
 	"ssh-agent": {[]string{"ssh-agent", "ssh-add", "ssh-keygen"}, "apt-get install openssh-client"},
 	"tufjs":     {[]string{"node"}, "npm install --prefix ~/.cache/tufgit/node tuf-js@4.1.0"},
+	"browser":   {[]string{"node", "chromium"}, "apt-get install chromium; npm install --prefix ~/.cache/tufgit/node playwright-core@" + playwrightVersion},
 }
 
 // missing returns a note on what is missing for backend, or "".
@@ -97,6 +99,10 @@ func missing(backend string) (string, error) {
 		}
 		if !cgoEnabled {
 			return "this test binary was built without cgo, which PKCS#11 needs", nil
+		}
+	case "browser":
+		if playwrightDir() == "" {
+			return "playwright-core not installed (" + b.install + ")", nil
 		}
 	case "tufjs":
 		if tufjsDir() == "" {

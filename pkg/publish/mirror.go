@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,16 +145,40 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
-		w.Close()
-		return err
+	report, _ := ctx.Value(progressKey{}).(func(int64))
+	if report == nil {
+		report = func(int64) {}
+	}
+	// In pieces, so that a progress display moves during a large upload.
+	for off := 0; off < len(data) || off == 0; {
+		end := min(off+uploadChunk, len(data))
+		if _, err := w.Write(data[off:end]); err != nil {
+			w.Close()
+			return err
+		}
+		off = end
+		report(int64(off))
+		if end == len(data) {
+			break
+		}
 	}
 	return w.Close()
 }
 
+// uploadChunk is how much Write hands the bucket at once.
+const uploadChunk = 1 << 20
+
+type progressKey struct{}
+
+// withProgress makes Write report the bytes written so far to report.
+func withProgress(ctx context.Context, report func(done int64)) context.Context {
+	return context.WithValue(ctx, progressKey{}, report)
+}
+
 // ContentType is the media type a mirror serves a file with. Only the web
 // UI that publish renders (under ui/, every value escaped by html/template)
-// is served as a page or a style sheet; metadata is JSON; everything else,
+// is served as a page, a style sheet, its one script (the project search)
+// or its icon; metadata is JSON; everything else,
 // artifacts above all, is opaque bytes that a browser must never render, so
 // an artifact that happens to be HTML can not run on the mirror's origin.
 func ContentType(name string) string {
@@ -164,6 +187,10 @@ func ContentType(name string) string {
 		return "text/html; charset=utf-8"
 	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".css"):
 		return "text/css; charset=utf-8"
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".js"):
+		return "text/javascript; charset=utf-8"
+	case strings.HasPrefix(name, "ui/") && strings.HasSuffix(name, ".svg"):
+		return "image/svg+xml"
 	case strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, "targets/"):
 		return "application/json"
 	}
@@ -172,4 +199,4 @@ func ContentType(name string) string {
 
 // UIContentSecurityPolicy is the policy served with the web UI's pages:
 // nothing but the mirror's own files, no plugins, no framing.
-const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

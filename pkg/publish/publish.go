@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,13 @@ type Options struct {
 	Refresh bool
 	// UI also renders the web UI (pkg/webui) under ui/ on the mirror.
 	UI bool
+	// UISite, when set, tells the UI what git knows beyond metadata
+	// (pkg/webui/gitsite.Collect at Rev), given what the last publish
+	// found. publish itself imports no request or history code.
+	UISite func(prev *webui.SiteMemo) (*webui.Site, error)
+	// Progress, when set, is told how much of each target file has been
+	// uploaded to the mirror (done of total bytes), for a progress display.
+	Progress func(name string, done, total int64)
 }
 
 // Result says what a publish did.
@@ -79,6 +87,12 @@ type Result struct {
 	Written   []string
 	UpToDate  bool
 	Full      bool // the whole repository was (re)written
+	// UIWritten counts the web UI's files written; UIChecked the
+	// metadata files whose signatures the UI checked again; UIParsed the
+	// targets-type roles it read and parsed.
+	UIWritten int
+	UIChecked int
+	UIParsed  int
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last
@@ -298,7 +312,7 @@ func (p *publisher) run() error {
 	}
 	p.res.Snapshot, p.res.Timestamp = snapV, tsV
 	if p.UI {
-		if err := p.writeUI(changed, intact); err != nil {
+		if err := p.writeUI(intact, tsRaw, snapRaw); err != nil {
 			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
 		}
 	}
@@ -338,7 +352,19 @@ func snapExpires(raw []byte) time.Time {
 }
 
 func (p *publisher) write(name string, data []byte) error {
-	if err := p.Mirror.Write(p.ctx, name, data); err != nil {
+	ctx := p.ctx
+	report := func(int64) {}
+	if p.Progress != nil && strings.HasPrefix(name, "targets/") {
+		total := int64(len(data))
+		report = func(done int64) { p.Progress(name, done, total) }
+		ctx = withProgress(ctx, report) // a bucket reports as it uploads
+		report(0)
+	}
+	err := p.Mirror.Write(ctx, name, data)
+	if err == nil {
+		report(int64(len(data)))
+	}
+	if err != nil {
 		return fmt.Errorf("writing %s to the mirror %s: %w", name, p.Mirror, err)
 	}
 	p.res.Written = append(p.res.Written, name)
@@ -602,36 +628,137 @@ func signedBy(snapshotRaw []byte, keyid string) bool {
 	return false
 }
 
-// writeUI renders the web UI from what the mirror now serves, under ui/:
-// every page on a full publish, else the summary pages and the pages of
-// the roles that changed.
-func (p *publisher) writeUI(changed []string, incremental bool) error {
-	src := mirrorSource{ctx: p.ctx, m: p.Mirror}
-	repo, err := webui.Load(src, p.Now)
+// writeUI renders the web UI under ui/ from what publish already has:
+// the verified tree (roles, root history), the new snapshot and timestamp
+// in memory, and the manifest the last publish left in ui/. Signatures of
+// files unchanged since are not checked again, pages whose inputs did not
+// change are not written again, and git history is read only since the
+// commit the manifest names.
+func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
+	var prev *webui.Manifest
+	if intact {
+		if data, err := p.Mirror.Read(p.ctx, "ui/"+webui.ManifestName, maxManifest); err == nil {
+			prev = webui.ParseManifest(data)
+		}
+	}
+	src := treeSource{p: p, ts: tsRaw, snap: snapRaw}
+	repo, err := webui.LoadCached(src, p.Now, prev)
 	if err != nil {
 		return err
 	}
-	opts := webui.Options{}
-	if incremental {
-		opts.Only = map[string]bool{}
-		for _, r := range changed {
-			opts.Only[r] = true
+	var memo *webui.SiteMemo
+	if prev != nil {
+		memo = prev.Site
+	}
+	site := &webui.Site{}
+	if p.UISite != nil {
+		if site, err = p.UISite(memo); err != nil {
+			return err
 		}
 	}
+	m := prev
+	if m == nil {
+		m = &webui.Manifest{}
+	}
+	defer func() { p.res.UIChecked, p.res.UIParsed = repo.Checked, repo.Parsed }()
 	return webui.Build(repo, func(name string, data []byte) error {
+		p.res.UIWritten++
 		return p.Mirror.Write(p.ctx, "ui/"+name, data)
-	}, opts)
+	}, webui.Options{Site: site, Manifest: m})
 }
 
-type mirrorSource struct {
-	ctx context.Context
-	m   Mirror
+// maxManifest bounds the UI manifest read back from the mirror.
+const maxManifest = 256 << 20
+
+// treeSource serves metadata by mirror file name from the verified tree
+// and the snapshot and timestamp just made, without reading the mirror.
+type treeSource struct {
+	p        *publisher
+	ts, snap []byte
 }
 
-func (s mirrorSource) Read(name string) ([]byte, error) {
-	data, err := s.m.Read(s.ctx, "metadata/"+name, webui.MaxFile)
-	if errors.Is(err, ErrNotExist) {
+// Digest is the git blob hash of a targets-type role's file, found
+// without reading it: the UI skips roles unchanged since its last build.
+func (s treeSource) Digest(name string) (string, bool) {
+	base, _, ok := splitMetaName(name)
+	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
+		return "", false
+	}
+	e, err := s.p.tree.Lookup(layout.RolePath(base))
+	if err != nil || !e.IsRegular() {
+		return "", false
+	}
+	return "git:" + e.Hash.String(), true
+}
+
+// ReadTargets hands over the role the verified view parsed already.
+func (s treeSource) ReadTargets(name string) ([]byte, *metadata.Metadata[metadata.TargetsType], error) {
+	base, v, ok := splitMetaName(name)
+	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
+		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	r, err := s.p.view.Role(base)
+	if err != nil {
+		if state.IsNotExist(err) {
+			return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+		}
+		return nil, nil, err
+	}
+	if v > 0 && r.Meta.Signed.Version != v {
+		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	return r.Raw, r.Meta, nil
+}
+
+// splitMetaName splits a mirror metadata file name, "3.hello.json" or
+// "timestamp.json", into role and version (-1 when the name has none).
+func splitMetaName(name string) (string, int64, bool) {
+	base, ok := strings.CutSuffix(name, ".json")
+	if !ok || strings.ContainsAny(name, "/\\") {
+		return "", 0, false
+	}
+	var v int64 = -1
+	if n, rest, ok := strings.Cut(base, "."); ok {
+		if x, err := strconv.ParseInt(n, 10, 64); err == nil && x > 0 {
+			v, base = x, rest
+		}
+	}
+	return base, v, true
+}
+
+func (s treeSource) Read(name string) ([]byte, error) {
+	base, v, ok := splitMetaName(name)
+	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
 	}
-	return data, err
+	notExist := func(err error) ([]byte, error) {
+		if state.IsNotExist(err) || errors.Is(err, gitstore.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+		}
+		return nil, err
+	}
+	switch base {
+	case layout.RoleTimestamp:
+		return s.ts, nil
+	case layout.RoleSnapshot:
+		return s.snap, nil
+	case layout.RoleRoot:
+		p := layout.RootPath
+		if v > 0 {
+			p = layout.RootHistoryPath(v)
+		}
+		data, err := s.p.tree.ReadFile(p, layout.MaxRootSize)
+		if err != nil {
+			return notExist(err)
+		}
+		return data, nil
+	}
+	r, err := s.p.view.Role(base)
+	if err != nil {
+		return notExist(err)
+	}
+	if v > 0 && r.Meta.Signed.Version != v {
+		return nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
+	}
+	return r.Raw, nil
 }

@@ -35,6 +35,9 @@ type ReleaseAddOptions struct {
 	Files   []string // paths on disk; each file's base name is its filename
 	Key     *keys.Key
 	Note    string
+	// Progress, when set, is told how much of each file has been read
+	// (done of total bytes), for a progress display.
+	Progress func(file string, done, total int64)
 	SubmitOptions
 }
 
@@ -79,7 +82,7 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 			return nil, fmt.Errorf("%s: two files named %s in one release", f, filename)
 		}
 		seen[filename] = true
-		data, err := readArtifact(f)
+		data, err := readArtifact(f, o.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +109,8 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 }
 
 // readArtifact reads a release file, bounded by layout.MaxArtifactSize.
-func readArtifact(p string) ([]byte, error) {
+// progress, when set, is told how much has been read.
+func readArtifact(p string, progress func(file string, done, total int64)) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -122,11 +126,31 @@ func readArtifact(p string) ([]byte, error) {
 	if fi.Size() > layout.MaxArtifactSize {
 		return nil, fmt.Errorf("%s: %d bytes is over the %d-byte limit for one file", p, fi.Size(), int64(layout.MaxArtifactSize))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, layout.MaxArtifactSize+1))
+	var r io.Reader = io.LimitReader(f, layout.MaxArtifactSize+1)
+	if progress != nil {
+		r = &countingReader{r: r, report: func(n int64) { progress(p, n, fi.Size()) }}
+	}
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return data, nil
+}
+
+// countingReader reports the bytes read so far after each read.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	report func(int64)
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	if n > 0 {
+		c.report(c.n)
+	}
+	return n, err
 }
 
 // YankOptions describe a yank or unyank.

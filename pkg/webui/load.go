@@ -34,6 +34,22 @@ type Source interface {
 	Read(name string) ([]byte, error)
 }
 
+// TargetsSource is a Source that can hand over targets metadata it has
+// parsed already (publish's verified view of the tree), sparing a second
+// parse. Signatures are still judged here, or taken from the manifest.
+type TargetsSource interface {
+	Source
+	ReadTargets(name string) ([]byte, *metadata.Metadata[metadata.TargetsType], error)
+}
+
+// DigestSource is a Source that knows a digest of each file's bytes
+// without reading them (a git blob hash). With it and a manifest, an
+// unchanged role that delegates nothing is neither read nor parsed again.
+type DigestSource interface {
+	Source
+	Digest(name string) (string, bool)
+}
+
 // DirSource reads from a directory.
 type DirSource string
 
@@ -119,11 +135,27 @@ type Role struct {
 	SnapshotMeta  *metadata.Metadata[metadata.SnapshotType]
 	TargetsMeta   *metadata.Metadata[metadata.TargetsType]
 	Children      []string
-	now           time.Time
+	// Digest identifies the file's bytes (the source's digest, else the
+	// sha256 of Raw).
+	Digest string
+	// Stub marks a role taken from the manifest unread: Raw and
+	// TargetsMeta are nil until Fill.
+	Stub bool
+	now  time.Time
 }
 
 // Repo is a loaded repository.
 type Repo struct {
+	// Checked counts the roles whose signatures this load checked (the
+	// others came from the cache a previous build left).
+	Checked int
+	// Parsed counts the targets-type roles read and parsed.
+	Parsed    int
+	cache     map[string]Judgment
+	judged    map[string]Judgment
+	cached    map[string]CachedRole // from the previous build
+	roles     map[string]CachedRole // for the next
+	src       Source
 	Roots     []*Role // every root version found, oldest first
 	Root      *Role   // the newest
 	Timestamp *Role
@@ -138,7 +170,17 @@ type Repo struct {
 // timestamp, snapshot and targets, then every delegated role reachable from
 // targets, with consistent-snapshot names when root says so.
 func Load(src Source, now time.Time) (*Repo, error) {
-	r := &Repo{ByName: map[string]*Role{}, Now: now}
+	return LoadCached(src, now, nil)
+}
+
+// LoadCached is Load reusing the signature judgments a previous build
+// recorded in m: a role whose bytes and whose delegation (keys, threshold)
+// are the same as then is not checked again. m may be nil.
+func LoadCached(src Source, now time.Time, m *Manifest) (*Repo, error) {
+	r := &Repo{ByName: map[string]*Role{}, Now: now, judged: map[string]Judgment{}, src: src}
+	if m != nil && m.Format == manifestFormat {
+		r.cache, r.cached = m.Judged, m.Roles
+	}
 	for v := 1; v <= 10000; v++ {
 		name := strconv.Itoa(v) + ".root.json"
 		raw, err := src.Read(name)
@@ -169,7 +211,7 @@ func Load(src Source, now time.Time) (*Repo, error) {
 		}
 		d, err := trust.FromRoot(rv.RootMeta, metadata.ROOT)
 		if err == nil {
-			judge(rv, d, rv.RootMeta, rv.RootMeta.Signatures)
+			r.judge(rv, d, rv.RootMeta, rv.RootMeta.Signatures)
 		}
 		if i > 0 && r.Roots[i-1].RootMeta != nil {
 			if pd, err := trust.FromRoot(r.Roots[i-1].RootMeta, metadata.ROOT); err == nil && !trust.Check(pd, rv.RootMeta, rv.RootMeta.Signatures).Met {
@@ -184,11 +226,11 @@ func Load(src Source, now time.Time) (*Repo, error) {
 	// timestamp
 	ts := &Role{Name: metadata.TIMESTAMP, Kind: metadata.TIMESTAMP, File: "timestamp.json"}
 	if raw, err := src.Read(ts.File); err == nil {
-		ts.Raw = raw
+		ts.Raw, ts.Digest = raw, rawDigest(raw)
 		if m, err := metadata.Timestamp().FromBytes(raw); err == nil {
 			ts.TimestampMeta, ts.Version, ts.Expires, ts.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 			if d, err := trust.FromRoot(root, metadata.TIMESTAMP); err == nil {
-				judge(ts, d, m, m.Signatures)
+				r.judge(ts, d, m, m.Signatures)
 			}
 		} else {
 			ts.Error = err.Error()
@@ -204,11 +246,11 @@ func Load(src Source, now time.Time) (*Repo, error) {
 		snap.File = fmt.Sprintf("%d.snapshot.json", ts.TimestampMeta.Signed.Meta["snapshot.json"].Version)
 	}
 	if raw, err := src.Read(snap.File); err == nil {
-		snap.Raw = raw
+		snap.Raw, snap.Digest = raw, rawDigest(raw)
 		if m, err := metadata.Snapshot().FromBytes(raw); err == nil {
 			snap.SnapshotMeta, snap.Version, snap.Expires, snap.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 			if d, err := trust.FromRoot(root, metadata.SNAPSHOT); err == nil {
-				judge(snap, d, m, m.Signatures)
+				r.judge(snap, d, m, m.Signatures)
 			}
 		} else {
 			snap.Error = err.Error()
@@ -285,6 +327,18 @@ func Load(src Source, now time.Time) (*Repo, error) {
 	}
 	walk(metadata.TARGETS)
 	r.Delegated = ordered
+	r.roles = map[string]CachedRole{}
+	for _, x := range r.Delegated {
+		switch {
+		case x.Stub:
+			c := r.cached[x.Name]
+			r.roles[x.Name] = CachedRole{Digest: x.Digest, File: x.File, Version: x.Version, Expires: x.Expires, SpecVersion: x.SpecVersion, Leaf: true,
+				Project: c.Project, NotProject: c.NotProject}
+		case x.TargetsMeta != nil && x.Digest != "" && len(x.Children) == 0 && (x.TargetsMeta.Signed.Delegations == nil ||
+			(len(x.TargetsMeta.Signed.Delegations.Roles) == 0 && x.TargetsMeta.Signed.Delegations.SuccinctRoles == nil)):
+			r.roles[x.Name] = CachedRole{Digest: x.Digest, File: x.File, Version: x.Version, Expires: x.Expires, SpecVersion: x.SpecVersion, Leaf: true}
+		}
+	}
 	for _, x := range append(append([]*Role{r.Timestamp, r.Snapshot, r.Targets}, r.Roots...), r.Delegated...) {
 		x.now = now
 	}
@@ -294,7 +348,31 @@ func Load(src Source, now time.Time) (*Repo, error) {
 func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.Delegation, depth int) *Role {
 	role := &Role{Name: name, Kind: "delegated", File: file, Delegator: delegator, Depth: depth}
 	r.ByName[name] = role
-	raw, err := src.Read(file)
+	if ds, ok := src.(DigestSource); ok && d != nil {
+		if dg, ok := ds.Digest(file); ok {
+			role.Digest = dg
+			if c, ok := r.cached[name]; ok && c.Digest == dg && c.File == file && c.Leaf {
+				key := judgmentKey(role, d)
+				if j, ok := r.cache[file]; ok && j.Input == key {
+					role.Stub = true
+					role.Version, role.Expires, role.SpecVersion = c.Version, c.Expires, c.SpecVersion
+					role.Threshold, role.KeyIDs, role.Keys = d.Threshold, d.KeyIDs, d.Keys
+					role.Valid, role.Met, role.Sigs = j.Valid, j.Met, j.Sigs
+					r.judged[file] = j
+					return role
+				}
+			}
+		}
+	}
+	r.Parsed++
+	var raw []byte
+	var parsed *metadata.Metadata[metadata.TargetsType]
+	var err error
+	if ts, ok := src.(TargetsSource); ok {
+		raw, parsed, err = ts.ReadTargets(file)
+	} else {
+		raw, err = src.Read(file)
+	}
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
 			role.Missing = true
@@ -307,20 +385,51 @@ func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.De
 		return role
 	}
 	role.Raw = raw
-	m, err := metadata.Targets().FromBytes(raw)
-	if err != nil {
-		role.Error = err.Error()
-		return role
+	if role.Digest == "" {
+		role.Digest = rawDigest(raw)
+	}
+	m := parsed
+	if m == nil {
+		if m, err = metadata.Targets().FromBytes(raw); err != nil {
+			role.Error = err.Error()
+			return role
+		}
 	}
 	role.TargetsMeta, role.Version, role.Expires, role.SpecVersion = m, m.Signed.Version, m.Signed.Expires, m.Signed.SpecVersion
 	if d != nil {
-		judge(role, d, m, m.Signatures)
+		r.judge(role, d, m, m.Signatures)
 	}
 	return role
 }
 
+// Fill reads and parses a stub role (its signatures stay as judged).
+func (r *Repo) Fill(role *Role) error {
+	if !role.Stub {
+		return nil
+	}
+	var raw []byte
+	var m *metadata.Metadata[metadata.TargetsType]
+	var err error
+	if ts, ok := r.src.(TargetsSource); ok {
+		raw, m, err = ts.ReadTargets(role.File)
+	} else {
+		raw, err = r.src.Read(role.File)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", role.File, err)
+	}
+	if m == nil {
+		if m, err = metadata.Targets().FromBytes(raw); err != nil {
+			return fmt.Errorf("%s: %w", role.File, err)
+		}
+	}
+	r.Parsed++
+	role.Raw, role.TargetsMeta, role.Stub = raw, m, false
+	return nil
+}
+
 func parseRoot(file string, raw []byte) *Role {
-	role := &Role{Name: metadata.ROOT, Kind: metadata.ROOT, File: file, Raw: raw}
+	role := &Role{Name: metadata.ROOT, Kind: metadata.ROOT, File: file, Raw: raw, Digest: rawDigest(raw)}
 	m, err := metadata.Root().FromBytes(raw)
 	if err != nil {
 		role.Error = err.Error()
@@ -332,9 +441,18 @@ func parseRoot(file string, raw []byte) *Role {
 
 // judge records who may sign a role and the state of each signature,
 // computed with go-tuf from the metadata alone.
-func judge(role *Role, d *trust.Delegation, md any, sigs []metadata.Signature) {
+func (r *Repo) judge(role *Role, d *trust.Delegation, md any, sigs []metadata.Signature) {
 	role.Threshold, role.KeyIDs, role.Keys = d.Threshold, d.KeyIDs, d.Keys
 	d.Role = role.Name
+	key := judgmentKey(role, d)
+	name := role.File
+	if j, ok := r.cache[name]; ok && j.Input == key {
+		role.Valid, role.Met, role.Sigs = j.Valid, j.Met, j.Sigs
+		r.judged[name] = j
+		return
+	}
+	r.Checked++
+	defer func() { r.judged[name] = Judgment{Input: key, Valid: role.Valid, Met: role.Met, Sigs: role.Sigs} }()
 	c := trust.Check(d, md, sigs)
 	role.Valid, role.Met = len(c.Valid), c.Met
 	status := map[string]string{}

@@ -8,7 +8,13 @@ package webui
 import (
 	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"net/url"
+	"path"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -18,10 +24,20 @@ import (
 // Project is a tufgit project as its signed role shows it.
 type Project struct {
 	Name        string
+	DisplayName string
 	Threshold   int
 	Maintainers []keyRow
-	Releases    []ProjectRelease
-	Latest      string
+	// Releases, newest first.
+	Releases []ProjectRelease
+	Latest   string
+	// LatestRelease is the release Latest names, nil without one.
+	LatestRelease *ProjectRelease `json:"-"`
+	// Updated is when the newest release appeared (zero if unknown).
+	Updated time.Time
+	// History is what git says happened to the project, newest first.
+	History []Event
+	// Requests are the pending requests about the project.
+	Requests []Request
 	// Recovery is set when the role records that the admins replaced
 	// every maintainer key (the maintainers had lost theirs).
 	Recovery *layout.Recovery
@@ -32,6 +48,8 @@ type ProjectRelease struct {
 	Version    string
 	Yanked     bool
 	YankReason string
+	Latest     bool
+	Date       time.Time // first seen in the repository's history; zero if unknown
 	Files      []ProjectFile
 }
 
@@ -40,13 +58,37 @@ type ProjectFile struct {
 	Name   string
 	Length int64
 	SHA256 string
+	// URL downloads the file from the mirror (consistent-snapshot name
+	// HASH.NAME when the repository uses them).
+	URL string
 }
 
 // FindProjects lists the tufgit projects of a repository, by name.
-func FindProjects(repo *Repo) []*Project {
+func FindProjects(repo *Repo) []*Project { return findProjects(repo, nil) }
+
+func findProjects(repo *Repo, site *Site) []*Project {
+	if site == nil {
+		site = &Site{}
+	}
+	consistent := repo.Root.RootMeta != nil && repo.Root.RootMeta.Signed.ConsistentSnapshot
+	base := site.TargetsURL
+	if base == "" {
+		base = "../targets/"
+	}
+	var dates map[string]map[string]time.Time
+	var history map[string][]Event
+	if site.Memo != nil {
+		dates, history = site.Memo.Dates, site.Memo.History
+	}
+	reqs := map[string][]Request{}
+	for _, rq := range site.Requests {
+		if rq.Project != "" && !rq.Withdrawn {
+			reqs[rq.Project] = append(reqs[rq.Project], rq)
+		}
+	}
 	var out []*Project
 	for _, r := range repo.Delegated {
-		if r.Missing || r.TargetsMeta == nil || !layout.IsNormalizedProjectName(r.Name) {
+		if r.Missing || (r.TargetsMeta == nil && !r.Stub) || !layout.IsNormalizedProjectName(r.Name) {
 			continue
 		}
 		parent := repo.ByName[r.Delegator]
@@ -62,51 +104,39 @@ func FindProjects(repo *Repo) []*Project {
 		if deleg == nil || len(deleg.Paths) != 1 || deleg.Paths[0] != layout.ProjectPathPattern(r.Name) {
 			continue
 		}
-		p := &Project{Name: r.Name, Threshold: deleg.Threshold}
+		info := site.Projects[r.Name]
+		p := &Project{Name: r.Name, DisplayName: info.DisplayName, Threshold: deleg.Threshold, History: history[r.Name], Requests: reqs[r.Name]}
+		if p.DisplayName == "" {
+			p.DisplayName = r.Name
+		}
 		for _, id := range deleg.KeyIDs {
 			if k := parent.TargetsMeta.Signed.Delegations.Keys[id]; k != nil {
-				p.Maintainers = append(p.Maintainers, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme})
-			}
-		}
-		if raw, ok := r.TargetsMeta.Signed.UnrecognizedFields[layout.RecoveryField]; ok {
-			if b, err := json.Marshal(raw); err == nil {
-				var rec layout.Recovery
-				if json.Unmarshal(b, &rec) == nil && !rec.At.IsZero() {
-					p.Recovery = &rec
+				row := keyRow{ID: id, Type: k.Type, Scheme: k.Scheme, Owner: KeyOwner(k)}
+				if l := info.Labels[id]; l != "" {
+					row.Owner = l
 				}
+				p.Maintainers = append(p.Maintainers, row)
 			}
 		}
-		byV := map[string]*ProjectRelease{}
-		ok := true
-		for path, tf := range r.TargetsMeta.Signed.Targets {
-			proj, v, f, err := layout.ParseTargetPath(path)
-			if err != nil || proj != r.Name {
-				ok = false
-				break
-			}
-			rel := byV[v]
-			if rel == nil {
-				rel = &ProjectRelease{Version: v}
-				byV[v] = rel
-			}
-			rel.Files = append(rel.Files, ProjectFile{Name: f, Length: tf.Length, SHA256: hex.EncodeToString(tf.Hashes["sha256"])})
-			if tf.Custom != nil {
-				if c, err := layout.ParseTargetCustom(*tf.Custom); err == nil && c.Yanked {
-					rel.Yanked, rel.YankReason = true, c.YankReason
-				}
-			}
-		}
-		if !ok {
+		sort.SliceStable(p.Maintainers, func(i, j int) bool { return p.Maintainers[i].Owner < p.Maintainers[j].Owner })
+		leaf := repo.leafProject(r, base, consistent)
+		if leaf == nil {
 			continue
 		}
-		for _, rel := range byV {
-			sort.Slice(rel.Files, func(i, j int) bool { return rel.Files[i].Name < rel.Files[j].Name })
-			p.Releases = append(p.Releases, *rel)
+		p.Recovery = leaf.Recovery
+		p.Releases = make([]ProjectRelease, len(leaf.Releases))
+		copy(p.Releases, leaf.Releases)
+		for i := range p.Releases {
+			p.Releases[i].Date = dates[r.Name][p.Releases[i].Version]
+			if p.Releases[i].Date.After(p.Updated) {
+				p.Updated = p.Releases[i].Date
+			}
 		}
-		sort.Slice(p.Releases, func(i, j int) bool { return layout.CompareVersions(p.Releases[i].Version, p.Releases[j].Version) < 0 })
-		for i := len(p.Releases) - 1; i >= 0; i-- {
+		for i := range p.Releases {
 			if !p.Releases[i].Yanked {
 				p.Latest = p.Releases[i].Version
+				p.Releases[i].Latest = true
+				p.LatestRelease = &p.Releases[i]
 				break
 			}
 		}
@@ -114,4 +144,99 @@ func FindProjects(repo *Repo) []*Project {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// TargetURL is where a mirror serves a target file: under base, by its
+// consistent-snapshot name HASH.NAME (the sha256, else the first hash)
+// when root says so, else by its path. Each path segment is escaped.
+func TargetURL(base, targetPath string, tf *metadata.TargetFiles, consistent bool) string {
+	dir, name := path.Split(targetPath)
+	if consistent && tf != nil {
+		alg := "sha256"
+		if _, ok := tf.Hashes[alg]; !ok {
+			for _, a := range slices.Sorted(maps.Keys(tf.Hashes)) {
+				alg = a
+				break
+			}
+		}
+		if h, ok := tf.Hashes[alg]; ok {
+			name = hex.EncodeToString(h) + "." + name
+		}
+	}
+	var segs []string
+	for _, s := range strings.Split(dir+name, "/") {
+		segs = append(segs, url.PathEscape(s))
+	}
+	return base + strings.Join(segs, "/")
+}
+
+// leafProject is what a role's own metadata says of its project: its
+// releases, newest first, and a recorded recovery; nil when its targets
+// are not all NAME/VERSION/FILE. An unchanged role's is taken from the
+// manifest without reading the role.
+func (repo *Repo) leafProject(r *Role, base string, consistent bool) *cachedProject {
+	if r.Stub {
+		c := repo.cached[r.Name]
+		if c.NotProject {
+			repo.remember(r, nil, true)
+			return nil
+		}
+		if c.Project != nil && c.Project.TargetsURL == base {
+			repo.remember(r, c.Project, false)
+			return c.Project
+		}
+		if err := repo.Fill(r); err != nil {
+			return nil
+		}
+	}
+	out := &cachedProject{TargetsURL: base}
+	if raw, ok := r.TargetsMeta.Signed.UnrecognizedFields[layout.RecoveryField]; ok {
+		if b, err := json.Marshal(raw); err == nil {
+			var rec layout.Recovery
+			if json.Unmarshal(b, &rec) == nil && !rec.At.IsZero() {
+				out.Recovery = &rec
+			}
+		}
+	}
+	byV := map[string]*ProjectRelease{}
+	for path, tf := range r.TargetsMeta.Signed.Targets {
+		proj, v, f, err := layout.ParseTargetPath(path)
+		if err != nil || proj != r.Name {
+			repo.remember(r, nil, true)
+			return nil
+		}
+		rel := byV[v]
+		if rel == nil {
+			rel = &ProjectRelease{Version: v}
+			byV[v] = rel
+		}
+		rel.Files = append(rel.Files, ProjectFile{Name: f, Length: tf.Length, SHA256: hex.EncodeToString(tf.Hashes["sha256"]), URL: TargetURL(base, path, tf, consistent)})
+		if tf.Custom != nil {
+			if c, err := layout.ParseTargetCustom(*tf.Custom); err == nil && c.Yanked {
+				rel.Yanked, rel.YankReason = true, c.YankReason
+			}
+		}
+	}
+	for _, rel := range byV {
+		sort.Slice(rel.Files, func(i, j int) bool { return rel.Files[i].Name < rel.Files[j].Name })
+		out.Releases = append(out.Releases, *rel)
+	}
+	sort.Slice(out.Releases, func(i, j int) bool {
+		return layout.CompareVersions(out.Releases[i].Version, out.Releases[j].Version) > 0
+	})
+	repo.remember(r, out, false)
+	return out
+}
+
+// remember records what the next build may reuse of a role.
+func (repo *Repo) remember(r *Role, p *cachedProject, notProject bool) {
+	if repo.roles == nil {
+		repo.roles = map[string]CachedRole{}
+	}
+	c, ok := repo.roles[r.Name]
+	if !ok {
+		return // not cacheable (delegates, or unreadable)
+	}
+	c.Project, c.NotProject = p, notProject
+	repo.roles[r.Name] = c
 }

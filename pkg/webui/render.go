@@ -10,6 +10,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -20,7 +21,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
-//go:embed templates/*.html templates/style.css
+//go:embed templates/*.html templates/style.css templates/search.js templates/favicon.svg
 var templatesFS embed.FS
 
 var tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(templatesFS, "templates/*.html"))
@@ -38,23 +39,39 @@ func DirWriter(dir string) Writer {
 // Options tune Build.
 type Options struct {
 	// InlineTree is how many delegated roles the index shows as a tree;
-	// past it, roles are listed on one page per first letter.
+	// past it, roles are listed on one page per first letter. It also
+	// bounds how many projects one list page shows.
 	InlineTree int
 	// Only, when set, limits the per-role and per-project pages to these
 	// roles (the index and summary pages are always rebuilt).
 	Only map[string]bool
+	// Site is the tufgit layer's input (name, labels, dates, history,
+	// requests); nil for a repository known by its metadata alone.
+	Site *Site
+	// Manifest, when set, is what the previous build left: pages whose
+	// inputs are unchanged are not rendered or written again. Build
+	// updates it and writes it as manifest.json.
+	Manifest *Manifest
 }
 
 // page is what every template gets.
 type page struct {
 	Title, Up, Generated string
+	SiteName             string
 	HasProjects          bool
+	HasRequests          bool
 	Repo                 *Repo
 	// index
-	Top         []*Role
-	Letters     []letter
-	TopChildren []*Role
-	TreeHTML    template.HTML
+	Top            []*Role
+	Letters        []letter
+	TopChildren    []*Role
+	TreeHTML       template.HTML
+	Recent         []recentRow
+	Expiring       []*Role
+	MoreExpiring   int
+	Broken         []*Role // missing, unreadable, or threshold not met
+	MoreBroken     int
+	ProjectLetters []letter
 	// role
 	Role                *Role
 	RootKeys, DelegKeys *keyTable
@@ -69,6 +86,16 @@ type page struct {
 	Roles               []*Role
 	Projects            []*Project
 	Project             *Project
+	Requests            []Request
+	Request             *Request
+	MetadataURL         string
+	TargetsURL          string
+}
+
+type recentRow struct {
+	Project *Project
+	Version string
+	Date    time.Time
 }
 
 type letter struct {
@@ -79,7 +106,7 @@ type keyTable struct {
 	Caption string
 	Keys    []keyRow
 }
-type keyRow struct{ ID, Type, Scheme string }
+type keyRow struct{ ID, Type, Scheme, Owner string }
 type rootRole struct {
 	Name      string
 	Threshold int
@@ -96,10 +123,20 @@ type targetRow struct {
 	Length int64
 	Hashes []string
 	Custom string
+	URL    string
 }
 type historyRow struct {
 	Role    *Role
 	Changes []string
+}
+
+// searchEntry is one project in search-index.json (short keys: the index
+// of 10,000 projects stays small).
+type searchEntry struct {
+	Name    string `json:"n"`
+	Display string `json:"d,omitempty"`
+	Latest  string `json:"v,omitempty"`
+	Page    string `json:"p"`
 }
 
 // Build renders every page of repo through w.
@@ -107,15 +144,36 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	if opts.InlineTree == 0 {
 		opts.InlineTree = 300
 	}
-	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
-	projects := FindProjects(repo)
-	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0}
-	css, err := templatesFS.ReadFile("templates/style.css")
-	if err != nil {
-		return err
+	site := opts.Site
+	if site == nil {
+		site = &Site{}
 	}
-	if err := w("style.css", css); err != nil {
-		return err
+	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
+	projects := findProjects(repo, site)
+	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0, SiteName: site.Name,
+		HasRequests: len(site.Requests) > 0, MetadataURL: site.MetadataURL, TargetsURL: site.TargetsURL}
+	if base.MetadataURL == "" {
+		base.MetadataURL = "../metadata/"
+	}
+	if base.TargetsURL == "" {
+		base.TargetsURL = "../targets/"
+	}
+	prev := opts.Manifest
+	pages := map[string]string{}
+	// put writes a page unless the previous build wrote it from the same
+	// inputs (key == ""  means always).
+	put := func(name, key string, data func() ([]byte, error)) error {
+		if key != "" {
+			pages[name] = key
+			if prev != nil && prev.Pages[name] == key {
+				return nil
+			}
+		}
+		b, err := data()
+		if err != nil {
+			return err
+		}
+		return w(name, b)
 	}
 	render := func(name, tmplName string, p page) error {
 		var buf bytes.Buffer
@@ -124,10 +182,50 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		}
 		return w(name, buf.Bytes())
 	}
-	// Index.
+	renderKeyed := func(name, key, tmplName string, p page) error {
+		return put(name, key, func() ([]byte, error) {
+			var buf bytes.Buffer
+			if err := tmpl.ExecuteTemplate(&buf, tmplName, p); err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", name, err)
+			}
+			return buf.Bytes(), nil
+		})
+	}
+	for _, asset := range []string{"style.css", "search.js", "favicon.svg"} {
+		data, err := templatesFS.ReadFile("templates/" + asset)
+		if err != nil {
+			return err
+		}
+		if err := put(asset, digest(data), func() ([]byte, error) { return data, nil }); err != nil {
+			return err
+		}
+	}
+	// Index: the home page.
 	idx := base
-	idx.Title = "TUF repository"
+	idx.Title = site.Name
+	if idx.Title == "" {
+		idx.Title = "TUF repository"
+	}
 	idx.Top = []*Role{repo.Root, repo.Targets, repo.Snapshot, repo.Timestamp}
+	idx.Recent = recent(projects, 10)
+	idx.Requests = site.Requests
+	for _, r := range append(append([]*Role{}, idx.Top...), repo.Delegated...) {
+		if expClass(r) != "" {
+			idx.Expiring = append(idx.Expiring, r)
+		}
+		if r.Missing || r.Error != "" || !r.Met {
+			if len(idx.Broken) < 20 {
+				idx.Broken = append(idx.Broken, r)
+			} else {
+				idx.MoreBroken++
+			}
+		}
+	}
+	sort.SliceStable(idx.Expiring, func(i, j int) bool { return idx.Expiring[i].Expires.Before(idx.Expiring[j].Expires) })
+	if len(idx.Expiring) > 20 {
+		idx.MoreExpiring = len(idx.Expiring) - 20
+		idx.Expiring = idx.Expiring[:20]
+	}
 	if len(repo.Delegated) > opts.InlineTree {
 		groups := map[string][]*Role{}
 		for _, r := range repo.Delegated {
@@ -139,7 +237,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			lp := base
 			lp.Title = fmt.Sprintf("Delegated roles: %s", k)
 			lp.Roles = groups[k]
-			if err := render(pg, "list.html", lp); err != nil {
+			if err := renderKeyed(pg, digest(roleStates(groups[k])), "list.html", lp); err != nil {
 				return err
 			}
 		}
@@ -149,8 +247,94 @@ func Build(repo *Repo, w Writer, opts Options) error {
 	} else {
 		idx.TreeHTML = treeHTML(repo, metadata.TARGETS)
 	}
+	// Projects: the full list, or one page per first letter past
+	// InlineTree; the home page links the letters (no JavaScript needed).
+	if len(projects) > 0 {
+		groups := map[string][]*Project{}
+		for _, p := range projects {
+			groups[letterOf(p.Name)] = append(groups[letterOf(p.Name)], p)
+		}
+		pl := base
+		pl.Title = "Projects"
+		if len(projects) > opts.InlineTree {
+			for _, k := range slices.Sorted(maps.Keys(groups)) {
+				pg := "projects-" + safe(k) + ".html"
+				pl.ProjectLetters = append(pl.ProjectLetters, letter{Letter: k, Page: pg, Count: len(groups[k])})
+				lp := base
+				lp.Title = "Projects: " + k
+				lp.Projects = groups[k]
+				lp.ProjectLetters = nil
+				if err := renderKeyed(pg, digest(projectRows(groups[k])), "projects.html", lp); err != nil {
+					return err
+				}
+			}
+		} else {
+			pl.Projects = projects
+		}
+		idx.ProjectLetters = pl.ProjectLetters
+		if err := renderKeyed("projects.html", digest(pl.ProjectLetters, projectRows(pl.Projects)), "projects.html", pl); err != nil {
+			return err
+		}
+		var entries []searchEntry
+		for _, p := range projects {
+			e := searchEntry{Name: p.Name, Latest: p.Latest, Page: projectPage(p.Name)}
+			if p.DisplayName != p.Name {
+				e.Display = p.DisplayName
+			}
+			entries = append(entries, e)
+		}
+		data, err := json.Marshal(entries)
+		if err != nil {
+			return err
+		}
+		if err := put("search-index.json", digest(data), func() ([]byte, error) { return data, nil }); err != nil {
+			return err
+		}
+		for _, p := range projects {
+			if opts.Only != nil && !opts.Only[p.Name] {
+				continue
+			}
+			pp := base
+			pp.Title = p.DisplayName
+			pp.Project = p
+			role := repo.ByName[p.Name]
+			if err := renderKeyed(projectPage(p.Name), digest(p, role.Sigs, base.TargetsURL, base.MetadataURL, site.Name), "project.html", pp); err != nil {
+				return err
+			}
+		}
+	}
 	if err := render("index.html", "index.html", idx); err != nil {
 		return err
+	}
+	if len(projects) > 0 {
+		mp := idx
+		mp.Title = "Signed metadata"
+		if err := renderKeyed("metadata.html", digest(roleStates(append([]*Role{repo.Targets}, repo.Delegated...)), mp.Letters), "metadata.html", mp); err != nil {
+			return err
+		}
+	}
+	// Pending requests (the list also when it is empty, so that a list
+	// an earlier build wrote does not stay behind).
+	if len(site.Requests) > 0 || len(projects) > 0 {
+		rp := base
+		rp.Title = "Pending requests"
+		rp.Requests = site.Requests
+		if err := renderKeyed("requests.html", digest(site.Requests), "requests.html", rp); err != nil {
+			return err
+		}
+		for i := range site.Requests {
+			q := base
+			q.Request = &site.Requests[i]
+			q.Title = "Request " + q.Request.ID
+			if err := renderKeyed(requestPage(q.Request.ID), digest(q.Request), "request.html", q); err != nil {
+				return err
+			}
+		}
+	}
+	// Pages of one role are rendered again when the role changes.
+	keyedRender := func(name, tmplName string, p page) error {
+		r := p.Role
+		return renderKeyed(name, roleKey(r, base.TargetsURL), tmplName, p)
 	}
 	// Root history and one page per root version.
 	hist := base
@@ -161,11 +345,11 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			row.Changes = rootChanges(repo.Roots[i-1], r)
 		}
 		hist.History = append(hist.History, row)
-		if err := renderRole(render, base, r, fmt.Sprintf("root version %d", r.Version)); err != nil {
+		if err := renderRole(keyedRender, base, r, fmt.Sprintf("root version %d", r.Version)); err != nil {
 			return err
 		}
 	}
-	if err := render("root-history.html", "history.html", hist); err != nil {
+	if err := renderKeyed("root-history.html", digest(roleStates(repo.Roots)), "history.html", hist); err != nil {
 		return err
 	}
 	// Top-level and delegated roles.
@@ -173,40 +357,95 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if opts.Only != nil && !opts.Only[r.Name] && r.Kind == "delegated" {
 			continue
 		}
-		if err := renderRole(render, base, r, r.Name); err != nil {
-			return err
-		}
-	}
-	// The tufgit layer: projects and releases.
-	if len(projects) > 0 {
-		pl := base
-		pl.Title = "Projects"
-		pl.Projects = projects
-		if err := render("projects.html", "projects.html", pl); err != nil {
-			return err
-		}
-		for _, p := range projects {
-			if opts.Only != nil && !opts.Only[p.Name] {
+		if r.Stub {
+			key := roleKey(r, base.TargetsURL)
+			if prev != nil && prev.Pages[rolePage(r)] == key {
+				pages[rolePage(r)] = key
 				continue
 			}
-			pp := base
-			pp.Title = "Project " + p.Name
-			pp.Project = p
-			if err := render(projectPage(p.Name), "projects.html", pp); err != nil {
+			if err := repo.Fill(r); err != nil {
 				return err
 			}
+		}
+		if err := renderRole(keyedRender, base, r, r.Name); err != nil {
+			return err
 		}
 	}
 	// Raw files.
 	for _, r := range append(append([]*Role{}, repo.Roots...), append([]*Role{repo.Timestamp, repo.Snapshot, repo.Targets}, repo.Delegated...)...) {
-		if r.Raw == nil || (opts.Only != nil && r.Kind == "delegated" && !opts.Only[r.Name]) {
+		if (r.Raw == nil && !r.Stub) || (opts.Only != nil && r.Kind == "delegated" && !opts.Only[r.Name]) {
 			continue
 		}
-		if err := w("raw/"+rawName(r.File), r.Raw); err != nil {
+		r := r
+		if err := put("raw/"+rawName(r.File), digest(r.Digest), func() ([]byte, error) {
+			if err := repo.Fill(r); err != nil {
+				return nil, err
+			}
+			return r.Raw, nil
+		}); err != nil {
+			return err
+		}
+	}
+	// Pages of requests that are no longer pending say so.
+	if prev != nil {
+		for _, name := range slices.Sorted(maps.Keys(prev.Pages)) {
+			if _, ok := pages[name]; ok || !strings.HasPrefix(name, "request-") {
+				continue
+			}
+			g := base
+			g.Title = "Request " + strings.TrimSuffix(strings.TrimPrefix(name, "request-"), ".html")
+			if err := render(name, "gone.html", g); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Manifest != nil {
+		m := opts.Manifest
+		m.Format = manifestFormat
+		m.Judged = repo.judged
+		m.Roles = repo.roles
+		if opts.Only != nil && prev != nil {
+			for k, v := range prev.Pages {
+				if _, ok := pages[k]; !ok {
+					pages[k] = v
+				}
+			}
+		}
+		m.Pages = pages
+		if site.Memo != nil {
+			m.Site = site.Memo
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if err := w(ManifestName, data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recent lists the newest releases across projects (those with a date).
+func recent(projects []*Project, n int) []recentRow {
+	var out []recentRow
+	for _, p := range projects {
+		for _, r := range p.Releases {
+			if !r.Date.IsZero() && !r.Yanked {
+				out = append(out, recentRow{Project: p, Version: r.Version, Date: r.Date})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Date.Equal(out[j].Date) {
+			return out[i].Date.After(out[j].Date)
+		}
+		return out[i].Project.Name < out[j].Project.Name
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }
 
 func renderRole(render func(string, string, page) error, base page, r *Role, title string) error {
@@ -240,6 +479,9 @@ func renderRole(render func(string, string, page) error, base page, r *Role, tit
 		for _, path := range slices.Sorted(maps.Keys(t.Targets)) {
 			tf := t.Targets[path]
 			row := targetRow{Path: path, Length: tf.Length}
+			if p.Repo != nil && p.Repo.Root != nil && p.Repo.Root.RootMeta != nil {
+				row.URL = TargetURL(p.TargetsURL, path, tf, p.Repo.Root.RootMeta.Signed.ConsistentSnapshot)
+			}
 			for _, alg := range slices.Sorted(maps.Keys(tf.Hashes)) {
 				row.Hashes = append(row.Hashes, alg+":"+hex.EncodeToString(tf.Hashes[alg]))
 			}
@@ -265,7 +507,7 @@ func keysTable(caption string, keys map[string]*metadata.Key) *keyTable {
 		if k == nil {
 			continue
 		}
-		t.Keys = append(t.Keys, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme})
+		t.Keys = append(t.Keys, keyRow{ID: id, Type: k.Type, Scheme: k.Scheme, Owner: KeyOwner(k)})
 	}
 	return t
 }
@@ -358,16 +600,34 @@ type treeNode struct {
 }
 
 var funcs = template.FuncMap{
-	"rolePage":     rolePage,
-	"rolePageName": func(_ string, name string) string { return rolePageName(name) },
-	"projectPage":  projectPage,
-	"rawName":      rawName,
-	"short":        short,
-	"expires":      expires,
-	"expClass":     expClass,
-	"expSoon":      func(r *Role) bool { return expClass(r) != "" },
-	"sigSummary":   sigSummary,
-	"statusClass":  func(s string) string { return strings.Fields(s + " x")[0] },
+	"rolePage":       rolePage,
+	"rolePageName":   func(_ string, name string) string { return rolePageName(name) },
+	"projectPage":    projectPage,
+	"requestPage":    requestPage,
+	"owner":          func(keys map[string]*metadata.Key, id string) string { return KeyOwner(keys[id]) },
+	"thresholdWords": ThresholdWords,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"ago": func(now, t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return human(now.Sub(t)) + " ago"
+	},
+	"size":        humanSize,
+	"plus":        func(a, b int) int { return a + b },
+	"rawName":     rawName,
+	"short":       short,
+	"expires":     expires,
+	"expClass":    expClass,
+	"expSoon":     func(r *Role) bool { return expClass(r) != "" },
+	"sigSummary":  sigSummary,
+	"statusClass": func(s string) string { return strings.Fields(s + " x")[0] },
 	"kids": func(n treeNode) []treeNode {
 		var out []treeNode
 		for _, c := range n.Role.Children {
@@ -392,6 +652,8 @@ func rolePageName(name string) string {
 }
 
 func projectPage(name string) string { return "project-" + safe(name) + ".html" }
+
+func requestPage(id string) string { return "request-" + safe(id) + ".html" }
 
 // safe turns any role name into a file name: letters, digits, '-' and '_'
 // stay, every other byte becomes ~XX. No name can climb out of the site.
@@ -509,4 +771,54 @@ func sigSummary(r *Role) string {
 		s += " — threshold NOT met"
 	}
 	return s
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// roleState is what a list of roles shows of each.
+type roleState struct {
+	Name, Delegator, Exp string
+	Version              int64
+	Missing, Met         bool
+	Error                string
+	Sigs                 []Sig
+	Raw                  string
+}
+
+func roleStates(roles []*Role) []roleState {
+	out := make([]roleState, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing,
+			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: r.Digest})
+	}
+	return out
+}
+
+// projectRow is what a list of projects shows of each.
+type projectRow struct {
+	Name, Display, Latest string
+	Updated               time.Time
+	Releases, Threshold   int
+	Maintainers           int
+}
+
+func projectRows(ps []*Project) []projectRow {
+	out := make([]projectRow, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, projectRow{p.Name, p.DisplayName, p.Latest, p.Updated, len(p.Releases), p.Threshold, len(p.Maintainers)})
+	}
+	return out
+}
+
+// roleKey digests what a role's page shows.
+func roleKey(r *Role, targetsURL string) string {
+	return digest(r.Digest, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,7 +155,7 @@ func TestGenericRepository(t *testing.T) {
 		t.Fatalf("delegated roles: %d", len(repo.Delegated))
 	}
 	idx := read(t, out, "index.html")
-	for _, want := range []string{`lang="en"`, "<th scope=\"col\">Threshold</th>", "bins-0", "bins-3", "(missing)", "(threshold not met)", "expired 2 days ago"} {
+	for _, want := range []string{`lang="en"`, "<th scope=\"col\">Threshold</th>", "bins-0", "bins-3", "(missing)", "(threshold not met)", "expired 2 days ago", "Not trustworthy now", "Expired or expiring soon"} {
 		if !strings.Contains(idx, want) {
 			t.Errorf("index lacks %q", want)
 		}
@@ -232,6 +233,13 @@ func crawl(t *testing.T, out string) int {
 			continue
 		}
 		seen[p] = true
+		if strings.HasPrefix(p, "../") {
+			// Out of the pages, into the mirror (download links): checked
+			// when the pages sit in a mirror.
+			if _, err := os.Stat(filepath.Join(filepath.Dir(out), "targets")); err != nil {
+				continue
+			}
+		}
 		data, err := os.ReadFile(filepath.Join(out, p))
 		if err != nil {
 			t.Errorf("broken link to %s", p)
@@ -245,6 +253,12 @@ func crawl(t *testing.T, out string) int {
 			if strings.Contains(link, "://") || strings.HasPrefix(link, "#") {
 				t.Errorf("%s links outside the site: %s", p, link)
 				continue
+			}
+			link, _, _ = strings.Cut(link, "#")
+			if u, err := url.PathUnescape(link); err == nil {
+				link = u
+			} else {
+				t.Errorf("%s: link %q is not escaped properly", p, link)
 			}
 			queue = append(queue, filepath.ToSlash(filepath.Clean(filepath.Join(filepath.Dir(p), link))))
 		}

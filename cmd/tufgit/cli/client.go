@@ -40,6 +40,11 @@ func (o *ClientOptions) dir() (string, error) {
 }
 
 func (o *ClientOptions) open() (*client.Client, error) {
+	return o.openProgress(false)
+}
+
+// openProgress opens the client; jsonOut turns the progress display off.
+func (o *ClientOptions) openProgress(jsonOut bool) (*client.Client, error) {
 	d, err := o.dir()
 	if err != nil {
 		return nil, err
@@ -50,26 +55,14 @@ func (o *ClientOptions) open() (*client.Client, error) {
 	}
 	// The downloader's clock is the system's, always: a clock from
 	// anywhere else would switch off freeze protection.
-	if o.IO.TTY != nil {
-		c.Progress = progressBar(o.IO)
+	if p := newProgress(o.IO, jsonOut); p != nil {
+		c.Progress = func(url string, done, total int64) {
+			if strings.Contains(url, "/targets/") {
+				p.Update(url, done, total)
+			}
+		}
 	}
 	return c, nil
-}
-
-func progressBar(io *IOStreams) client.Progress {
-	return func(url string, done, total int64) {
-		if total < 1<<20 || !strings.Contains(url, "/targets/") {
-			return
-		}
-		name := path.Base(url)
-		if i := strings.IndexByte(name, '.'); i > 0 {
-			name = name[i+1:]
-		}
-		fmt.Fprintf(io.TTY, "\r%-40.40s %5.1f%% of %d MB", name, 100*float64(done)/float64(total), total>>20)
-		if done >= total {
-			fmt.Fprintln(io.TTY)
-		}
-	}
 }
 
 func newClientCmd(io *IOStreams) *cobra.Command {
@@ -375,7 +368,7 @@ length mismatch, 11 a file over its size limit, 12 other TUF failure.`,
 
 // Run downloads.
 func (o *DownloadOptions) Run() error {
-	c, err := o.open()
+	c, err := o.openProgress(o.JSON)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/publish"
+	"github.com/tufgit/tufgit/pkg/webui"
+	"github.com/tufgit/tufgit/pkg/webui/gitsite"
 )
 
 // PublishOptions are the options of `tufgit publish`.
@@ -124,7 +126,9 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	if o.IO.WrapMirror != nil {
 		mirror = o.IO.WrapMirror(m)
 	}
-	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI}
+	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI,
+		Progress: newProgress(o.IO, o.JSON).callback(),
+		UISite:   func(prev *webui.SiteMemo) (*webui.Site, error) { return gitsite.Collect(g, rev, now, prev) }}
 	store, err := openStoreAt(ctx, g, rev)
 	if err != nil {
 		return err

@@ -64,7 +64,8 @@ A version that reads as an existing release of the project (v1.0, V1.0 or
 // Run adds the release.
 func (o *ReleaseAddOptions) Run(cmd *cobra.Command) error {
 	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
-		return s.AddRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files, Key: key, Note: o.Note, SubmitOptions: so})
+		return s.AddRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files, Key: key, Note: o.Note, SubmitOptions: so,
+			Progress: newProgress(o.IO, o.JSON).callback()})
 	})
 }
 

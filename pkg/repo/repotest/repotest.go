@@ -24,6 +24,8 @@ import (
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
+	"github.com/tufgit/tufgit/pkg/webui"
+	"github.com/tufgit/tufgit/pkg/webui/gitsite"
 )
 
 // Spec describes the repository to generate.
@@ -394,7 +396,7 @@ func (f *Fixture) Publish(mirror string, ui bool) (*publish.Result, error) {
 		return nil, err
 	}
 	defer m.Close()
-	return publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: ui})
+	return publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: ui, UISite: f.UISite})
 }
 
 // Pack runs `git repack -a -d` on the fixture and reopens it, so that it
@@ -409,4 +411,10 @@ func (f *Fixture) Pack() error {
 	}
 	f.Repo = g
 	return nil
+}
+
+// UISite is what publish's web UI learns from git (names, dates, history,
+// requests), as `tufgit publish` does it.
+func (f *Fixture) UISite(prev *webui.SiteMemo) (*webui.Site, error) {
+	return gitsite.Collect(f.Repo, f.Head, f.Now, prev)
 }

@@ -70,10 +70,11 @@ var (
 // case: python-tuf and tuf-js read those as different keys. Unknown keys
 // are allowed, as TUF allows them.
 func checkMetadataJSON(raw []byte, t reflect.Type) error {
-	if err := layout.CheckJSON(raw); err != nil {
-		return err
+	jsonErr, keyErr := layout.CheckStrict(raw, t, true)
+	if jsonErr != nil {
+		return jsonErr
 	}
-	return layout.CheckExactKeys(raw, t, true)
+	return keyErr
 }
 
 // ParseRoot parses root metadata strictly: CheckJSON's rules, then go-tuf.

@@ -201,6 +201,38 @@ func (v *View) Role(name string) (*Role, error) {
 	return nil, err
 }
 
+// ReadRole reads a targets-type role's file without parsing or caching
+// it, for callers that parse on other goroutines (ParseRole) and then hand
+// the result back with Remember. It counts as a read.
+func (v *View) ReadRole(name string) ([]byte, error) {
+	raw, err := v.src.ReadFile(layout.RolePath(name), layout.MaxTargetsSize)
+	if err == nil {
+		v.Reads++
+	}
+	return raw, err
+}
+
+// ParseRole parses raw as the file of the targets-type role name, exactly
+// as Role does. It is safe for concurrent use.
+func ParseRole(name string, raw []byte) (*Role, error) {
+	p := layout.RolePath(name)
+	m, err := ParseTargets(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &Role{Name: name, Path: p, Raw: raw, Meta: m}, nil
+}
+
+// Remember caches what ReadRole and ParseRole gave for name, so that Role
+// returns it without reading again.
+func (v *View) Remember(name string, r *Role, err error) {
+	if err != nil {
+		v.errs[name] = err
+		return
+	}
+	v.roles[name] = r
+}
+
 // Parent is the role that delegates name, by the layout's structure:
 // root for targets, targets for a one-character index role, the index role
 // one character shorter for a longer one, and for a project the deepest

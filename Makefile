@@ -65,6 +65,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/verify/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/status/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/audit/
+	$(GO) test -run '^$$' -bench IndexDepth -benchtime 1x ./pkg/layout/
 
 # Fuzz each parser for FUZZTIME (the seed corpus also runs in `make test`).
 fuzz:

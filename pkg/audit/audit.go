@@ -17,8 +17,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -44,12 +42,12 @@ type Options struct {
 	// Rev names what is audited (e.g. "main"); it keys the checkpoint.
 	Rev string
 	// Head is the commit Rev resolves to.
-	Head plumbing.Hash
+	Head gitstore.Hash
 	// FirstParent follows only first parents (ModeFirstParent).
 	FirstParent bool
 	// From, when set, is trusted: the audit starts after it. It must be
 	// an ancestor of Head (on its first-parent chain with FirstParent).
-	From plumbing.Hash
+	From gitstore.Hash
 	// Checkpoint reads the checkpoint to start from, and writes a new one
 	// when the audit is clean.
 	Checkpoint bool
@@ -195,7 +193,7 @@ type auditor struct {
 	opts Options
 	mode string
 	res  *Result
-	stop plumbing.Hash // trusted; the walk ends there
+	stop gitstore.Hash // trusted; the walk ends there
 	// trustedFrom is the --from commit this audit (or the one whose
 	// checkpoint it continues) trusted without checking, kept in the
 	// checkpoint so that later runs can still say so.
@@ -233,7 +231,7 @@ func (a *auditor) pickStart() error {
 	if a.opts.Checkpoint {
 		a.res.Checkpoint = &CheckpointInfo{Path: checkpointPath(a.g)}
 	}
-	if a.opts.From != plumbing.ZeroHash {
+	if a.opts.From != gitstore.ZeroHash {
 		ok, err := a.reaches(a.opts.From)
 		if err != nil {
 			return err
@@ -257,7 +255,7 @@ func (a *auditor) pickStart() error {
 		return nil
 	default:
 		cp.Read = e.Commit
-		h := plumbing.NewHash(e.Commit)
+		h := gitstore.NewHash(e.Commit)
 		if _, err := a.g.Commit(h); err != nil {
 			cp.Ignored = fmt.Sprintf("its commit %s is not in this repository", short(h))
 			break
@@ -290,7 +288,7 @@ func (a *auditor) chainWords() string {
 // first-parent chain in that mode). The first-parent chain is tried
 // first, one commit at a time; only a commit off it (a side branch) needs
 // git's ancestry walk, which holds a hash per commit.
-func (a *auditor) reaches(h plumbing.Hash) (bool, error) {
+func (a *auditor) reaches(h gitstore.Hash) (bool, error) {
 	found := false
 	err := a.firstParents(a.opts.Head, func(c *gitstore.CommitInfo) (bool, error) {
 		found = c.Hash == h
@@ -308,7 +306,7 @@ func (a *auditor) reaches(h plumbing.Hash) (bool, error) {
 
 // firstParents calls fn on head and each first parent in turn, newest
 // first, while fn returns true. It holds one commit at a time.
-func (a *auditor) firstParents(head plumbing.Hash, fn func(*gitstore.CommitInfo) (bool, error)) error {
+func (a *auditor) firstParents(head gitstore.Hash, fn func(*gitstore.CommitInfo) (bool, error)) error {
 	h := head
 	for {
 		c, err := a.commit(h)
@@ -323,7 +321,7 @@ func (a *auditor) firstParents(head plumbing.Hash, fn func(*gitstore.CommitInfo)
 	}
 }
 
-func (a *auditor) commit(h plumbing.Hash) (*gitstore.CommitInfo, error) {
+func (a *auditor) commit(h gitstore.Hash) (*gitstore.CommitInfo, error) {
 	c, err := a.g.Commit(h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: commit %s is missing (a shallow clone? audit with --from a commit you trust): %v", ErrHistory, short(h), err)
@@ -396,10 +394,10 @@ func (a *auditor) walkAll() error {
 		expanded = 1
 		done     = 2
 	)
-	state := map[plumbing.Hash]uint8{}
-	if a.stop != plumbing.ZeroHash {
+	state := map[gitstore.Hash]uint8{}
+	if a.stop != gitstore.ZeroHash {
 		// Everything the start reaches was audited (or trusted) already.
-		stack := []plumbing.Hash{a.stop}
+		stack := []gitstore.Hash{a.stop}
 		for len(stack) > 0 {
 			h := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -415,7 +413,7 @@ func (a *auditor) walkAll() error {
 		}
 	}
 	type frame struct {
-		h        plumbing.Hash
+		h        gitstore.Hash
 		expanded bool // its parents are on the stack above it
 	}
 	stack := []frame{{h: a.opts.Head}}
@@ -618,4 +616,4 @@ func Subject(msg string) string {
 	return strings.TrimSpace(b.String())
 }
 
-func short(h plumbing.Hash) string { return h.String()[:12] }
+func short(h gitstore.Hash) string { return h.String()[:12] }

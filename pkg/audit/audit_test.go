@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/audit"
@@ -50,7 +49,7 @@ func release(t testing.TB, f *repotest.Fixture, p, version string, signers ...*k
 	return []gitstore.FileChange{role, {Path: layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), Data: data}}
 }
 
-func commit(t testing.TB, f *repotest.Fixture, msg string, ch []gitstore.FileChange) plumbing.Hash {
+func commit(t testing.TB, f *repotest.Fixture, msg string, ch []gitstore.FileChange) gitstore.Hash {
 	t.Helper()
 	h, err := f.Commit(msg, ch...)
 	if err != nil {
@@ -64,7 +63,7 @@ func run(t testing.TB, f *repotest.Fixture, o audit.Options) *audit.Result {
 	if o.Rev == "" {
 		o.Rev = "main"
 	}
-	if o.Head == plumbing.ZeroHash {
+	if o.Head == gitstore.ZeroHash {
 		o.Head = f.Head
 	}
 	if o.Now.IsZero() {
@@ -156,7 +155,7 @@ func TestFirstRefusedIsNamed(t *testing.T) {
 
 // gitCommitTree makes a commit with several parents through git itself
 // (tufgit never writes merges).
-func gitCommitTree(t *testing.T, f *repotest.Fixture, tree plumbing.Hash, msg string, parents ...plumbing.Hash) plumbing.Hash {
+func gitCommitTree(t *testing.T, f *repotest.Fixture, tree gitstore.Hash, msg string, parents ...gitstore.Hash) gitstore.Hash {
 	t.Helper()
 	args := []string{"--git-dir", f.Dir, "commit-tree", tree.String(), "-m", msg}
 	for _, p := range parents {
@@ -169,7 +168,7 @@ func gitCommitTree(t *testing.T, f *repotest.Fixture, tree plumbing.Hash, msg st
 	if err != nil {
 		t.Fatalf("git commit-tree: %v", err)
 	}
-	return plumbing.NewHash(strings.TrimSpace(string(out)))
+	return gitstore.NewHash(strings.TrimSpace(string(out)))
 }
 
 // Merges: every commit is checked against its first parent, side branches

@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/tufgit/tufgit/pkg/audit"
+	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
 
@@ -43,12 +42,12 @@ func BenchmarkAuditPerCommit(b *testing.B) {
 
 var benchHistories = map[[2]int]struct {
 	f    *repotest.Fixture
-	base plumbing.Hash
+	base gitstore.Hash
 }{}
 
 // benchHistory generates, once per process and size, a repository of
 // projects with commits release commits on top of its first commit.
-func benchHistory(b *testing.B, projects, commits int) (*repotest.Fixture, plumbing.Hash) {
+func benchHistory(b *testing.B, projects, commits int) (*repotest.Fixture, gitstore.Hash) {
 	key := [2]int{projects, commits}
 	if h, ok := benchHistories[key]; ok {
 		return h.f, h.base
@@ -72,7 +71,7 @@ func benchHistory(b *testing.B, projects, commits int) (*repotest.Fixture, plumb
 	}
 	benchHistories[key] = struct {
 		f    *repotest.Fixture
-		base plumbing.Hash
+		base gitstore.Hash
 	}{f, base}
 	return f, base
 }

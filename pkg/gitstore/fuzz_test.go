@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // FuzzParseTree feeds raw tree objects, as a push could carry them, to the
@@ -14,9 +12,9 @@ import (
 // with canonical modes, nonempty unique names, in git's order, and encoding
 // them again gives back exactly the bytes read.
 func FuzzParseTree(f *testing.F) {
-	h := plumbing.NewHash("0123456789abcdef0123456789abcdef01234567")
-	enc := func(entries ...object.TreeEntry) []byte {
-		t := &object.Tree{Entries: entries}
+	h := NewHash("0123456789abcdef0123456789abcdef01234567")
+	enc := func(entries ...treeEntry) []byte {
+		t := goGitTree(entries)
 		o := &plumbing.MemoryObject{}
 		if err := t.Encode(o); err != nil {
 			f.Fatal(err)
@@ -26,8 +24,8 @@ func FuzzParseTree(f *testing.F) {
 		_, _ = b.ReadFrom(r)
 		return b.Bytes()
 	}
-	f.Add(enc(object.TreeEntry{Name: "a.json", Mode: filemode.Regular, Hash: h}, object.TreeEntry{Name: "metadata", Mode: filemode.Dir, Hash: h}))
-	f.Add(enc(object.TreeEntry{Name: "x", Mode: filemode.Regular, Hash: h}, object.TreeEntry{Name: "x", Mode: filemode.Regular, Hash: h}))
+	f.Add(enc(treeEntry{Name: "a.json", Mode: ModeRegular, Hash: h}, treeEntry{Name: "metadata", Mode: ModeDir, Hash: h}))
+	f.Add(enc(treeEntry{Name: "x", Mode: ModeRegular, Hash: h}, treeEntry{Name: "x", Mode: ModeRegular, Hash: h}))
 	f.Add([]byte("100664 a\x00" + string(h[:])))
 	f.Add([]byte("40000 d\x00" + string(h[:]) + "100644 d\x00" + string(h[:])))
 	f.Add([]byte("100644 \x00" + string(h[:])))

@@ -47,7 +47,7 @@ type Repo struct {
 
 	// trees caches decoded tree objects; a tree never changes under its hash.
 	treeMu sync.Mutex
-	trees  map[plumbing.Hash][]object.TreeEntry
+	trees  map[Hash][]treeEntry
 }
 
 // maxCachedTrees bounds the tree cache (a few MB for typical trees).
@@ -182,28 +182,28 @@ func (r *Repo) WorkTree() string { return r.worktree }
 
 // Resolve turns a revision (a branch, tag, HEAD or a hex hash) into a
 // commit hash.
-func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
+func (r *Repo) Resolve(rev string) (Hash, error) {
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("%q: %w", rev, ErrUnknownRev)
+		return ZeroHash, fmt.Errorf("%q: %w", rev, ErrUnknownRev)
 	}
 	if _, err := r.r.CommitObject(*h); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("%q is not a commit: %w", rev, ErrUnknownRev)
+		return ZeroHash, fmt.Errorf("%q is not a commit: %w", rev, ErrUnknownRev)
 	}
-	return *h, nil
+	return Hash(*h), nil
 }
 
 // Branch returns the commit a branch points at, or ZeroHash when the branch
 // does not exist yet.
-func (r *Repo) Branch(name string) (plumbing.Hash, error) {
+func (r *Repo) Branch(name string) (Hash, error) {
 	ref, err := r.r.Reference(plumbing.NewBranchReferenceName(name), true)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return plumbing.ZeroHash, nil
+		return ZeroHash, nil
 	}
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
-	return ref.Hash(), nil
+	return Hash(ref.Hash()), nil
 }
 
 // HeadBranch is the short name of the branch HEAD points at.
@@ -220,9 +220,9 @@ func (r *Repo) HeadBranch() (string, error) {
 
 // CommitInfo is what tufgit reads from a commit.
 type CommitInfo struct {
-	Hash    plumbing.Hash
-	Tree    plumbing.Hash
-	Parents []plumbing.Hash
+	Hash    Hash
+	Tree    Hash
+	Parents []Hash
 	Message string
 	Author  string
 	When    time.Time // author time
@@ -232,12 +232,12 @@ type CommitInfo struct {
 }
 
 // Commit reads a commit.
-func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
-	c, err := r.r.CommitObject(h)
+func (r *Repo) Commit(h Hash) (*CommitInfo, error) {
+	c, err := r.r.CommitObject(plumbing.Hash(h))
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", h, err)
 	}
-	return &CommitInfo{Hash: h, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message,
+	return &CommitInfo{Hash: h, Tree: Hash(c.TreeHash), Parents: hashes(c.ParentHashes), Message: c.Message,
 		Author: c.Author.Name + " <" + c.Author.Email + ">", When: c.Author.When, Committed: c.Committer.When}, nil
 }
 
@@ -246,20 +246,20 @@ func (r *Repo) Commit(h plumbing.Hash) (*CommitInfo, error) {
 // tree lacks it while its first parent's has it. It returns that commit
 // and its first parent's tree, or nil when path was not removed within
 // those commits (it never existed there, or it exists at head).
-func (r *Repo) FindRemoval(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+func (r *Repo) FindRemoval(head Hash, path string, max int) (*CommitInfo, *Tree, error) {
 	return r.findFlip(head, path, max, false)
 }
 
 // FindAddition is FindRemoval for the commit that added path, which exists
 // at head.
-func (r *Repo) FindAddition(head plumbing.Hash, path string, max int) (*CommitInfo, *Tree, error) {
+func (r *Repo) FindAddition(head Hash, path string, max int) (*CommitInfo, *Tree, error) {
 	return r.findFlip(head, path, max, true)
 }
 
 // findFlip finds the newest first-parent commit where path's existence
 // became what it is at head (want), within max commits.
-func (r *Repo) findFlip(head plumbing.Hash, path string, max int, want bool) (*CommitInfo, *Tree, error) {
-	if head == plumbing.ZeroHash {
+func (r *Repo) findFlip(head Hash, path string, max int, want bool) (*CommitInfo, *Tree, error) {
+	if head == ZeroHash {
 		return nil, nil, nil
 	}
 	t, err := r.TreeAt(head)
@@ -298,15 +298,15 @@ func (r *Repo) findFlip(head plumbing.Hash, path string, max int, want bool) (*C
 }
 
 // IsAncestor reports whether a is an ancestor of (or equal to) b.
-func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
+func (r *Repo) IsAncestor(a, b Hash) (bool, error) {
 	if a == b {
 		return true, nil
 	}
-	ca, err := r.r.CommitObject(a)
+	ca, err := r.r.CommitObject(plumbing.Hash(a))
 	if err != nil {
 		return false, err
 	}
-	cb, err := r.r.CommitObject(b)
+	cb, err := r.r.CommitObject(plumbing.Hash(b))
 	if err != nil {
 		return false, err
 	}
@@ -316,48 +316,48 @@ func (r *Repo) IsAncestor(a, b plumbing.Hash) (bool, error) {
 // Tree is a git tree, read lazily object by object.
 type Tree struct {
 	repo *Repo
-	Hash plumbing.Hash
+	Hash Hash
 }
 
 // TreeAt returns the tree of a commit.
-func (r *Repo) TreeAt(commit plumbing.Hash) (*Tree, error) {
-	c, err := r.r.CommitObject(commit)
+func (r *Repo) TreeAt(commit Hash) (*Tree, error) {
+	c, err := r.r.CommitObject(plumbing.Hash(commit))
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", commit, err)
 	}
-	return &Tree{repo: r, Hash: c.TreeHash}, nil
+	return &Tree{repo: r, Hash: Hash(c.TreeHash)}, nil
 }
 
 // EmptyTree is a tree with nothing in it.
-func (r *Repo) EmptyTree() *Tree { return &Tree{repo: r, Hash: plumbing.ZeroHash} }
+func (r *Repo) EmptyTree() *Tree { return &Tree{repo: r, Hash: ZeroHash} }
 
 // Entry is one entry of a tree.
 type Entry struct {
 	Path string
-	Mode filemode.FileMode
-	Hash plumbing.Hash
+	Mode FileMode
+	Hash Hash
 }
 
 // IsRegular reports whether the entry is a plain, non-executable file.
-func (e Entry) IsRegular() bool { return e.Mode == filemode.Regular }
+func (e Entry) IsRegular() bool { return e.Mode == ModeRegular }
 
 // ModeProblem says in words why an entry is not a plain file, or "".
 func (e Entry) ModeProblem() string {
 	switch e.Mode {
-	case filemode.Regular:
+	case ModeRegular:
 		return ""
-	case filemode.Symlink:
+	case ModeSymlink:
 		return "is a symbolic link; only regular files are allowed"
-	case filemode.Submodule:
+	case ModeSubmodule:
 		return "is a submodule; only regular files are allowed"
-	case filemode.Executable:
+	case ModeExecutable:
 		return "is executable; only regular (mode 100644) files are allowed"
 	}
 	return fmt.Sprintf("has file mode %s; only regular files are allowed", e.Mode)
 }
 
-func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
-	if h == plumbing.ZeroHash {
+func (r *Repo) readTree(h Hash) ([]treeEntry, error) {
+	if h == ZeroHash {
 		return nil, nil
 	}
 	r.treeMu.Lock()
@@ -366,7 +366,7 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 		return e, nil
 	}
 	r.treeMu.Unlock()
-	o, err := r.r.Storer.EncodedObject(plumbing.TreeObject, h)
+	o, err := r.r.Storer.EncodedObject(plumbing.TreeObject, plumbing.Hash(h))
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
@@ -385,7 +385,7 @@ func (r *Repo) readTree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	}
 	r.treeMu.Lock()
 	if r.trees == nil || len(r.trees) >= maxCachedTrees {
-		r.trees = map[plumbing.Hash][]object.TreeEntry{}
+		r.trees = map[Hash][]treeEntry{}
 	}
 	r.trees[h] = entries
 	r.treeMu.Unlock()
@@ -403,22 +403,22 @@ var ErrBadTree = errors.New("malformed tree object")
 // canonicalModes are the mode strings git writes, exactly. go-git would
 // read "100664" as a regular file and "040000" as a directory; tufgit
 // keeps the raw mode so that verification refuses them.
-var canonicalModes = map[string]filemode.FileMode{
-	"100644": filemode.Regular,
-	"100755": filemode.Executable,
-	"120000": filemode.Symlink,
-	"160000": filemode.Submodule,
-	"40000":  filemode.Dir,
+var canonicalModes = map[string]FileMode{
+	"100644": ModeRegular,
+	"100755": ModeExecutable,
+	"120000": ModeSymlink,
+	"160000": ModeSubmodule,
+	"40000":  ModeDir,
 }
 
 // parseTree decodes a raw tree object strictly. Modes are kept as
 // written: any mode other than git's canonical ones ("100644", "100755",
 // "120000", "160000", "40000") is an error, so that a "100664" file can
 // not pass for "100644".
-func parseTree(data []byte) ([]object.TreeEntry, error) {
-	var out []object.TreeEntry
+func parseTree(data []byte) ([]treeEntry, error) {
+	var out []treeEntry
 	seen := map[string]bool{}
-	var prev object.TreeEntry
+	var prev treeEntry
 	for len(data) > 0 {
 		sp := bytes.IndexByte(data, ' ')
 		if sp < 0 {
@@ -435,7 +435,7 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 		if len(data) < 20 {
 			return nil, fmt.Errorf("%w: entry %q has a truncated object id", ErrBadTree, printable(name))
 		}
-		var hash plumbing.Hash
+		var hash Hash
 		copy(hash[:], data[:20])
 		data = data[20:]
 		if name == "" {
@@ -445,7 +445,7 @@ func parseTree(data []byte) ([]object.TreeEntry, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: entry %q has mode %q; only 100644 files and 40000 directories are allowed", ErrBadTree, printable(name), printable(modeStr))
 		}
-		e := object.TreeEntry{Name: name, Mode: mode, Hash: hash}
+		e := treeEntry{Name: name, Mode: mode, Hash: hash}
 		if seen[name] {
 			return nil, fmt.Errorf("%w: entry %q appears twice (git fsck: duplicateEntries); git shows the first, so tufgit refuses the tree", ErrBadTree, printable(name))
 		}
@@ -492,7 +492,7 @@ func (t *Tree) Lookup(p string) (Entry, error) {
 				if i == len(parts)-1 {
 					return Entry{Path: p, Mode: e.Mode, Hash: e.Hash}, nil
 				}
-				if e.Mode != filemode.Dir {
+				if e.Mode != ModeDir {
 					return Entry{}, fmt.Errorf("%s: %w", p, ErrNotExist)
 				}
 				h, found = e.Hash, true
@@ -522,7 +522,7 @@ func (t *Tree) ReadFile(p string, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Mode != filemode.Regular {
+	if e.Mode != ModeRegular {
 		return nil, fmt.Errorf("%s: %w (mode %s)", p, ErrNotFile, e.Mode)
 	}
 	return t.repo.ReadBlob(e.Hash, max, p)
@@ -530,15 +530,15 @@ func (t *Tree) ReadFile(p string, max int64) ([]byte, error) {
 
 // BlobSize returns the size of a blob without reading its content when
 // the storage can tell.
-func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
+func (r *Repo) BlobSize(h Hash) (int64, error) {
 	if s, ok := r.r.Storer.(interface {
 		EncodedObjectSize(plumbing.Hash) (int64, error)
 	}); ok {
-		if n, err := s.EncodedObjectSize(h); err == nil {
+		if n, err := s.EncodedObjectSize(plumbing.Hash(h)); err == nil {
 			return n, nil
 		}
 	}
-	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, plumbing.Hash(h))
 	if err != nil {
 		return 0, err
 	}
@@ -546,7 +546,7 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 }
 
 // ReadBlob reads a blob of at most max bytes; name is used in errors.
-func (r *Repo) ReadBlob(h plumbing.Hash, max int64, name string) ([]byte, error) {
+func (r *Repo) ReadBlob(h Hash, max int64, name string) ([]byte, error) {
 	size, err := r.BlobSize(h)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -554,7 +554,7 @@ func (r *Repo) ReadBlob(h plumbing.Hash, max int64, name string) ([]byte, error)
 	if size > max {
 		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", name, ErrTooLarge, size, max)
 	}
-	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, plumbing.Hash(h))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -574,8 +574,8 @@ func (r *Repo) ReadBlob(h plumbing.Hash, max int64, name string) ([]byte, error)
 }
 
 // OpenBlob streams a blob.
-func (r *Repo) OpenBlob(h plumbing.Hash) (io.ReadCloser, int64, error) {
-	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+func (r *Repo) OpenBlob(h Hash) (io.ReadCloser, int64, error) {
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, plumbing.Hash(h))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -607,13 +607,13 @@ func (t *Tree) WalkDir(dir string, fn func(Entry) error, bad func(BadName) error
 	if err != nil {
 		return err
 	}
-	if e.Mode != filemode.Dir {
+	if e.Mode != ModeDir {
 		return fn(e)
 	}
 	return t.walk(e.Hash, dir+"/", fn, bad)
 }
 
-func (t *Tree) walk(h plumbing.Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
+func (t *Tree) walk(h Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
 	entries, err := t.repo.readTree(h)
 	if err != nil {
 		return inDir(prefix, err)
@@ -626,7 +626,7 @@ func (t *Tree) walk(h plumbing.Hash, prefix string, fn func(Entry) error, bad fu
 			continue
 		}
 		p := prefix + e.Name
-		if e.Mode == filemode.Dir {
+		if e.Mode == ModeDir {
 			if err := t.walk(e.Hash, p+"/", fn, bad); err != nil {
 				return err
 			}
@@ -690,7 +690,7 @@ func Diff(old, new *Tree, bad func(BadName) error) ([]Change, error) {
 	return out, err
 }
 
-func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(BadName) error) error {
+func diff(r *Repo, a, b Hash, prefix string, out *[]Change, bad func(BadName) error) error {
 	if a == b {
 		return nil
 	}
@@ -702,11 +702,11 @@ func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(Ba
 	if err != nil {
 		return inDir(prefix, err)
 	}
-	ma := make(map[string]object.TreeEntry, len(ea))
+	ma := make(map[string]treeEntry, len(ea))
 	for _, e := range ea {
 		ma[e.Name] = e
 	}
-	mb := make(map[string]object.TreeEntry, len(eb))
+	mb := make(map[string]treeEntry, len(eb))
 	for _, e := range eb {
 		if !validName(e.Name) {
 			if err := bad(BadName{Dir: strings.TrimSuffix(prefix, "/"), Name: e.Name}); err != nil {
@@ -730,8 +730,8 @@ func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(Ba
 		x, inA := ma[n]
 		y, inB := mb[n]
 		p := prefix + n
-		xDir := inA && x.Mode == filemode.Dir
-		yDir := inB && y.Mode == filemode.Dir
+		xDir := inA && x.Mode == ModeDir
+		yDir := inB && y.Mode == ModeDir
 		switch {
 		case inA && inB && x.Hash == y.Hash && x.Mode == y.Mode:
 			continue
@@ -745,7 +745,7 @@ func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(Ba
 		// delete of one and an add of the other.
 		if inA {
 			if xDir {
-				if err := diff(r, x.Hash, plumbing.ZeroHash, p+"/", out, bad); err != nil {
+				if err := diff(r, x.Hash, ZeroHash, p+"/", out, bad); err != nil {
 					return err
 				}
 			} else if !inB || yDir {
@@ -754,7 +754,7 @@ func diff(r *Repo, a, b plumbing.Hash, prefix string, out *[]Change, bad func(Ba
 		}
 		if inB {
 			if yDir {
-				if err := diff(r, plumbing.ZeroHash, y.Hash, p+"/", out, bad); err != nil {
+				if err := diff(r, ZeroHash, y.Hash, p+"/", out, bad); err != nil {
 					return err
 				}
 			} else if inA && !xDir {
@@ -775,15 +775,15 @@ type FileChange struct {
 
 // BuildTree writes a new tree that is base with changes applied. Only the
 // trees on the changed paths are rewritten. Directories left empty vanish.
-func (r *Repo) BuildTree(base *Tree, changes []FileChange) (plumbing.Hash, error) {
+func (r *Repo) BuildTree(base *Tree, changes []FileChange) (Hash, error) {
 	for _, c := range changes {
 		for _, part := range strings.Split(c.Path, "/") {
 			if !validName(part) {
-				return plumbing.ZeroHash, fmt.Errorf("refusing to write unsafe path %q", c.Path)
+				return ZeroHash, fmt.Errorf("refusing to write unsafe path %q", c.Path)
 			}
 		}
 	}
-	baseHash := plumbing.ZeroHash
+	baseHash := ZeroHash
 	if base != nil {
 		baseHash = base.Hash
 	}
@@ -794,17 +794,17 @@ func (r *Repo) BuildTree(base *Tree, changes []FileChange) (plumbing.Hash, error
 	// Nothing left: git's empty tree, written so the commit is valid.
 	o := r.r.Storer.NewEncodedObject()
 	if err := (&object.Tree{}).Encode(o); err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
-	return r.r.Storer.SetEncodedObject(o)
+	return r.storeObject(o)
 }
 
-func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Hash, bool, error) {
+func (r *Repo) buildTree(base Hash, changes []FileChange) (Hash, bool, error) {
 	entries, err := r.readTree(base)
 	if err != nil {
-		return plumbing.ZeroHash, false, err
+		return ZeroHash, false, err
 	}
-	m := make(map[string]object.TreeEntry, len(entries))
+	m := make(map[string]treeEntry, len(entries))
 	for _, e := range entries {
 		m[e.Name] = e
 	}
@@ -821,20 +821,20 @@ func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Has
 		}
 		h, err := r.writeBlob(c.Data)
 		if err != nil {
-			return plumbing.ZeroHash, false, err
+			return ZeroHash, false, err
 		}
-		m[first] = object.TreeEntry{Name: first, Mode: filemode.Regular, Hash: h}
+		m[first] = treeEntry{Name: first, Mode: ModeRegular, Hash: h}
 	}
 	for name, cs := range sub {
-		old := plumbing.ZeroHash
+		old := ZeroHash
 		e, exists := m[name]
-		isDir := exists && e.Mode == filemode.Dir
+		isDir := exists && e.Mode == ModeDir
 		if isDir {
 			old = e.Hash
 		}
 		h, empty, err := r.buildTree(old, cs)
 		if err != nil {
-			return plumbing.ZeroHash, false, err
+			return ZeroHash, false, err
 		}
 		if empty {
 			// Only a directory can be emptied: deleting a missing path
@@ -843,58 +843,73 @@ func (r *Repo) buildTree(base plumbing.Hash, changes []FileChange) (plumbing.Has
 				delete(m, name)
 			}
 		} else {
-			m[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+			m[name] = treeEntry{Name: name, Mode: ModeDir, Hash: h}
 		}
 	}
 	if len(m) == 0 {
-		return plumbing.ZeroHash, true, nil
+		return ZeroHash, true, nil
 	}
-	out := make([]object.TreeEntry, 0, len(m))
+	out := make([]treeEntry, 0, len(m))
 	for _, e := range m {
 		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return gitLess(out[i], out[j]) })
-	t := &object.Tree{Entries: out}
+	t := goGitTree(out)
 	o := r.r.Storer.NewEncodedObject()
 	if err := t.Encode(o); err != nil {
-		return plumbing.ZeroHash, false, err
+		return ZeroHash, false, err
 	}
-	h, err := r.r.Storer.SetEncodedObject(o)
+	h, err := r.storeObject(o)
 	return h, false, err
 }
 
+// goGitTree is entries as a go-git tree, to encode; the order is kept.
+func goGitTree(entries []treeEntry) *object.Tree {
+	t := &object.Tree{Entries: make([]object.TreeEntry, len(entries))}
+	for i, e := range entries {
+		t.Entries[i] = object.TreeEntry{Name: e.Name, Mode: filemode.FileMode(e.Mode), Hash: plumbing.Hash(e.Hash)}
+	}
+	return t
+}
+
 // gitLess is git's tree order: directories compare as if named "name/".
-func gitLess(a, b object.TreeEntry) bool {
+func gitLess(a, b treeEntry) bool {
 	an, bn := a.Name, b.Name
-	if a.Mode == filemode.Dir {
+	if a.Mode == ModeDir {
 		an += "/"
 	}
-	if b.Mode == filemode.Dir {
+	if b.Mode == ModeDir {
 		bn += "/"
 	}
 	return an < bn
 }
 
-func (r *Repo) writeBlob(data []byte) (plumbing.Hash, error) {
+func (r *Repo) writeBlob(data []byte) (Hash, error) {
 	o := r.r.Storer.NewEncodedObject()
 	o.SetType(plumbing.BlobObject)
 	o.SetSize(int64(len(data)))
 	w, err := o.Writer()
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
 	if _, err := w.Write(data); err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
 	if err := w.Close(); err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
-	return r.r.Storer.SetEncodedObject(o)
+	return r.storeObject(o)
+}
+
+// storeObject writes an encoded object to the object database.
+func (r *Repo) storeObject(o plumbing.EncodedObject) (Hash, error) {
+	h, err := r.r.Storer.SetEncodedObject(o)
+	return Hash(h), err
 }
 
 // HashBlob is the git blob hash of data, without storing it.
-func HashBlob(data []byte) plumbing.Hash {
-	return plumbing.ComputeHash(plumbing.BlobObject, data)
+func HashBlob(data []byte) Hash {
+	return Hash(plumbing.ComputeHash(plumbing.BlobObject, data))
 }
 
 // Signature names a commit's author.
@@ -932,9 +947,9 @@ func (r *Repo) Author() (Signature, error) {
 
 // CommitOptions describes a commit to create.
 type CommitOptions struct {
-	Branch  string        // branch to move; DefaultBranch when empty
-	Parent  plumbing.Hash // expected current branch value; ZeroHash for a new branch
-	Tree    plumbing.Hash
+	Branch  string // branch to move; DefaultBranch when empty
+	Parent  Hash   // expected current branch value; ZeroHash for a new branch
+	Tree    Hash
 	Message string
 	Author  Signature
 	When    time.Time
@@ -944,7 +959,7 @@ type CommitOptions struct {
 
 // CommitTree writes a commit of tree on top of Parent and moves the branch
 // to it, only if the branch still points at Parent (compare and swap).
-func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
+func (r *Repo) CommitTree(o CommitOptions) (Hash, error) {
 	if o.Branch == "" {
 		o.Branch = DefaultBranch
 	}
@@ -952,46 +967,46 @@ func (r *Repo) CommitTree(o CommitOptions) (plumbing.Hash, error) {
 		o.When = time.Now()
 	}
 	sig := object.Signature{Name: o.Author.Name, Email: o.Author.Email, When: o.When}
-	c := &object.Commit{Author: sig, Committer: sig, Message: o.Message, TreeHash: o.Tree}
-	if o.Parent != plumbing.ZeroHash {
-		c.ParentHashes = []plumbing.Hash{o.Parent}
+	c := &object.Commit{Author: sig, Committer: sig, Message: o.Message, TreeHash: plumbing.Hash(o.Tree)}
+	if o.Parent != ZeroHash {
+		c.ParentHashes = []plumbing.Hash{plumbing.Hash(o.Parent)}
 	}
 	obj := r.r.Storer.NewEncodedObject()
 	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
-	h, err := r.r.Storer.SetEncodedObject(obj)
+	h, err := r.storeObject(obj)
 	if err != nil || o.Detached {
 		return h, err
 	}
 	name := plumbing.NewBranchReferenceName(o.Branch)
 	var old *plumbing.Reference
-	if o.Parent != plumbing.ZeroHash {
-		old = plumbing.NewHashReference(name, o.Parent)
+	if o.Parent != ZeroHash {
+		old = plumbing.NewHashReference(name, plumbing.Hash(o.Parent))
 	}
 	// Compare first ourselves: go-git's refused swap on a packed ref leaves
 	// an empty loose ref file behind, which git then calls broken. The
 	// swap below still guards the race against another writer.
 	if cur, err := r.Branch(o.Branch); err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	} else if cur != o.Parent {
-		return plumbing.ZeroHash, fmt.Errorf("branch %s: %w", o.Branch, ErrRefMoved)
+		return ZeroHash, fmt.Errorf("branch %s: %w", o.Branch, ErrRefMoved)
 	}
-	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, h), old); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("branch %s: %w (%v)", o.Branch, ErrRefMoved, err)
+	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(name, plumbing.Hash(h)), old); err != nil {
+		return ZeroHash, fmt.Errorf("branch %s: %w (%v)", o.Branch, ErrRefMoved, err)
 	}
 	return h, nil
 }
 
 // SetBranch moves a branch from old to new, only if it still points at old
 // (ZeroHash: only if it does not exist yet).
-func (r *Repo) SetBranch(branch string, new, old plumbing.Hash) error {
+func (r *Repo) SetBranch(branch string, new, old Hash) error {
 	return r.SetRef(plumbing.NewBranchReferenceName(branch).String(), new, old)
 }
 
 // SetRef moves any ref (a full name like refs/tufgit/published) from old
 // to new, only if it still points at old (ZeroHash: does not exist yet).
-func (r *Repo) SetRef(name string, new, old plumbing.Hash) error {
+func (r *Repo) SetRef(name string, new, old Hash) error {
 	if cur, err := r.ResolveRef(name); err != nil {
 		return err
 	} else if cur != old {
@@ -999,10 +1014,10 @@ func (r *Repo) SetRef(name string, new, old plumbing.Hash) error {
 	}
 	rn := plumbing.ReferenceName(name)
 	var oldRef *plumbing.Reference
-	if old != plumbing.ZeroHash {
-		oldRef = plumbing.NewHashReference(rn, old)
+	if old != ZeroHash {
+		oldRef = plumbing.NewHashReference(rn, plumbing.Hash(old))
 	}
-	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(rn, new), oldRef); err != nil {
+	if err := r.r.Storer.(storer.ReferenceStorer).CheckAndSetReference(plumbing.NewHashReference(rn, plumbing.Hash(new)), oldRef); err != nil {
 		return fmt.Errorf("%s: %w (%v)", name, ErrRefMoved, err)
 	}
 	return nil
@@ -1104,7 +1119,7 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 		if err != nil {
 			return err
 		}
-		e.Hash = HashBlob(c.Data)
+		e.Hash = plumbing.Hash(HashBlob(c.Data))
 		e.Mode = filemode.Regular
 		e.Size = uint32(len(c.Data))
 		e.ModifiedAt = fi.ModTime()
@@ -1191,15 +1206,15 @@ func (r *Repo) ConfigValue(section, key string) (string, error) {
 }
 
 // ResolveRef returns what a full ref name points at, or ZeroHash.
-func (r *Repo) ResolveRef(name string) (plumbing.Hash, error) {
+func (r *Repo) ResolveRef(name string) (Hash, error) {
 	ref, err := r.r.Reference(plumbing.ReferenceName(name), true)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return plumbing.ZeroHash, nil
+		return ZeroHash, nil
 	}
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return ZeroHash, err
 	}
-	return ref.Hash(), nil
+	return Hash(ref.Hash()), nil
 }
 
 // SetConfigValues replaces every value of section.key in the repository's

@@ -16,8 +16,6 @@ import (
 
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // emptyTreeHash is the hash git gives the tree with no entries.
@@ -110,10 +108,10 @@ func changesFromMap(files map[string]string) []FileChange {
 }
 
 // commit builds a tree from base and changes and commits it on main.
-func commit(t *testing.T, r *Repo, parent plumbing.Hash, changes []FileChange, msg string) plumbing.Hash {
+func commit(t *testing.T, r *Repo, parent Hash, changes []FileChange, msg string) Hash {
 	t.Helper()
 	base := r.EmptyTree()
-	if parent != plumbing.ZeroHash {
+	if parent != ZeroHash {
 		var err error
 		if base, err = r.TreeAt(parent); err != nil {
 			t.Fatalf("TreeAt: %v", err)
@@ -130,7 +128,7 @@ func commit(t *testing.T, r *Repo, parent plumbing.Hash, changes []FileChange, m
 	return h
 }
 
-func treeAt(t *testing.T, r *Repo, c plumbing.Hash) *Tree {
+func treeAt(t *testing.T, r *Repo, c Hash) *Tree {
 	t.Helper()
 	tr, err := r.TreeAt(c)
 	if err != nil {
@@ -255,7 +253,7 @@ func TestInitBuildCommitFsck(t *testing.T) {
 	if b, err := r.HeadBranch(); err != nil || b != DefaultBranch {
 		t.Fatalf("HeadBranch = %q, %v", b, err)
 	}
-	if h, err := r.Branch(DefaultBranch); err != nil || h != plumbing.ZeroHash {
+	if h, err := r.Branch(DefaultBranch); err != nil || h != ZeroHash {
 		t.Fatalf("Branch on unborn main = %s, %v", h, err)
 	}
 
@@ -384,7 +382,7 @@ func TestInitBuildCommitFsck(t *testing.T) {
 func TestWriteWorkTreeWithoutStage(t *testing.T) {
 	r, dir := newRepo(t)
 	files := map[string]string{"f": "1\n", "d/g": "2\n"}
-	c := commit(t, r, plumbing.ZeroHash, changesFromMap(files), "one")
+	c := commit(t, r, ZeroHash, changesFromMap(files), "one")
 	if err := r.WriteWorkTree(changesFromMap(files), true); err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +408,7 @@ func TestBuildTreeOnBase(t *testing.T) {
 		"gone2/sub2/x":       "x\n",
 		"untouched/a/b":      "ab\n",
 	}
-	c1 := commit(t, r, plumbing.ZeroHash, changesFromMap(base), "base")
+	c1 := commit(t, r, ZeroHash, changesFromMap(base), "base")
 	if err := r.WriteWorkTree(changesFromMap(base), true); err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +478,7 @@ func TestBuildTreeOnBase(t *testing.T) {
 
 func TestBuildTreeDeleteUnderFileKeepsFile(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "a", Data: []byte("file a\n")}, {Path: "b", Data: []byte("b\n")}}, "base")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "a", Data: []byte("file a\n")}, {Path: "b", Data: []byte("b\n")}}, "base")
 	tree, err := r.BuildTree(treeAt(t, r, c1), []FileChange{{Path: "a/x"}})
 	if err != nil {
 		t.Fatal(err)
@@ -493,7 +491,7 @@ func TestBuildTreeDeleteUnderFileKeepsFile(t *testing.T) {
 
 func TestBuildTreeDeleteEverything(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "d/only", Data: []byte("x\n")}}, "base")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "d/only", Data: []byte("x\n")}}, "base")
 	tree, err := r.BuildTree(treeAt(t, r, c1), []FileChange{{Path: "d/only"}})
 	if err != nil {
 		t.Fatal(err)
@@ -511,7 +509,7 @@ func TestBuildTreeDeleteEverything(t *testing.T) {
 
 func TestBuildTreeRefusesUnsafePaths(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "ok", Data: []byte("ok\n")}}, "base")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "ok", Data: []byte("ok\n")}}, "base")
 	before := runGit(t, dir, "count-objects")
 	for _, p := range []string{
 		"..", "../x", "a/../b", "a/..", "a/../../etc/passwd",
@@ -560,7 +558,7 @@ func gitDiffTree(t *testing.T, dir, old, new string) map[string]gitChange {
 	return m
 }
 
-func modeString(m filemode.FileMode) string {
+func modeString(m FileMode) string {
 	if m == 0 {
 		return "000000"
 	}
@@ -620,7 +618,7 @@ func TestDiffMatchesGit(t *testing.T) {
 		"a-b":         "a-b\n",
 		"a.b/c":       "a.b/c\n",
 	}
-	c1 := commit(t, r, plumbing.ZeroHash, changesFromMap(old), "old")
+	c1 := commit(t, r, ZeroHash, changesFromMap(old), "old")
 	c2 := commit(t, r, c1, []FileChange{
 		{Path: "a.txt", Data: []byte("a changed\n")},
 		{Path: "mod/y", Data: []byte("y changed\n")},
@@ -678,15 +676,15 @@ func TestDiffMatchesGit(t *testing.T) {
 }
 
 // writeTree stores a crafted tree with the repository's storer.
-func writeTree(t *testing.T, r *Repo, entries []object.TreeEntry) plumbing.Hash {
+func writeTree(t *testing.T, r *Repo, entries []treeEntry) Hash {
 	t.Helper()
-	sort.Sort(object.TreeEntrySorter(entries))
-	tr := &object.Tree{Entries: entries}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	tr := goGitTree(entries)
 	o := r.r.Storer.NewEncodedObject()
 	if err := tr.Encode(o); err != nil {
 		t.Fatalf("encode tree: %v", err)
 	}
-	h, err := r.r.Storer.SetEncodedObject(o)
+	h, err := r.storeObject(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -694,7 +692,7 @@ func writeTree(t *testing.T, r *Repo, entries []object.TreeEntry) plumbing.Hash 
 }
 
 // writeRawObject stores an object whose content is given byte for byte.
-func writeRawObject(t *testing.T, r *Repo, typ plumbing.ObjectType, content []byte) plumbing.Hash {
+func writeRawObject(t *testing.T, r *Repo, typ plumbing.ObjectType, content []byte) Hash {
 	t.Helper()
 	o := r.r.Storer.NewEncodedObject()
 	o.SetType(typ)
@@ -709,14 +707,14 @@ func writeRawObject(t *testing.T, r *Repo, typ plumbing.ObjectType, content []by
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := r.r.Storer.SetEncodedObject(o)
+	h, err := r.storeObject(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return h
 }
 
-func writeBlobT(t *testing.T, r *Repo, data string) plumbing.Hash {
+func writeBlobT(t *testing.T, r *Repo, data string) Hash {
 	t.Helper()
 	h, err := r.writeBlob([]byte(data))
 	if err != nil {
@@ -729,30 +727,30 @@ func TestHostileTrees(t *testing.T) {
 	r, dir := newRepo(t)
 	blob := writeBlobT(t, r, "payload\n")
 	target := writeBlobT(t, r, "../../etc/passwd")
-	inner := writeTree(t, r, []object.TreeEntry{
-		{Name: "config", Mode: filemode.Regular, Hash: blob},
-		{Name: "hooks", Mode: filemode.Executable, Hash: blob},
+	inner := writeTree(t, r, []treeEntry{
+		{Name: "config", Mode: ModeRegular, Hash: blob},
+		{Name: "hooks", Mode: ModeExecutable, Hash: blob},
 	})
-	sub := writeTree(t, r, []object.TreeEntry{
-		{Name: "..", Mode: filemode.Regular, Hash: blob},
-		{Name: ".git", Mode: filemode.Dir, Hash: inner},
-		{Name: "fine", Mode: filemode.Regular, Hash: blob},
-		{Name: "tab\tname", Mode: filemode.Regular, Hash: blob},
+	sub := writeTree(t, r, []treeEntry{
+		{Name: "..", Mode: ModeRegular, Hash: blob},
+		{Name: ".git", Mode: ModeDir, Hash: inner},
+		{Name: "fine", Mode: ModeRegular, Hash: blob},
+		{Name: "tab\tname", Mode: ModeRegular, Hash: blob},
 	})
-	gitlink := plumbing.NewHash("0123456789abcdef0123456789abcdef01234567")
-	root := writeTree(t, r, []object.TreeEntry{
-		{Name: "..", Mode: filemode.Dir, Hash: inner},
-		{Name: ".", Mode: filemode.Regular, Hash: blob},
-		{Name: ".git", Mode: filemode.Dir, Hash: inner},
-		{Name: "a/b", Mode: filemode.Regular, Hash: blob},
-		{Name: "..\\evil", Mode: filemode.Regular, Hash: blob},
-		{Name: "x\x01y", Mode: filemode.Regular, Hash: blob},
-		{Name: "del\x7f", Mode: filemode.Regular, Hash: blob},
-		{Name: "ok.txt", Mode: filemode.Regular, Hash: blob},
-		{Name: "run.sh", Mode: filemode.Executable, Hash: blob},
-		{Name: "link", Mode: filemode.Symlink, Hash: target},
-		{Name: "sub", Mode: filemode.Submodule, Hash: gitlink},
-		{Name: "d", Mode: filemode.Dir, Hash: sub},
+	gitlink := NewHash("0123456789abcdef0123456789abcdef01234567")
+	root := writeTree(t, r, []treeEntry{
+		{Name: "..", Mode: ModeDir, Hash: inner},
+		{Name: ".", Mode: ModeRegular, Hash: blob},
+		{Name: ".git", Mode: ModeDir, Hash: inner},
+		{Name: "a/b", Mode: ModeRegular, Hash: blob},
+		{Name: "..\\evil", Mode: ModeRegular, Hash: blob},
+		{Name: "x\x01y", Mode: ModeRegular, Hash: blob},
+		{Name: "del\x7f", Mode: ModeRegular, Hash: blob},
+		{Name: "ok.txt", Mode: ModeRegular, Hash: blob},
+		{Name: "run.sh", Mode: ModeExecutable, Hash: blob},
+		{Name: "link", Mode: ModeSymlink, Hash: target},
+		{Name: "sub", Mode: ModeSubmodule, Hash: gitlink},
+		{Name: "d", Mode: ModeDir, Hash: sub},
 	})
 	// git agrees the tree is hostile.
 	if out, errOut, err := gitErr(dir, "fsck", "--strict", "--no-dangling", "--no-progress"); err == nil {
@@ -762,11 +760,11 @@ func TestHostileTrees(t *testing.T) {
 	tr := &Tree{repo: r, Hash: root}
 	w := walkAll(t, tr)
 	wantEntries := []Entry{
-		{Path: "d/fine", Mode: filemode.Regular, Hash: blob},
-		{Path: "link", Mode: filemode.Symlink, Hash: target},
-		{Path: "ok.txt", Mode: filemode.Regular, Hash: blob},
-		{Path: "run.sh", Mode: filemode.Executable, Hash: blob},
-		{Path: "sub", Mode: filemode.Submodule, Hash: gitlink},
+		{Path: "d/fine", Mode: ModeRegular, Hash: blob},
+		{Path: "link", Mode: ModeSymlink, Hash: target},
+		{Path: "ok.txt", Mode: ModeRegular, Hash: blob},
+		{Path: "run.sh", Mode: ModeExecutable, Hash: blob},
+		{Path: "sub", Mode: ModeSubmodule, Hash: gitlink},
 	}
 	sortEntries := func(es []Entry) {
 		sort.Slice(es, func(i, j int) bool { return es[i].Path < es[j].Path })
@@ -781,7 +779,7 @@ func TestHostileTrees(t *testing.T) {
 				t.Errorf("Walk passed unsafe path %q to fn", e.Path)
 			}
 		}
-		if e.IsRegular() != (e.Mode == filemode.Regular) {
+		if e.IsRegular() != (e.Mode == ModeRegular) {
 			t.Errorf("%s: IsRegular = %v for mode %s", e.Path, e.IsRegular(), e.Mode)
 		}
 	}
@@ -851,7 +849,7 @@ func TestHostileTrees(t *testing.T) {
 	// A NUL cannot be part of a tree entry name: go-git refuses to
 	// encode one, and a raw tree object that smuggles one in is malformed
 	// and makes Walk fail without calling fn.
-	bad := &object.Tree{Entries: []object.TreeEntry{{Name: "x\x00y", Mode: filemode.Regular, Hash: blob}}}
+	bad := goGitTree([]treeEntry{{Name: "x\x00y", Mode: ModeRegular, Hash: blob}})
 	if err := bad.Encode(r.r.Storer.NewEncodedObject()); err == nil {
 		t.Errorf("go-git encoded a tree entry name with a NUL")
 	}
@@ -869,7 +867,7 @@ func TestHostileTrees(t *testing.T) {
 func TestReadFile(t *testing.T) {
 	r, dir := newRepo(t)
 	big := bytes.Repeat([]byte("0123456789"), 100) // 1000 bytes
-	c := commit(t, r, plumbing.ZeroHash, []FileChange{
+	c := commit(t, r, ZeroHash, []FileChange{
 		{Path: "big", Data: big},
 		{Path: "small", Data: []byte("s")},
 		{Path: "empty", Data: []byte{}},
@@ -922,7 +920,7 @@ func TestReadFile(t *testing.T) {
 			t.Errorf("Exists(%q) = %v, %v", p, ok, err)
 		}
 		e, err := tr.Lookup(p)
-		if err != nil || e.Mode != filemode.Dir || e.Path != p {
+		if err != nil || e.Mode != ModeDir || e.Path != p {
 			t.Errorf("Lookup(%q) = %+v, %v", p, e, err)
 		}
 	}
@@ -936,7 +934,7 @@ func TestReadFile(t *testing.T) {
 	// The size limit is checked before the blob is read: a loose object
 	// whose header claims 50 MB but whose content is cut short is refused
 	// as too large, not as corrupt.
-	fake := plumbing.NewHash("00000000000000000000000000000000000000fe")
+	fake := NewHash("00000000000000000000000000000000000000fe")
 	var zbuf bytes.Buffer
 	zw := zlib.NewWriter(&zbuf)
 	fmt.Fprintf(zw, "blob %d\x00", 50<<20)
@@ -950,7 +948,7 @@ func TestReadFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(objDir, hex[2:]), zbuf.Bytes(), 0o444); err != nil {
 		t.Fatal(err)
 	}
-	huge := writeTree(t, r, []object.TreeEntry{{Name: "huge", Mode: filemode.Regular, Hash: fake}})
+	huge := writeTree(t, r, []treeEntry{{Name: "huge", Mode: ModeRegular, Hash: fake}})
 	if _, err := (&Tree{repo: r, Hash: huge}).ReadFile("huge", 1<<20); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("ReadFile(huge) = %v, want ErrTooLarge", err)
 	}
@@ -958,7 +956,7 @@ func TestReadFile(t *testing.T) {
 	if _, err := r.ReadBlob(tr.Hash, 1<<20, "tree"); err == nil {
 		t.Errorf("ReadBlob of a tree succeeded")
 	}
-	if _, err := r.ReadBlob(plumbing.NewHash("1111111111111111111111111111111111111111"), 1<<20, "missing"); err == nil {
+	if _, err := r.ReadBlob(NewHash("1111111111111111111111111111111111111111"), 1<<20, "missing"); err == nil {
 		t.Errorf("ReadBlob of a missing object succeeded")
 	}
 }
@@ -980,11 +978,11 @@ func TestHashBlobMatchesGit(t *testing.T) {
 
 func TestResolveAndAncestry(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "f", Data: []byte("1")}}, "one")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("1")}}, "one")
 	c2 := commit(t, r, c1, []FileChange{{Path: "f", Data: []byte("2")}}, "two")
 	runGit(t, dir, "tag", "v1", c1.String())
 	runGit(t, dir, "tag", "-a", "-m", "annotated", "v2", c2.String())
-	for rev, want := range map[string]plumbing.Hash{"HEAD": c2, "HEAD~1": c1, "main^": c1, "v1": c1, c1.String(): c1, c2.String()[:12]: c2} {
+	for rev, want := range map[string]Hash{"HEAD": c2, "HEAD~1": c1, "main^": c1, "v1": c1, c1.String(): c1, c2.String()[:12]: c2} {
 		if h, err := r.Resolve(rev); err != nil || h != want {
 			t.Errorf("Resolve(%q) = %s, %v; want %s", rev, h, err, want)
 		}
@@ -1033,11 +1031,11 @@ func TestAuthor(t *testing.T) {
 
 func TestCommitTreeCompareAndSwap(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "f", Data: []byte("1\n")}}, "one")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("1\n")}}, "one")
 	c2 := commit(t, r, c1, []FileChange{{Path: "f", Data: []byte("2\n")}}, "two")
 	tree := treeAt(t, r, c2).Hash
 
-	checkBranch := func(want plumbing.Hash) {
+	checkBranch := func(want Hash) {
 		t.Helper()
 		if h, err := r.Branch(DefaultBranch); err != nil || h != want {
 			t.Errorf("Branch = %s, %v; want %s", h, err, want)
@@ -1063,7 +1061,7 @@ func TestCommitTreeCompareAndSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkBranch(c3)
-	if info, err := r.Commit(c3); err != nil || !reflect.DeepEqual(info.Parents, []plumbing.Hash{c2}) {
+	if info, err := r.Commit(c3); err != nil || !reflect.DeepEqual(info.Parents, []Hash{c2}) {
 		t.Errorf("Commit(c3) = %+v, %v", info, err)
 	}
 	// Another branch can be created from nothing.
@@ -1092,7 +1090,7 @@ func TestCommitTreeCompareAndSwap(t *testing.T) {
 
 func TestCommitTreeStaleParentOnPackedRef(t *testing.T) {
 	r, dir := newRepo(t)
-	c1 := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "f", Data: []byte("1\n")}}, "one")
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("1\n")}}, "one")
 	c2 := commit(t, r, c1, []FileChange{{Path: "f", Data: []byte("2\n")}}, "two")
 	runGit(t, dir, "pack-refs", "--all", "--prune")
 	if _, err := r.CommitTree(CommitOptions{Parent: c1, Tree: treeAt(t, r, c2).Hash, Message: "stale", Author: testAuthor}); !errors.Is(err, ErrRefMoved) {
@@ -1164,7 +1162,7 @@ func TestLock(t *testing.T) {
 
 func TestOpen(t *testing.T) {
 	r, dir := newRepo(t)
-	c := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "d/f", Data: []byte("content\n")}}, "one")
+	c := commit(t, r, ZeroHash, []FileChange{{Path: "d/f", Data: []byte("content\n")}}, "one")
 
 	// A working tree.
 	w, err := Open(dir)
@@ -1241,7 +1239,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenLinkedWorktree(t *testing.T) {
 	r, dir := newRepo(t)
-	c := commit(t, r, plumbing.ZeroHash, []FileChange{{Path: "f", Data: []byte("f\n")}}, "one")
+	c := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("f\n")}}, "one")
 	wt := filepath.Join(t.TempDir(), "wt")
 	runGit(t, dir, "worktree", "add", "-q", "-b", "side", wt, c.String())
 	w, err := Open(wt)
@@ -1270,7 +1268,7 @@ func TestPackedRepository(t *testing.T) {
 	bigV3 := strings.Join(lines, "\n") + "\n"
 
 	v1 := map[string]string{"big.txt": bigV1, "docs/a": "a\n", "docs/b": "b\n", "same/s": "s\n", "f": "file\n"}
-	c1 := commit(t, r, plumbing.ZeroHash, changesFromMap(v1), "one")
+	c1 := commit(t, r, ZeroHash, changesFromMap(v1), "one")
 	c2 := commit(t, r, c1, []FileChange{{Path: "big.txt", Data: []byte(bigV2)}, {Path: "docs/c", Data: []byte("c\n")}}, "two")
 	c3 := commit(t, r, c2, []FileChange{
 		{Path: "big.txt", Data: []byte(bigV3)},
@@ -1311,7 +1309,7 @@ func TestPackedRepository(t *testing.T) {
 	if h, err := p.Resolve("HEAD"); err != nil || h != c3 {
 		t.Fatalf("Resolve(HEAD) = %s, %v", h, err)
 	}
-	for c, files := range map[plumbing.Hash]map[string]string{c1: v1, c3: v3} {
+	for c, files := range map[Hash]map[string]string{c1: v1, c3: v3} {
 		tr := treeAt(t, p, c)
 		var gitPaths, walkPaths []string
 		for _, e := range lsTree(t, dir, c.String(), "-r") {
@@ -1359,7 +1357,7 @@ func TestPackedRepository(t *testing.T) {
 func TestCheckWorkTree(t *testing.T) {
 	r, dir := newRepo(t)
 	files := map[string]string{"edited.txt": "original\n", "untouched.txt": "same\n", "deleted.txt": "deleted\n", "d/nested.txt": "nested\n"}
-	c := commit(t, r, plumbing.ZeroHash, changesFromMap(files), "base")
+	c := commit(t, r, ZeroHash, changesFromMap(files), "base")
 	if err := r.WriteWorkTree(changesFromMap(files), true); err != nil {
 		t.Fatal(err)
 	}
@@ -1432,8 +1430,8 @@ func TestStrictTrees(t *testing.T) {
 	r, dir := newRepo(t)
 	first := writeBlobT(t, r, "what git show prints\n")
 	last := writeBlobT(t, r, "what a last-wins reader would check\n")
-	sub := writeTree(t, r, []object.TreeEntry{{Name: "f", Mode: filemode.Regular, Hash: first}})
-	entry := func(mode, name string, h plumbing.Hash) []byte {
+	sub := writeTree(t, r, []treeEntry{{Name: "f", Mode: ModeRegular, Hash: first}})
+	entry := func(mode, name string, h Hash) []byte {
 		return append([]byte(mode+" "+name+"\x00"), h[:]...)
 	}
 	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // TestOpenReceivingReadsQuarantinedPack builds what git hands a
@@ -51,7 +49,7 @@ func TestOpenReceivingReadsQuarantinedPack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plain.Commit(plumbing.NewHash(c2)); err == nil {
+	if _, err := plain.Commit(NewHash(c2)); err == nil {
 		t.Fatal("a plain open sees the quarantined commit; the test does not test anything")
 	}
 	t.Setenv("GIT_OBJECT_DIRECTORY", quarantine)
@@ -60,7 +58,7 @@ func TestOpenReceivingReadsQuarantinedPack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := r.TreeAt(plumbing.NewHash(c2))
+	tree, err := r.TreeAt(NewHash(c2))
 	if err != nil {
 		t.Fatalf("OpenReceiving can not read the quarantined commit: %v", err)
 	}
@@ -78,7 +76,7 @@ func TestOpenReceivingReadsQuarantinedPack(t *testing.T) {
 	if n != 121 {
 		t.Fatalf("walked %d files, want 121", n)
 	}
-	if ok, err := r.IsAncestor(plumbing.NewHash(c1), plumbing.NewHash(c2)); err != nil || !ok {
+	if ok, err := r.IsAncestor(NewHash(c1), NewHash(c2)); err != nil || !ok {
 		t.Fatalf("IsAncestor across the layers: %v %v", ok, err)
 	}
 }

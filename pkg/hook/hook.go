@@ -12,8 +12,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -26,7 +24,7 @@ const (
 
 // Update is one ref update of a push.
 type Update struct {
-	Old, New plumbing.Hash
+	Old, New gitstore.Hash
 	Ref      string
 }
 
@@ -43,7 +41,7 @@ func ParseUpdates(r io.Reader) ([]Update, error) {
 		if len(out) == MaxUpdates {
 			return nil, fmt.Errorf("pre-receive input: more than %d ref updates", MaxUpdates)
 		}
-		out = append(out, Update{Old: plumbing.NewHash(f[0]), New: plumbing.NewHash(f[1]), Ref: f[2]})
+		out = append(out, Update{Old: gitstore.NewHash(f[0]), New: gitstore.NewHash(f[1]), Ref: f[2]})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("pre-receive input: %w", err)
@@ -134,7 +132,7 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 		return nil
 	}
 	protected := pol.IsProtected(u.Ref)
-	if u.New == plumbing.ZeroHash {
+	if u.New == gitstore.ZeroHash {
 		if protected {
 			r.Reasons = append(r.Reasons, "deleting a protected ref is not allowed")
 			return nil
@@ -146,8 +144,8 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("%s is not a commit", u.New))
 		return nil
 	}
-	var base plumbing.Hash
-	if u.Old != plumbing.ZeroHash {
+	var base gitstore.Hash
+	if u.Old != gitstore.ZeroHash {
 		ok, err := g.IsAncestor(u.Old, u.New)
 		if err != nil {
 			return err
@@ -160,7 +158,7 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 			return nil
 		}
 	}
-	if base == plumbing.ZeroHash {
+	if base == gitstore.ZeroHash {
 		// A new ref, or a rewritten unprotected one: judge it against the
 		// protected branch it builds on, or on its own.
 		for _, pat := range pol.Protected {
@@ -168,7 +166,7 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 				continue
 			}
 			cur, err := g.ResolveRef(pat)
-			if err != nil || cur == plumbing.ZeroHash {
+			if err != nil || cur == gitstore.ZeroHash {
 				continue
 			}
 			if ok, err := g.IsAncestor(cur, u.New); err == nil && ok {
@@ -179,7 +177,7 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 	}
 	var rep *verify.Report
 	var err error
-	if base != plumbing.ZeroHash {
+	if base != gitstore.ZeroHash {
 		rep, err = verify.Since(g, base, u.New, opts)
 	} else {
 		r.Base = "nothing (a full check)"

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -20,7 +19,7 @@ import (
 func TestParseUpdates(t *testing.T) {
 	a, b := strings.Repeat("a", 40), strings.Repeat("0", 40)
 	ups, err := hook.ParseUpdates(strings.NewReader(a + " " + b + " refs/heads/main\n"))
-	if err != nil || len(ups) != 1 || ups[0].New != plumbing.ZeroHash || ups[0].Ref != "refs/heads/main" {
+	if err != nil || len(ups) != 1 || ups[0].New != gitstore.ZeroHash || ups[0].Ref != "refs/heads/main" {
 		t.Fatalf("%v %v", ups, err)
 	}
 	for _, bad := range []string{"x y z\n", a + " " + b + "\n", a + " " + b + " main\n", strings.Repeat("z", 40) + " " + b + " refs/x\n", strings.Repeat("x", 5000)} {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
 
@@ -59,7 +58,7 @@ type published struct {
 // Options describe one publish.
 type Options struct {
 	Repo   *gitstore.Repo
-	Rev    plumbing.Hash
+	Rev    gitstore.Hash
 	Key    *OnlineKey
 	Mirror Mirror
 	// Store reads artifacts kept in an external store; nil for git.
@@ -152,7 +151,7 @@ func (p *publisher) run() error {
 		return sourceOnly{p.Store}, nil
 	}
 	if p.prev != nil {
-		prevCommit := plumbing.NewHash(p.prev.Commit)
+		prevCommit := gitstore.NewHash(p.prev.Commit)
 		if ok, err := p.Repo.IsAncestor(prevCommit, p.Rev); err == nil && ok {
 			if p.prevTree, err = p.Repo.TreeAt(prevCommit); err == nil {
 				incremental = true

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -25,7 +24,7 @@ const (
 // and everything is rewritten.
 func (p *publisher) readState() {
 	h, err := p.Repo.ResolveRef(StateRef)
-	if err != nil || h == plumbing.ZeroHash {
+	if err != nil || h == gitstore.ZeroHash {
 		return
 	}
 	tree, err := p.Repo.TreeAt(h)
@@ -61,7 +60,7 @@ func (p *publisher) saveState(st published, snapRaw []byte) error {
 		return err
 	}
 	var base *gitstore.Tree
-	if old != plumbing.ZeroHash {
+	if old != gitstore.ZeroHash {
 		if base, err = p.Repo.TreeAt(old); err != nil {
 			return err
 		}
@@ -98,7 +97,7 @@ func ReadRecord(g *gitstore.Repo) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h == plumbing.ZeroHash {
+	if h == gitstore.ZeroHash {
 		return nil, nil
 	}
 	tree, err := g.TreeAt(h)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -231,7 +230,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	if !rep.Valid() {
 		return nil, &InvalidInitError{Problems: rep.Problems}
 	}
-	if err := g.SetBranch(gitstore.DefaultBranch, commit, plumbing.ZeroHash); err != nil {
+	if err := g.SetBranch(gitstore.DefaultBranch, commit, gitstore.ZeroHash); err != nil {
 		return nil, err
 	}
 	committed = true

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -57,7 +56,7 @@ func (s *Session) Rebase(o RebaseOptions) (*RebaseResult, error) {
 	if req.Base == "" {
 		return nil, fmt.Errorf("%w: request %s records no base commit", ErrNotRebasable, o.ID)
 	}
-	baseTree, err := s.G.TreeAt(plumbing.NewHash(req.Base))
+	baseTree, err := s.G.TreeAt(gitstore.NewHash(req.Base))
 	if err != nil {
 		return nil, fmt.Errorf("%w: request %s was made against commit %.12s, which this repository does not have", ErrNotRebasable, o.ID, req.Base)
 	}

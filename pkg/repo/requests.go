@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -399,7 +398,7 @@ func (s *Session) checkRebase(l *loaded) error {
 	if base == "" || base == s.Head.String() {
 		return nil
 	}
-	baseTree, err := s.G.TreeAt(plumbing.NewHash(base))
+	baseTree, err := s.G.TreeAt(gitstore.NewHash(base))
 	if err != nil {
 		return fmt.Errorf("%w: request %s was made against commit %s, which this repository does not have", ErrConflict, l.p.Request.ID, base[:12])
 	}

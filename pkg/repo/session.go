@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/artifacts"
@@ -64,7 +63,7 @@ func (e *NotAuthorizedError) Unwrap() error { return ErrNotAuthorized }
 type Session struct {
 	G      *gitstore.Repo
 	Branch string
-	Head   plumbing.Hash
+	Head   gitstore.Hash
 	Tree   *gitstore.Tree
 	View   *state.View
 	Config *layout.Config
@@ -107,7 +106,7 @@ func (s *Session) load() error {
 	if err != nil {
 		return err
 	}
-	if head == plumbing.ZeroHash {
+	if head == gitstore.ZeroHash {
 		return fmt.Errorf("branch %s has no commits: %w", branch, ErrNotInitialized)
 	}
 	tree, err := s.G.TreeAt(head)
@@ -499,21 +498,21 @@ func (s *Session) followOnlineKey(root *metadata.Metadata[metadata.RootType]) ([
 
 // commit builds the tree, verifies the move from the head to it, and only
 // then moves the branch and updates the working tree and index.
-func (s *Session) commit(changes []gitstore.FileChange, msg string, noCommit bool) (plumbing.Hash, error) {
+func (s *Session) commit(changes []gitstore.FileChange, msg string, noCommit bool) (gitstore.Hash, error) {
 	if err := s.G.CheckWorkTree(s.Tree, changes); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("%w: commit or discard your edits first (git status)", err)
+		return gitstore.ZeroHash, fmt.Errorf("%w: commit or discard your edits first (git status)", err)
 	}
 	tree, err := s.G.BuildTree(s.Tree, changes)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	author, err := s.G.Author()
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	c, err := s.G.CommitTree(gitstore.CommitOptions{Branch: s.Branch, Parent: s.Head, Tree: tree, Message: msg, Author: author, When: s.Now, Detached: true})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	vo := verify.Options{Now: s.Now}
 	if s.Store != nil {
@@ -521,16 +520,16 @@ func (s *Session) commit(changes []gitstore.FileChange, msg string, noCommit boo
 	}
 	rep, err := verify.Since(s.G, s.Head, c, vo)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	if !rep.Valid() {
-		return plumbing.ZeroHash, &InvalidChangeError{Problems: rep.Problems}
+		return gitstore.ZeroHash, &InvalidChangeError{Problems: rep.Problems}
 	}
 	if noCommit {
-		return plumbing.ZeroHash, s.G.WriteWorkTree(changes, false)
+		return gitstore.ZeroHash, s.G.WriteWorkTree(changes, false)
 	}
 	if err := s.G.SetBranch(s.Branch, c, s.Head); err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	if err := s.G.WriteWorkTree(changes, true); err != nil {
 		return c, fmt.Errorf("commit %s made, but updating the working tree failed (run `git reset --hard`): %w", c.String()[:12], err)
@@ -612,7 +611,7 @@ func contains(list []string, s string) bool {
 // OpenAt reads the tree of commit rev for reading only: no lock, no
 // branch, no artifact store. It works in a bare repository. Changes
 // (Submit, Sign) need Open.
-func OpenAt(g *gitstore.Repo, rev plumbing.Hash, now time.Time) (*Session, error) {
+func OpenAt(g *gitstore.Repo, rev gitstore.Hash, now time.Time) (*Session, error) {
 	tree, err := g.TreeAt(rev)
 	if err != nil {
 		return nil, err

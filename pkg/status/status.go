@@ -11,7 +11,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -46,7 +45,7 @@ const DefaultWithin = 30 * 24 * time.Hour
 // Options say what to report on.
 type Options struct {
 	Repo *gitstore.Repo
-	Rev  plumbing.Hash
+	Rev  gitstore.Hash
 	Now  time.Time
 	// Within is the window; 0 means DefaultWithin. Online roles
 	// (snapshot, timestamp) use at most a quarter of their own validity

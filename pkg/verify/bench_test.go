@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -136,11 +135,11 @@ func ed25519Cost() time.Duration {
 	return (cpuTime() - start) / n
 }
 
-var releaseCommits = map[int][2]plumbing.Hash{}
+var releaseCommits = map[int][2]gitstore.Hash{}
 
 // oneRelease commits, once per fixture, a push that adds release 9.9.9 to
 // one project, and returns the commits before and after it.
-func oneRelease(b *testing.B, f *repotest.Fixture) (plumbing.Hash, plumbing.Hash) {
+func oneRelease(b *testing.B, f *repotest.Fixture) (gitstore.Hash, gitstore.Hash) {
 	benchMu.Lock()
 	defer benchMu.Unlock()
 	n := len(f.Projects)
@@ -164,6 +163,6 @@ func oneRelease(b *testing.B, f *repotest.Fixture) (plumbing.Hash, plumbing.Hash
 		b.Fatal(err)
 	}
 	f.Head = base // leave the shared fixture as it was for other benchmarks
-	releaseCommits[n] = [2]plumbing.Hash{base, head}
+	releaseCommits[n] = [2]gitstore.Hash{base, head}
 	return base, head
 }

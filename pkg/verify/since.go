@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -24,7 +23,7 @@ import (
 // immutable, nothing still delegated is deleted). Its cost grows with the
 // change, not with the repository. A change to root falls back to a full
 // verification of new, plus the transition rules.
-func Since(repo *gitstore.Repo, old, new plumbing.Hash, opts Options) (*Report, error) {
+func Since(repo *gitstore.Repo, old, new gitstore.Hash, opts Options) (*Report, error) {
 	c, err := newChecker(repo, new, opts)
 	if err != nil {
 		return nil, err

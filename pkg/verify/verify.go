@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -65,7 +64,7 @@ type checker struct {
 	broken map[string]bool
 }
 
-func newChecker(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*checker, error) {
+func newChecker(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*checker, error) {
 	tree, err := repo.TreeAt(commit)
 	if err != nil {
 		return nil, err
@@ -85,7 +84,7 @@ func newChecker(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*check
 }
 
 // Commit verifies the whole tree at commit.
-func Commit(repo *gitstore.Repo, commit plumbing.Hash, opts Options) (*Report, error) {
+func Commit(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*Report, error) {
 	c, err := newChecker(repo, commit, opts)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -40,7 +39,7 @@ func full(t *testing.T, f *repotest.Fixture) *verify.Report {
 	return rep
 }
 
-func since(t *testing.T, f *repotest.Fixture, old plumbing.Hash) *verify.Report {
+func since(t *testing.T, f *repotest.Fixture, old gitstore.Hash) *verify.Report {
 	t.Helper()
 	rep, err := verify.Since(f.Repo, old, f.Head, opts(f))
 	if err != nil {
@@ -324,7 +323,7 @@ func TestHostileTreeEntries(t *testing.T) {
 	entries := top + "\n120000 blob " + blob + "\tlink\n100644 blob " + blob + "\t..\n"
 	tree := gitc(entries, "mktree")
 	commit := gitc("", "commit-tree", tree, "-p", old.String(), "-m", "hostile")
-	f.Head = plumbing.NewHash(commit)
+	f.Head = gitstore.NewHash(commit)
 	for _, rep := range []*verify.Report{full(t, f), since(t, f, old)} {
 		wantProblem(t, rep, verify.CodeLayout, "", `unsafe entry name ".."`)
 		wantProblem(t, rep, verify.CodeLayout, "link", "symbolic link")

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/audit"
@@ -111,7 +110,7 @@ func (o *AuditOptions) Run() error {
 	if jobs == 0 {
 		jobs = min(runtime.GOMAXPROCS(0), 8)
 	}
-	var from plumbing.Hash
+	var from gitstore.Hash
 	if o.From != "" {
 		if from, err = g.Resolve(o.From); err != nil {
 			return err

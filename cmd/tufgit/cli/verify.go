@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/artifacts"
@@ -122,7 +121,7 @@ func (o *VerifyOptions) Run() error {
 	}
 	var rep *verify.Report
 	if o.Since != "" {
-		var old plumbing.Hash
+		var old gitstore.Hash
 		if old, err = g.Resolve(o.Since); err != nil {
 			return err
 		}
@@ -254,7 +253,7 @@ func openReachableStore(url string) (verify.ArtifactSource, error) {
 
 // openStoreAt opens the external artifact store the config at rev names,
 // or returns nil for the embedded store.
-func openStoreAt(g *gitstore.Repo, rev plumbing.Hash) (*artifacts.Store, error) {
+func openStoreAt(g *gitstore.Repo, rev gitstore.Hash) (*artifacts.Store, error) {
 	tree, err := g.TreeAt(rev)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
@@ -44,7 +43,7 @@ type Spec struct {
 type Fixture struct {
 	Dir         string
 	Repo        *gitstore.Repo
-	Head        plumbing.Hash
+	Head        gitstore.Hash
 	Admin       *keys.Key
 	Online      *keys.Key
 	Maintainers []*keys.Key
@@ -288,18 +287,18 @@ func sign(m *metadata.Metadata[metadata.TargetsType], k *keys.Key, p string, put
 
 // Commit applies changes on top of the fixture's head and returns the new
 // commit (the fixture's head moves to it).
-func (f *Fixture) Commit(msg string, changes ...gitstore.FileChange) (plumbing.Hash, error) {
+func (f *Fixture) Commit(msg string, changes ...gitstore.FileChange) (gitstore.Hash, error) {
 	base, err := f.Repo.TreeAt(f.Head)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	tree, err := f.Repo.BuildTree(base, changes)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	h, err := f.Repo.CommitTree(gitstore.CommitOptions{Parent: f.Head, Tree: tree, Message: msg, Author: gitstore.Signature{Name: "repotest", Email: "repotest@example.org"}, When: f.Now})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	f.Head = h
 	return h, nil
@@ -307,14 +306,14 @@ func (f *Fixture) Commit(msg string, changes ...gitstore.FileChange) (plumbing.H
 
 // CommitDetached applies changes on top of the head into a commit that no
 // branch points at; the fixture's head does not move.
-func (f *Fixture) CommitDetached(msg string, changes ...gitstore.FileChange) (plumbing.Hash, error) {
+func (f *Fixture) CommitDetached(msg string, changes ...gitstore.FileChange) (gitstore.Hash, error) {
 	base, err := f.Repo.TreeAt(f.Head)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	tree, err := f.Repo.BuildTree(base, changes)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return gitstore.ZeroHash, err
 	}
 	return f.Repo.CommitTree(gitstore.CommitOptions{Parent: f.Head, Tree: tree, Message: msg, Detached: true,
 		Author: gitstore.Signature{Name: "repotest", Email: "repotest@example.org"}, When: f.Now})

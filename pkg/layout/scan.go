@@ -20,23 +20,33 @@ import (
 // field). jsonErr is CheckJSON's verdict, keyErr CheckExactKeys'; keyErr is
 // only set when jsonErr is nil. t may be nil (no key rules).
 func CheckStrict(data []byte, t reflect.Type, unknown bool) (jsonErr, keyErr error) {
+	jsonErr, keyErr, _ = CheckStrictPlain(data, t, unknown)
+	return jsonErr, keyErr
+}
+
+// CheckStrictPlain is CheckStrict that also reports whether data is plain:
+// accepted, with no null anywhere and no object key that names no field of
+// the struct type it decodes into. Plain data decodes the same into any
+// types with those fields, whatever their own UnmarshalJSON does with
+// unknown keys and nulls.
+func CheckStrictPlain(data []byte, t reflect.Type, unknown bool) (jsonErr, keyErr error, plain bool) {
 	if !utf8.Valid(data) {
-		return errors.New("malformed JSON: not valid UTF-8"), nil
+		return errors.New("malformed JSON: not valid UTF-8"), nil, false
 	}
 	if !json.Valid(data) {
 		// Let the standard decoder describe the syntax error.
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
-			return fmt.Errorf("malformed JSON: %w", err), nil
+			return fmt.Errorf("malformed JSON: %w", err), nil, false
 		}
-		return errors.New("malformed JSON"), nil
+		return errors.New("malformed JSON"), nil, false
 	}
 	s := scanner{data: data, unknown: unknown}
 	s.value(t, 0, nil)
 	if s.jsonErr != nil {
-		return s.jsonErr, nil
+		return s.jsonErr, nil, false
 	}
-	return nil, s.keyErr
+	return nil, s.keyErr, s.keyErr == nil && !s.extra && !s.null
 }
 
 // scanner walks JSON that json.Valid accepted. It stops at the first
@@ -49,6 +59,8 @@ type scanner struct {
 	unknown bool
 	jsonErr error
 	keyErr  error
+	extra   bool // a key that names no field of its struct
+	null    bool // a null literal
 }
 
 // pathElem is one step of the path to a value, built into a string only
@@ -122,6 +134,9 @@ func (s *scanner) value(t reflect.Type, depth int, at *pathElem) {
 		s.skipString()
 	default:
 		// number, true, false, null: valid syntax, so skip to a delimiter
+		if s.data[s.i] == 'n' {
+			s.null = true
+		}
 		for s.i < len(s.data) {
 			switch s.data[s.i] {
 			case ',', '}', ']', ' ', '\t', '\n', '\r':
@@ -161,6 +176,9 @@ func (s *scanner) object(t reflect.Type, depth int, at *pathElem) {
 		next := elem
 		if info != nil {
 			ft, ok := info.types[k]
+			if !ok {
+				s.extra = true
+			}
 			if !ok && s.keyErr == nil {
 				if name, fold := info.fold(k); fold {
 					s.keyErr = fmt.Errorf("key %q%s differs only in case from field %q", printable(k), where((&pathElem{parent: at, key: k}).String()), name)

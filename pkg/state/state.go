@@ -89,12 +89,34 @@ func ParseRoot(p string, raw []byte) (*metadata.Metadata[metadata.RootType], err
 	return m, nil
 }
 
-// ParseTargets parses targets-type metadata strictly.
+// ParseTargets parses targets-type metadata strictly: CheckJSON's rules
+// and the exact-key rule in one scan, then one decoding pass for plain
+// files (fastparse.go) or go-tuf's FromBytes for anything else.
 func ParseTargets(p string, raw []byte) (*metadata.Metadata[metadata.TargetsType], error) {
-	if err := checkMetadataJSON(raw, targetsType); err != nil {
-		return nil, &ParseError{p, err}
+	jsonErr, keyErr, plain := layout.CheckStrictPlain(raw, targetsType, true)
+	if jsonErr != nil {
+		return nil, &ParseError{p, jsonErr}
 	}
-	m, err := metadata.Targets().FromBytes(raw)
+	if keyErr != nil {
+		return nil, &ParseError{p, keyErr}
+	}
+	if plain {
+		if m, ok := fastTargetsFromBytes(raw); ok {
+			return m, nil
+		}
+	}
+	return parseTargetsGoTUF(p, raw)
+}
+
+func parseTargetsGoTUF(p string, raw []byte) (m *metadata.Metadata[metadata.TargetsType], err error) {
+	// go-tuf 2.4.2 dereferences a null target entry ("targets":{"a":null})
+	// and panics; a hostile file must be refused, not crash the hook.
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &ParseError{p, fmt.Errorf("not valid targets metadata: go-tuf could not decode it (%v)", r)}
+		}
+	}()
+	m, err = metadata.Targets().FromBytes(raw)
 	if err != nil {
 		return nil, &ParseError{p, fmt.Errorf("not valid targets metadata: %w", err)}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"io"
 	"runtime"
 	"sort"
 	"strings"
@@ -398,7 +397,13 @@ func (c *checker) checkArtifacts(stored []layout.Entry) {
 // is delegated.
 func (c *checker) checkProjectConfig(project string) {
 	p := layout.ProjectConfigPath(project)
-	raw, err := c.tree.ReadFile(p, layout.MaxConfigSize)
+	var raw []byte
+	var err error
+	if e, ok := c.files[p]; ok {
+		raw, err = c.repo.ReadBlob(e.Hash, layout.MaxConfigSize, p) // the walk found it: no path lookup
+	} else {
+		raw, err = c.tree.ReadFile(p, layout.MaxConfigSize)
+	}
 	if err != nil {
 		c.rep.add(p, project, CodeConfig, "%v", err)
 		return
@@ -446,12 +451,7 @@ func (c *checker) checkStoredArtifact(t *target) {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "is %d bytes, but target %s lists %d", size, t.path, t.file.Length)
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, t.file.Length+1))
-	if err != nil {
-		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "reading: %v", err)
-		return
-	}
-	if err := t.file.VerifyLengthHashes(data); err != nil {
+	if err := trust.VerifyArtifact(t.file, rc); err != nil {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
 	}
 }

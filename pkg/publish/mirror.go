@@ -25,6 +25,11 @@ type Mirror interface {
 	Read(ctx context.Context, name string, max int64) ([]byte, error)
 	Exists(ctx context.Context, name string) (bool, error)
 	Write(ctx context.Context, name string, data []byte) error
+	// WriteFrom writes name from r, read to its end, then calls check;
+	// the file appears on the mirror only if check returns nil, and is
+	// abandoned otherwise. Artifacts go through it, so that publishing
+	// one costs a buffer, not its size in memory.
+	WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error
 	Close() error
 	String() string
 }
@@ -104,6 +109,39 @@ func (m *dirMirror) Write(_ context.Context, name string, data []byte) error {
 	return gitstore.WriteFileAtomic(filepath.Join(m.root, name), data, 0o644)
 }
 
+func (m *dirMirror) WriteFrom(_ context.Context, name string, r io.Reader, check func() error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	path := filepath.Join(m.root, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = io.Copy(f, r)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 type bucketMirror struct {
 	url string
 	b   *blob.Bucket
@@ -147,6 +185,30 @@ func (m *bucketMirror) Write(ctx context.Context, name string, data []byte) erro
 		return err
 	}
 	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func (m *bucketMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	// Cancelling the writer's context before Close abandons the write
+	// (gocloud.dev/blob): nothing appears under name.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := m.b.NewWriter(wctx, name, &blob.WriterOptions{ContentType: ContentType(name)})
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
+		cancel()
 		w.Close()
 		return err
 	}

@@ -125,11 +125,7 @@ func (p *publisher) run() error {
 	if err != nil {
 		return err
 	}
-	raw, err := p.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		return err
-	}
-	if p.cfg, err = layout.ParseConfig(raw); err != nil {
+	if p.cfg, err = p.view.Config(); err != nil {
 		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
 	if err := p.Key.check(root); err != nil {

@@ -133,8 +133,10 @@ type Role struct {
 
 // View reads and caches the metadata of one tree.
 type View struct {
-	src   Source
-	root  *metadata.Metadata[metadata.RootType]
+	src    Source
+	cfg    *layout.Config
+	cfgErr error
+	root   *metadata.Metadata[metadata.RootType]
 	roles map[string]*Role
 	errs  map[string]error
 	// Reads counts role files read, for benchmarks and tests.
@@ -153,6 +155,7 @@ func New(src Source) *View {
 func (v *View) With(files map[string][]byte) *View {
 	nv := &View{src: &Overlay{Base: v.src, Files: files}, root: v.root, roles: make(map[string]*Role, len(v.roles)), errs: map[string]error{}}
 	changed := map[string]bool{}
+	keepCfg := true
 	for p := range files {
 		le, err := layout.Classify(p)
 		if err != nil {
@@ -161,9 +164,14 @@ func (v *View) With(files map[string][]byte) *View {
 		switch le.Kind {
 		case layout.KindRoot:
 			nv.root = nil
+		case layout.KindConfig:
+			keepCfg = false
 		case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
 			changed[le.Role] = true
 		}
+	}
+	if keepCfg {
+		nv.cfg, nv.cfgErr = v.cfg, v.cfgErr
 	}
 	for name, r := range v.roles {
 		if !changed[name] {
@@ -176,6 +184,20 @@ func (v *View) With(files map[string][]byte) *View {
 		}
 	}
 	return nv
+}
+
+// Config returns the tree's tufgit.json, parsed once (layout.ParseConfig)
+// and shared by every package that reads this view. Its error is the
+// read's or the parse's, without the file name.
+func (v *View) Config() (*layout.Config, error) {
+	if v.cfg == nil && v.cfgErr == nil {
+		raw, err := v.src.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+		if err == nil {
+			v.cfg, err = layout.ParseConfig(raw)
+		}
+		v.cfgErr = err
+	}
+	return v.cfg, v.cfgErr
 }
 
 // Source returns the underlying source.

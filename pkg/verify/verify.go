@@ -215,16 +215,11 @@ func (c *checker) badName(b gitstore.BadName) error {
 }
 
 func (c *checker) loadConfig() {
-	raw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		if errors.Is(err, gitstore.ErrNotExist) {
-			c.rep.add(layout.ConfigPath, "", CodeMissing, "the repository config is missing")
-		} else {
-			c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
-		}
+	cfg, err := c.view.Config()
+	if errors.Is(err, gitstore.ErrNotExist) {
+		c.rep.add(layout.ConfigPath, "", CodeMissing, "the repository config is missing")
 		return
 	}
-	cfg, err := layout.ParseConfig(raw)
 	if err != nil {
 		c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
 		return

@@ -72,8 +72,9 @@ bench:
 # (testdata/python-tuf); sizes from PEER_SIZES; generated trees are kept in
 # the user cache dir (tufgit/bench).
 PEER_SIZES ?= 1000,10000,100000
+PEER_PUBLISH_SIZES ?= 1000,10000
 bench-peer:
-	TUFGIT_PEER_SIZES=$(PEER_SIZES) $(GO) test -run '^$$' -bench 'Peer' -benchtime 1x -timeout 3h ./cmd/tufgit/
+	TUFGIT_PEER_SIZES=$(PEER_SIZES) TUFGIT_PEER_PUBLISH_SIZES=$(PEER_PUBLISH_SIZES) $(GO) test -run '^$$' -bench 'Peer' -benchtime 1x -timeout 3h ./cmd/tufgit/
 
 # Fuzz each parser for FUZZTIME (the seed corpus also runs in `make test`).
 fuzz:

@@ -68,10 +68,16 @@ func peerPython(b *testing.B) []string {
 
 var peerBinary string
 
-// peerTufgit builds the shipped binary (no test seams) once.
+// peerTufgit builds the shipped binary (no test seams) once, or takes
+// TUFGIT_PEER_BIN (another build, e.g. an older commit's, for a before and
+// after on the same trees).
 func peerTufgit(b *testing.B) string {
 	if peerBinary != "" {
 		return peerBinary
+	}
+	if bin := os.Getenv("TUFGIT_PEER_BIN"); bin != "" {
+		peerBinary = bin
+		return bin
 	}
 	dir, err := os.MkdirTemp("", "tufgit-peer-bin-")
 	if err != nil {

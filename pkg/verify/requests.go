@@ -289,6 +289,8 @@ func (c *checker) checkArtifactAt(e gitstore.Entry, t *target) {
 	c.rep.Stats.Artifacts++
 	// Hashed while read: an artifact of any size costs a buffer, not its
 	// size in memory.
+	c.gitMu.Lock()
+	defer c.gitMu.Unlock()
 	rc, size, err := c.repo.OpenBlob(e.Hash)
 	if err == nil {
 		defer rc.Close()

@@ -348,13 +348,30 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 				c.view.Remember(j.name, role, nil)
 				next = append(next, role)
 			}
+			// The role's artifacts now, not after the walk, so that its
+			// targets are not held until the end.
+			c.flushArtifacts(rc.refs)
 		})
 		level = next
 	}
-	for sha, t := range rc.refs {
+	c.flushArtifacts(rc.refs)
+}
+
+// flushArtifacts checks the artifacts of the targets collected so far,
+// each sha256 once (the first target to name it), and forgets them.
+func (c *checker) flushArtifacts(refs map[string]*target) {
+	if len(refs) == 0 {
+		return
+	}
+	for _, sha := range sortedKeys(refs) {
+		t := refs[sha]
+		if _, seen := c.referenced[sha]; seen {
+			continue
+		}
 		c.referenced[sha] = t.path
 		c.checkArtifact(layout.ArtifactPath(sha), t)
 	}
+	clear(refs)
 }
 
 // checkArtifact checks that a target's artifact is in the embedded store

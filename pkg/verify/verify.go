@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -50,6 +51,10 @@ type checker struct {
 	opts Options
 	rep  *Report
 	cfg  *layout.Config
+
+	// gitMu serializes reads of the repository: the full walk reads role
+	// files on one goroutine while the judging goroutine reads artifacts.
+	gitMu sync.Mutex
 
 	// full mode: every regular file of the tree by path
 	files map[string]gitstore.Entry
@@ -119,7 +124,7 @@ func (c *checker) full() error {
 		return fmt.Errorf("reading tree: %w", err)
 	}
 	// Every file's blob hash is known now: read by hash, not by path.
-	c.view = state.New(&entrySource{repo: c.repo, files: c.files})
+	c.view = state.New(&entrySource{repo: c.repo, files: c.files, mu: &c.gitMu})
 
 	c.loadConfig()
 	hasRoot := len(byKind[layout.KindRoot]) > 0 || len(byKind[layout.KindRootHistory]) > 0
@@ -412,6 +417,7 @@ func sortedKeys[V any](m map[string]V) []string {
 type entrySource struct {
 	repo  *gitstore.Repo
 	files map[string]gitstore.Entry
+	mu    *sync.Mutex
 }
 
 func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
@@ -419,5 +425,7 @@ func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", p, gitstore.ErrNotExist)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.repo.ReadBlob(e.Hash, max, p)
 }

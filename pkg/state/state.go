@@ -137,8 +137,8 @@ type View struct {
 	cfg    *layout.Config
 	cfgErr error
 	root   *metadata.Metadata[metadata.RootType]
-	roles map[string]*Role
-	errs  map[string]error
+	roles  map[string]*Role
+	errs   map[string]error
 	// Reads counts role files read, for benchmarks and tests.
 	Reads int
 }

@@ -36,6 +36,9 @@ test-helpers:
 test: vet docs-check
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -race ./pkg/...
+	# gitstore reads through git when it is installed, else through go-git:
+	# both readers pass the package's tests.
+	TUFGIT_TEST_READER=go-git $(GO) test -count=1 -race ./pkg/gitstore
 	$(GO) test -count=1 -race -timeout 45m ./cmd/...
 
 # What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
@@ -66,6 +69,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/status/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/audit/
 	$(GO) test -run '^$$' -bench IndexDepth -benchtime 1x ./pkg/layout/
+	$(GO) test -run '^$$' -bench DownloadArtifact -benchmem -benchtime 1x ./pkg/client/
 
 # tufgit beside python-tuf 5.1 on the same trees, whole-process CPU time,
 # peak memory and their ratio (see docs/performance.md). Needs python-tuf

@@ -28,9 +28,10 @@ import (
 //	softhsm     SoftHSM2 and pkcs11-tool (Debian softhsm2, opensc)
 //	ssh-agent   OpenSSH's agent and ssh-keygen/ssh-add
 //	tuf-js      an independent TUF client (npm tuf-js@4.1.0)
+//	python-tuf  another (Debian trixie's python3-tuf 5.1, testdata/python-tuf)
 //
 // Scripts guard each with the condition [have:BACKEND]
-// (local-kms, vault, softhsm, ssh-agent, tufjs). When one is missing a script skips, with a note on how to install it;
+// (local-kms, vault, softhsm, ssh-agent, tufjs, pytuf). When one is missing a script skips, with a note on how to install it;
 // with CI set it fails instead, so that CI never passes by skipping.
 var backendCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"start-localkms":   cmdStartLocalKMS,
@@ -100,6 +101,10 @@ func missing(backend string) (string, error) {
 	case "tufjs":
 		if tufjsDir() == "" {
 			return "tuf-js not installed (" + b.install + ")", nil
+		}
+	case "pytuf":
+		if pytufSite() == "" {
+			return "python-tuf not installed (" + b.install + ")", nil
 		}
 	}
 	return "", nil

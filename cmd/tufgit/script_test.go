@@ -37,6 +37,10 @@ const (
 	// envTestCrashAfterWrites makes publish die abruptly (exit 137, as if
 	// killed) after that many mirror writes.
 	envTestCrashAfterWrites = "TUFGIT_TEST_CRASH_AFTER_WRITES"
+	// envTestBlockMirror makes publish's first mirror write create the
+	// file it names and then hang, as a stalled S3 upload does, until the
+	// command's context is cancelled (Ctrl-C).
+	envTestBlockMirror = "TUFGIT_TEST_BLOCK_MIRROR"
 )
 
 // testMain is tufgit as scripts run it: the real CLI, with the test seams
@@ -63,7 +67,26 @@ func testMain() int {
 		}
 		io.WrapMirror = func(m publish.Mirror) publish.Mirror { return &crashingMirror{Mirror: m, left: n} }
 	}
-	return cli.Run(context.Background(), os.Args[1:], io)
+	if v := os.Getenv(envTestBlockMirror); v != "" {
+		io.WrapMirror = func(m publish.Mirror) publish.Mirror { return &blockingMirror{Mirror: m, signal: v} }
+	}
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	return cli.Run(ctx, os.Args[1:], io)
+}
+
+// blockingMirror hangs on its first write until the context ends.
+type blockingMirror struct {
+	publish.Mirror
+	signal string
+}
+
+func (m *blockingMirror) Write(ctx context.Context, name string, data []byte) error {
+	if err := os.WriteFile(m.signal, []byte(name), 0o644); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return fmt.Errorf("write %s: %w", name, ctx.Err())
 }
 
 type crashingMirror struct {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 )
 
@@ -141,7 +142,7 @@ func writeCheckpoint(g *gitstore.Repo, e checkpointEntry) error {
 	if err != nil {
 		return err
 	}
-	return gitstore.WriteFileAtomic(checkpointPath(g), append(data, '\n'), 0o644)
+	return atomicfile.Write(checkpointPath(g), append(data, '\n'), 0o644)
 }
 
 func isHex(s string, n int) bool {

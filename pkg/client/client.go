@@ -1,15 +1,20 @@
-// Package client is tufgit's downloader: it answers "which releases does
-// project X have" and "give me release X.Y.Z of project X" from verified
-// TUF metadata only, through go-tuf's updater. It imports no git and no
-// signing code, so a Go program can embed it cheaply.
+// Package client is tufgit's downloader, and a general TUF client: it
+// answers "which releases does project X have" and "give me release X.Y.Z
+// of project X", or "give me target PATH" of any TUF repository, from
+// verified TUF metadata only. go-tuf's updater refreshes the top-level
+// roles; the delegation walk is this package's own (walk.go), checking
+// every delegated role against the delegator it is reached through; target
+// files stream to disk, hashed on the way. It imports no git and no
+// signing code, so a Go program can embed it cheaply (see
+// docs/client-library.md).
 package client
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,17 +54,60 @@ const (
 	MaxTargets   = 5 << 20
 )
 
-// Config is the client's config.json.
+// Config says where a client downloads from; it is the client's
+// config.json. A tufgit mirror needs only Mirror (its metadata under
+// Mirror/metadata, its targets under Mirror/targets); any other TUF
+// repository gives MetadataURL and TargetsURL instead.
 type Config struct {
-	Mirror string `json:"mirror"`
+	Mirror      string `json:"mirror,omitempty"`
+	MetadataURL string `json:"metadata_url,omitempty"`
+	TargetsURL  string `json:"targets_url,omitempty"`
 }
 
-// Client downloads from one mirror, trusting the root in its directory.
+// URLs are the metadata and targets base URLs, without a trailing slash.
+func (c Config) URLs() (metadataURL, targetsURL string, err error) {
+	switch {
+	case c.Mirror != "" && (c.MetadataURL != "" || c.TargetsURL != ""):
+		return "", "", fmt.Errorf("mirror %q: give either a mirror URL or metadata and targets URLs, not both", c.Mirror)
+	case c.Mirror != "":
+		if err := checkURL("mirror", c.Mirror); err != nil {
+			return "", "", err
+		}
+		m := strings.TrimSuffix(c.Mirror, "/")
+		return m + "/metadata", m + "/targets", nil
+	}
+	if err := checkURL("metadata URL", c.MetadataURL); err != nil {
+		return "", "", err
+	}
+	if err := checkURL("targets URL", c.TargetsURL); err != nil {
+		return "", "", err
+	}
+	return strings.TrimSuffix(c.MetadataURL, "/"), strings.TrimSuffix(c.TargetsURL, "/"), nil
+}
+
+// where names the repository in messages.
+func (c Config) where() string {
+	if c.Mirror != "" {
+		return c.Mirror
+	}
+	return c.MetadataURL
+}
+
+// Client downloads from one TUF repository, trusting the root in its
+// directory. A Client is not safe for concurrent use; clients in other
+// processes may share its directory (each operation locks it).
 type Client struct {
 	Dir      string
 	Config   Config
 	Progress Progress
-	Timeout  time.Duration
+	// Timeout bounds each metadata transfer, and the time a target file's
+	// transfer may go without receiving a byte (default 5 minutes).
+	Timeout time.Duration
+
+	// state is the trusted metadata of the last refresh: Target and
+	// DownloadTarget look up in it, Releases, Download and Projects
+	// refresh it first.
+	state *trustedmetadata.TrustedMetadata
 
 	// testNow replaces the system clock in this package's tests only
 	// (export_test.go). Nothing else can set it: a clock from anywhere but
@@ -79,13 +127,15 @@ func DefaultDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "tufgit"), nil
 }
 
-func checkMirrorURL(u string) error {
+func checkURL(what, u string) error {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Errorf("mirror %q: want an http(s) URL", u)
+		return fmt.Errorf("%s %q: want an http(s) URL", what, u)
 	}
 	return nil
 }
+
+func checkMirrorURL(u string) error { return checkURL("mirror", u) }
 
 // Init pins trust in root (bytes that came through a trusted channel) for
 // the mirror at mirrorURL, in dir. Root must be valid root metadata signed
@@ -100,7 +150,7 @@ func Init(dir, mirrorURL string, root []byte) error {
 // trusted before.
 type Pinned struct {
 	Replaced   bool   // the directory already trusted a root
-	OldMirror  string // its mirror
+	OldMirror  string // its mirror (or metadata URL)
 	OldVersion int64  // the version of the root it trusted (its latest, after rotations)
 	NewVersion int64
 }
@@ -114,21 +164,21 @@ func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 	if err := checkMirrorURL(mirrorURL); err != nil {
 		return nil, err
 	}
-	if len(root) > MaxRoot {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
+	return PinConfig(dir, Config{Mirror: strings.TrimSuffix(mirrorURL, "/")}, root, force)
+}
+
+// PinConfig is Pin for any repository: cfg is written to dir/config.json,
+// for Open.
+func PinConfig(dir string, cfg Config, root []byte, force bool) (*Pinned, error) {
+	if _, _, err := cfg.URLs(); err != nil {
+		return nil, err
 	}
-	tm, err := trustedmetadata.New(root)
+	tm, err := checkRoot(root)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRoot, err)
+		return nil, err
 	}
 	res := &Pinned{NewVersion: tm.Root.Signed.Version}
-	if err := os.MkdirAll(filepath.Join(dir, "metadata"), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "targets"), 0o755); err != nil {
-		return nil, err
-	}
-	unlock, err := lockDir(dir)
+	unlock, err := prepareDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +186,9 @@ func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 	if old, err := os.ReadFile(filepath.Join(dir, "metadata", "root.json")); err == nil {
 		res.Replaced = true
 		if raw, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-			var cfg Config
-			if layout.DecodeStrict(raw, &cfg) == nil {
-				res.OldMirror = cfg.Mirror
+			var old Config
+			if layout.DecodeStrict(raw, &old) == nil {
+				res.OldMirror = old.where()
 			}
 		}
 		if om, err := metadata.Root().FromBytes(old); err == nil {
@@ -153,7 +203,7 @@ func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 			}
 		}
 	}
-	cfg, err := json.MarshalIndent(Config{Mirror: strings.TrimSuffix(mirrorURL, "/")}, "", "  ")
+	raw, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +215,61 @@ func Pin(dir, mirrorURL string, root []byte, force bool) (*Pinned, error) {
 	if err := writeAtomic(filepath.Join(dir, "metadata", "root.json"), root); err != nil {
 		return nil, err
 	}
-	return res, writeAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))
+	return res, writeAtomic(filepath.Join(dir, "config.json"), append(raw, '\n'))
+}
+
+// checkRoot accepts root metadata signed by its own threshold.
+func checkRoot(root []byte) (*trustedmetadata.TrustedMetadata, error) {
+	if len(root) > MaxRoot {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
+	}
+	tm, err := trustedmetadata.New(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRoot, err)
+	}
+	return tm, nil
+}
+
+// prepareDir makes a client directory's layout and locks it.
+func prepareDir(dir string) (func(), error) {
+	for _, d := range []string{"metadata", "targets"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return lockDir(dir)
+}
+
+// New is a client of the repository cfg names, keeping its state in dir
+// (created if need be), without a config.json: the caller keeps cfg. The
+// first time, dir trusts root (bytes that came through a trusted channel;
+// they must be root metadata signed by its own threshold); later, dir
+// trusts the root it has, after the rotations it followed, and root may be
+// nil. Nothing is fetched until Refresh (or the first lookup).
+func New(dir string, cfg Config, root []byte) (*Client, error) {
+	if _, _, err := cfg.URLs(); err != nil {
+		return nil, err
+	}
+	unlock, err := prepareDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	p := filepath.Join(dir, "metadata", "root.json")
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		if root == nil {
+			return nil, fmt.Errorf("%s: %w (and no root given)", dir, ErrNotInitialized)
+		}
+		if _, err := checkRoot(root); err != nil {
+			return nil, err
+		}
+		if err := writeAtomic(p, root); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return &Client{Dir: dir, Config: cfg, Timeout: 5 * time.Minute}, nil
 }
 
 // sameSigned reports whether two roots sign the same content.
@@ -185,7 +289,7 @@ func FetchRootTOFU(mirrorURL string) ([]byte, error) {
 	return newFetcher(30*time.Second).DownloadFile(strings.TrimSuffix(mirrorURL, "/")+"/metadata/1.root.json", MaxRoot, 0)
 }
 
-// Open opens a client directory made by Init.
+// Open opens a client directory made by Init or PinConfig.
 func Open(dir string) (*Client, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -198,55 +302,90 @@ func Open(dir string) (*Client, error) {
 	if err := layout.DecodeStrict(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
 	}
-	if err := checkMirrorURL(cfg.Mirror); err != nil {
-		return nil, err
+	if _, _, err := cfg.URLs(); err != nil {
+		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
 	}
 	return &Client{Dir: dir, Config: cfg, Timeout: 5 * time.Minute}, nil
 }
 
-// session is one locked, refreshed updater.
+// session is one locked client with trusted metadata.
 type session struct {
-	c      *Client
-	up     *updater.Updater
-	unlock func()
+	c          *Client
+	tm         *trustedmetadata.TrustedMetadata
+	fetch      *fetcher
+	targetsURL string
+	unlock     func()
 }
 
-func (c *Client) session() (*session, error) {
+// session locks the client's directory and, with refresh or when the
+// client has no trusted metadata yet, refreshes it.
+func (c *Client) session(refresh bool) (*session, error) {
+	metaURL, targetsURL, err := c.Config.URLs()
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := lockDir(c.Dir)
 	if err != nil {
 		return nil, err
 	}
+	f := newFetcher(c.Timeout)
+	f.progress = c.Progress
+	s := &session{c: c, fetch: f, targetsURL: targetsURL, unlock: unlock}
+	if refresh || c.state == nil {
+		if err := s.refresh(metaURL); err != nil {
+			unlock()
+			return nil, err
+		}
+	}
+	s.tm = c.state
+	return s, nil
+}
+
+// refresh updates root, timestamp, snapshot and targets with go-tuf's
+// updater (TUF spec 5.3 to 5.5), and keeps the trusted set. Delegated
+// roles are this package's own walk (walk.go).
+func (s *session) refresh(metaURL string) error {
+	c := s.c
 	root, err := os.ReadFile(filepath.Join(c.Dir, "metadata", "root.json"))
 	if err != nil {
-		unlock()
-		return nil, fmt.Errorf("%s: %w", c.Dir, ErrNotInitialized)
+		return fmt.Errorf("%s: %w", c.Dir, ErrNotInitialized)
 	}
-	cfg, err := config.New(c.Config.Mirror+"/metadata", root)
+	cfg, err := config.New(metaURL, root)
 	if err != nil {
-		unlock()
-		return nil, err
+		return Classify(err)
 	}
 	cfg.LocalMetadataDir = filepath.Join(c.Dir, "metadata")
 	cfg.LocalTargetsDir = filepath.Join(c.Dir, "targets")
-	cfg.RemoteTargetsURL = c.Config.Mirror + "/targets"
-	cfg.PrefixTargetsWithHash = true
 	cfg.RootMaxLength, cfg.TimestampMaxLength, cfg.SnapshotMaxLength, cfg.TargetsMaxLength = MaxRoot, MaxTimestamp, MaxSnapshot, MaxTargets
-	f := newFetcher(c.Timeout)
-	f.progress = c.Progress
-	cfg.Fetcher = f
+	cfg.Fetcher = s.fetch
 	up, err := updater.New(cfg)
 	if err != nil {
-		unlock()
-		return nil, Classify(err)
+		return Classify(err)
 	}
 	if !c.testNow.IsZero() {
 		up.UnsafeSetRefTime(c.testNow)
 	}
 	if err := up.Refresh(); err != nil {
-		unlock()
-		return nil, Classify(err)
+		return Classify(err)
 	}
-	return &session{c: c, up: up, unlock: unlock}, nil
+	// A copy the updater no longer touches: the walk adds delegated roles.
+	tm := up.GetTrustedMetadataSet()
+	tm.Targets = maps.Clone(tm.Targets)
+	c.state = &tm
+	return nil
+}
+
+// Refresh updates the trusted metadata from the repository (root
+// rotations, timestamp, snapshot, top-level targets), as TUF's client
+// workflow begins. Target and DownloadTarget then look up in it;
+// delegated roles are loaded as a lookup needs them.
+func (c *Client) Refresh() error {
+	s, err := c.session(true)
+	if err != nil {
+		return err
+	}
+	s.unlock()
+	return nil
 }
 
 // Release is one version of a project, from verified metadata.
@@ -267,10 +406,10 @@ type File struct {
 }
 
 // Releases lists every release of project, in SemVer order, from the
-// project's role as go-tuf's updater finds it by walking the delegations
-// from targets (never from an unsigned index).
+// project's role as the delegation walk finds it from targets (never from
+// an unsigned index).
 func (c *Client) Releases(project string) ([]Release, error) {
-	s, err := c.session()
+	s, err := c.session(true)
 	if err != nil {
 		return nil, err
 	}
@@ -285,25 +424,26 @@ func (s *session) releases(project string) ([]Release, error) {
 	}
 	// Walk the delegations for a path inside the project: this loads,
 	// and verifies, every role on the way to the project's role.
-	probe := layout.TargetPath(name, "0", "0")
-	if _, err := s.up.GetTargetInfo(probe); err != nil && !isNotFound(err) {
-		if isMissingRole(err) {
-			return nil, nil // delegated, but nothing released yet
-		}
+	r, err := s.lookup(layout.TargetPath(name, "0", "0"))
+	var missing *missingRoleError
+	if errors.As(err, &missing) && missing.role == name {
+		return nil, nil // delegated, but nothing released yet
+	}
+	if err != nil {
 		return nil, Classify(err)
 	}
-	tm := s.up.GetTrustedMetadataSet()
-	role := tm.Targets[name]
-	if role == nil {
-		return nil, fmt.Errorf("%w %q on %s", ErrUnknownProject, name, s.c.Config.Mirror)
+	v := r.visited(name)
+	if v == nil || v.Delegation == nil {
+		return nil, fmt.Errorf("%w %q on %s", ErrUnknownProject, name, s.c.Config.where())
 	}
-	// Only paths the delegation chain gives this role count: a role that
-	// lists another project's files is ignored for those files.
-	deleg := delegationOf(tm, name)
+	role := s.tm.Targets[name]
+	// Only paths the delegation that led here gives this role count: a
+	// role that lists another project's files is ignored for those files.
+	deleg := v.Delegation
 	byV := map[string]*Release{}
 	for p, tf := range role.Signed.Targets {
 		proj, v, f, err := layout.ParseTargetPath(p)
-		if err != nil || proj != name || deleg == nil {
+		if err != nil || proj != name {
 			continue
 		}
 		if ok, _ := deleg.IsDelegatedPath(p); !ok {
@@ -330,34 +470,22 @@ func (s *session) releases(project string) ([]Release, error) {
 	return out, nil
 }
 
-// delegationOf finds the delegation of role in the trusted roles.
-func delegationOf(tm trustedmetadata.TrustedMetadata, role string) *metadata.DelegatedRole {
-	for _, t := range tm.Targets {
-		if t.Signed.Delegations == nil {
-			continue
-		}
-		for i, r := range t.Signed.Delegations.Roles {
-			if r.Name == role {
-				return &t.Signed.Delegations.Roles[i]
-			}
-		}
-	}
-	return nil
-}
-
 // Download is what Download did.
 type Download struct {
-	Release Release
-	Files   []string // paths written in the output directory
-	Cached  int      // files served from the verified cache
-	Warning string   // e.g. that the release is yanked
+	Release   Release
+	Files     []string // paths in the output directory
+	Cached    int      // files served from the verified cache
+	Unchanged int      // files the output directory already held, left alone
+	Warning   string   // e.g. that the release is yanked
 }
 
 // Download fetches every file of a release into outDir. With version ""
 // (or "latest") it takes the latest release that is not yanked; a yanked
 // release named exactly is downloaded with a warning. Every file is
-// checked against its signed length and hashes first; files appear in
-// outDir only when the whole release verified, each written atomically.
+// checked against its signed length and hashes as it streams; files
+// appear in outDir only when the whole release verified, each written
+// atomically, and a file outDir already holds with the same bytes is left
+// alone.
 func (c *Client) Download(project, version, outDir string) (*Download, error) {
 	return c.DownloadFile(project, version, "", outDir)
 }
@@ -375,7 +503,7 @@ func (c *Client) DownloadFile(project, version, file, outDir string) (*Download,
 	if strings.EqualFold(version, layout.ReservedVersion) {
 		version = ""
 	}
-	s, err := c.session()
+	s, err := c.session(true)
 	if err != nil {
 		return nil, err
 	}
@@ -437,72 +565,31 @@ func (c *Client) DownloadFile(project, version, file, outDir string) (*Download,
 		}
 		res.Release.Files = keep
 	}
-	// Into the cache first (content-addressed by sha256), all of them.
-	cached := make([]string, len(res.Release.Files))
-	for i, f := range res.Release.Files {
-		// The target as the updater resolves it for this exact path.
-		ti, err := s.up.GetTargetInfo(f.Path)
-		if err != nil {
-			return nil, Classify(err)
-		}
-		p := filepath.Join(c.Dir, "targets", hex.EncodeToString(ti.Hashes["sha256"]))
-		if hit, _, err := s.up.FindCachedTarget(ti, p); err == nil && hit != "" {
-			cached[i] = hit
-			res.Cached++
-			continue
-		}
-		tmp := p + ".part"
-		if _, _, err := s.up.DownloadTarget(ti, tmp, ""); err != nil {
-			os.Remove(tmp)
-			return nil, Classify(err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
-			return nil, err
-		}
-		cached[i] = p
-	}
-	// Then into outDir.
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
+	ps := make([]*placement, len(res.Release.Files))
 	for i, f := range res.Release.Files {
-		data, err := os.ReadFile(cached[i])
+		// The target as the walk resolves this exact path (the most
+		// trusted role that lists it).
+		r, err := s.find(f.Path)
 		if err != nil {
-			return nil, err
+			return nil, Classify(err)
 		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
-			return nil, fmt.Errorf("cached %s changed on disk; delete %s and retry", f.Name, cached[i])
+		ps[i] = &placement{tf: r.Target, dst: filepath.Join(outDir, f.Name)}
+	}
+	if err := s.fetchAll(ps); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		res.Files = append(res.Files, p.dst)
+		if p.unchanged {
+			res.Unchanged++
+		} else if p.cached {
+			res.Cached++
 		}
-		dst := filepath.Join(outDir, f.Name)
-		if err := writeAtomic(dst, data); err != nil {
-			return nil, err
-		}
-		res.Files = append(res.Files, dst)
 	}
 	return res, nil
-}
-
-func writeAtomic(p string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), p)
 }
 
 // lockDir serializes clients sharing a directory (go-tuf's updater is not

@@ -83,11 +83,3 @@ func Classify(err error) error {
 	}
 	return &TUFError{Cause: cause, Err: err}
 }
-
-// go-tuf reports these two as plain errors; tests pin the wording.
-func isNotFound(err error) bool {
-	m := err.Error()
-	return strings.HasPrefix(m, "target ") && strings.HasSuffix(m, " not found")
-}
-
-func isMissingRole(err error) bool { return strings.Contains(err.Error(), "not found in snapshot") }

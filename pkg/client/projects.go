@@ -62,19 +62,19 @@ func ParsePattern(p string) (Matcher, error) {
 
 // Projects lists the projects the trusted metadata delegates whose
 // normalized name match matches (nil: all), sorted. It walks the
-// delegations from targets through every index role with go-tuf's
-// updater, so each index role is verified (signatures, threshold, version
-// against snapshot, expiry) before its delegations are read; a name counts
+// delegations from targets through every index role with the
+// delegation walk, so each index role is verified (signatures, threshold, version
+// against snapshot, expiry, and against the delegator it is reached
+// through) before its delegations are read; a name counts
 // only where its index role may delegate it (its prefix) and only with the
 // one path pattern tufgit delegates.
 func (c *Client) Projects(match Matcher) ([]string, error) {
-	s, err := c.session()
+	s, err := c.session(true)
 	if err != nil {
 		return nil, err
 	}
 	defer s.unlock()
-	tm := s.up.GetTrustedMetadataSet()
-	top := tm.Targets[layout.RoleTargets]
+	top := s.tm.Targets[layout.RoleTargets]
 	if top == nil {
 		return nil, &TUFError{Cause: CauseOther, Err: errors.New("no trusted targets role")}
 	}
@@ -95,13 +95,15 @@ func (c *Client) Projects(match Matcher) ([]string, error) {
 		prefix, _ := layout.IndexPrefix(idx)
 		// A path under exactly this prefix reaches this index role (and
 		// every one above it) through go-tuf's delegation walk.
-		if _, err := s.up.GetTargetInfo(layout.TargetPath(prefix, "0", "0")); err != nil && !isNotFound(err) && !isMissingRole(err) {
+		r, err := s.lookup(layout.TargetPath(prefix, "0", "0"))
+		var missing *missingRoleError
+		if err != nil && !errors.As(err, &missing) {
 			return nil, Classify(err)
 		}
-		m := s.up.GetTrustedMetadataSet().Targets[idx]
-		if m == nil {
+		if r.visited(idx) == nil {
 			continue // not reachable: not trusted
 		}
+		m := s.tm.Targets[idx]
 		queue = append(queue, indexChildren(m, prefix)...)
 		if m.Signed.Delegations == nil {
 			continue

@@ -66,10 +66,3 @@ func hashes(hs []plumbing.Hash) []Hash {
 	}
 	return out
 }
-
-// treeEntry is one decoded entry of a tree object, mode as written.
-type treeEntry struct {
-	Name string
-	Mode FileMode
-	Hash Hash
-}

@@ -62,5 +62,6 @@ func OpenReceiving(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Repo{r: r, gitDir: base.gitDir, worktree: base.worktree}, nil
+	base.cat.close()
+	return wrapRepo(r, base.gitDir, base.worktree, true), nil
 }

@@ -91,6 +91,12 @@ type Expiry struct {
 	Timestamp Duration `json:"timestamp"`
 }
 
+// ExpiresAt is the expiry time of metadata signed at now and valid for d:
+// whole seconds in UTC, as TUF's date format requires.
+func ExpiresAt(now time.Time, d time.Duration) time.Time {
+	return now.UTC().Truncate(time.Second).Add(d)
+}
+
 // For returns the expiry period of a role.
 func (e Expiry) For(role string) time.Duration {
 	switch RoleKind(role) {

@@ -13,7 +13,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
 // ErrNotExist is returned by Mirror.Read for a missing file.
@@ -106,40 +106,23 @@ func (m *dirMirror) Write(_ context.Context, name string, data []byte) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	return gitstore.WriteFileAtomic(filepath.Join(m.root, name), data, 0o644)
+	return atomicfile.Write(filepath.Join(m.root, name), data, 0o644)
 }
 
 func (m *dirMirror) WriteFrom(_ context.Context, name string, r io.Reader, check func() error) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	path := filepath.Join(m.root, name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = io.Copy(f, r)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && check != nil {
-		err = check()
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	// The check runs before the rename: a refused file never appears.
+	return atomicfile.WriteFrom(filepath.Join(m.root, name), 0o644, true, func(w io.Writer) error {
+		if _, err := io.Copy(w, r); err != nil {
+			return err
+		}
+		if check != nil {
+			return check()
+		}
+		return nil
+	})
 }
 
 type bucketMirror struct {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -46,12 +47,12 @@ func (o *OnlineKey) ID() string { return o.key.ID }
 func (o *OnlineKey) check(root *metadata.Metadata[metadata.RootType]) error {
 	for _, r := range []string{layout.RoleSnapshot, layout.RoleTimestamp} {
 		role := root.Signed.Roles[r]
-		if role == nil || !contains(role.KeyIDs, o.key.ID) {
+		if role == nil || !slices.Contains(role.KeyIDs, o.key.ID) {
 			return fmt.Errorf("%w: root v%d does not list key %s (%s) for %s", ErrNotOnlineKey, root.Signed.Version, o.key.Ref, o.key.ID[:12], r)
 		}
 	}
 	for _, r := range []string{layout.RoleRoot, layout.RoleTargets} {
-		if role := root.Signed.Roles[r]; role != nil && contains(role.KeyIDs, o.key.ID) {
+		if role := root.Signed.Roles[r]; role != nil && slices.Contains(role.KeyIDs, o.key.ID) {
 			return fmt.Errorf("refusing to use key %s online: root lists it for %s", o.key.ID[:12], r)
 		}
 	}
@@ -78,13 +79,4 @@ func (o *OnlineKey) sign(do func() error) error {
 		return fmt.Errorf("signing with online key %s: %w", o.key.Ref, err)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

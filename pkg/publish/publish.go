@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,11 +139,11 @@ func (p *publisher) run() error {
 	// ancestor (it verified then), else in full.
 	incremental := false
 	var rep *verify.Report
-	vo := verify.Options{Now: p.Now, Store: p.Store}
+	vo := verify.Options{Now: p.Now, Store: p.Store, Context: p.ctx}
 	// A commit that moved artifacts.store is published only when the new
 	// store (the one the caller opened for this commit) holds every
 	// artifact.
-	vo.OpenStore = func(url string) (verify.ArtifactSource, error) {
+	vo.OpenStore = func(_ context.Context, url string) (verify.ArtifactSource, error) {
 		if p.Store == nil {
 			return nil, fmt.Errorf("no artifact store was opened for %s", url)
 		}
@@ -245,7 +247,7 @@ func (p *publisher) run() error {
 	snapRaw := p.prevRaw
 	if needSnap {
 		snapV++
-		s := metadata.Snapshot(expiry(p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
+		s := metadata.Snapshot(layout.ExpiresAt(p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
 		s.Signed.Version = snapV
 		if err := p.checkOnlineExpiry(layout.RoleSnapshot, s.Signed.Expires, layout.MaxSnapshotExpiry); err != nil {
 			return err
@@ -263,7 +265,7 @@ func (p *publisher) run() error {
 		snapV = p.prev.Snapshot
 	}
 	tsV++
-	ts := metadata.Timestamp(expiry(p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
+	ts := metadata.Timestamp(layout.ExpiresAt(p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
 	ts.Signed.Version = tsV
 	if err := p.checkOnlineExpiry(layout.RoleTimestamp, ts.Signed.Expires, layout.MaxTimestampExpiry); err != nil {
 		return err
@@ -317,10 +319,6 @@ func (p *publisher) checkOnlineExpiry(role string, exp time.Time, max time.Durat
 }
 
 func snapshotName(v int64) string { return fmt.Sprintf("metadata/%d.snapshot.json", v) }
-
-func expiry(now time.Time, d time.Duration) time.Time {
-	return now.UTC().Truncate(time.Second).Add(d)
-}
 
 // dueSoon reports whether metadata expiring at exp, valid for period,
 // has less than half its period left.
@@ -483,7 +481,7 @@ func (p *publisher) writeTargets(changed []string, incremental bool) error {
 				old = or.Meta.Signed.Targets
 			}
 		}
-		for _, tp := range sortedKeys(r.Meta.Signed.Targets) {
+		for _, tp := range slices.Sorted(maps.Keys(r.Meta.Signed.Targets)) {
 			tf := r.Meta.Signed.Targets[tp]
 			if o, ok := old[tp]; ok && o.Length == tf.Length && o.Hashes.Equal(tf.Hashes) {
 				continue
@@ -499,7 +497,7 @@ func (p *publisher) writeTargets(changed []string, incremental bool) error {
 func (p *publisher) writeTarget(tp string, tf *metadata.TargetFiles) error {
 	dir, base := path.Split(tp)
 	var names []string
-	for _, alg := range sortedKeys(tf.Hashes) {
+	for _, alg := range slices.Sorted(maps.Keys(tf.Hashes)) {
 		name := "targets/" + dir + hex.EncodeToString(tf.Hashes[alg]) + "." + base
 		if ok, err := p.Mirror.Exists(p.ctx, name); err != nil {
 			return err
@@ -639,15 +637,6 @@ func signedBy(snapshotRaw []byte, keyid string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // writeUI renders the web UI from what the mirror now serves, under ui/:

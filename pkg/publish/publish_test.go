@@ -469,3 +469,48 @@ func TestStateRefIsReserved(t *testing.T) {
 		t.Fatalf("%s is outside %s*, which the hook protects", publish.StateRef, hook.ReservedPrefix)
 	}
 }
+
+// stallingMirror hangs on every write until the context ends, as an
+// upload to an unreachable S3 endpoint does; started is closed at the
+// first write.
+type stallingMirror struct {
+	publish.Mirror
+	once    sync.Once
+	started chan struct{}
+}
+
+func (m *stallingMirror) Write(ctx context.Context, name string, data []byte) error {
+	m.once.Do(func() { close(m.started) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A cancelled context (Ctrl-C in the CLI) stops a publish stuck on its
+// mirror, with an error naming what it was writing; nothing is recorded as
+// published, and the next publish completes.
+func TestPublishCancelled(t *testing.T) {
+	f := fixture(t, "hello")
+	m, dir := dirMirror(t)
+	stall := &stallingMirror{Mirror: m, started: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-stall.started; cancel() }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := publish.Publish(ctx, publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: stall, Now: f.Now})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "to the mirror") {
+			t.Fatalf("cancelled publish: %v; want context.Canceled naming the file", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a cancelled publish did not stop")
+	}
+	if fileExists(filepath.Join(dir, "metadata", "timestamp.json")) {
+		t.Error("a cancelled publish wrote the timestamp")
+	}
+	if res := doPublish(t, f, m, f.Now, false); res.Timestamp != 1 || res.UpToDate {
+		t.Errorf("publish after a cancelled one: %+v", res)
+	}
+}

@@ -3,6 +3,7 @@ package repo
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -516,12 +517,7 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 
 // sortedRoleNames orders roles from the top of the delegation tree down.
 func sortedRoleNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return layout.RoleOrder(out[i]) < layout.RoleOrder(out[j]) })
-	return out
+	return slices.SortedFunc(maps.Keys(m), func(a, b string) int { return strings.Compare(layout.RoleOrder(a), layout.RoleOrder(b)) })
 }
 
 func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType]) []ChangeItem {
@@ -536,7 +532,7 @@ func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType
 		_, v, _, _ := layout.ParseTargetPath(p)
 		versions[v] = true
 	}
-	for _, p := range sortedKeys(m.Signed.Targets) {
+	for _, p := range slices.Sorted(maps.Keys(m.Signed.Targets)) {
 		tf := m.Signed.Targets[p]
 		_, v, f, _ := layout.ParseTargetPath(p)
 		o, had := oldT[p]
@@ -565,7 +561,7 @@ func describeProject(name string, old, m *metadata.Metadata[metadata.TargetsType
 	sort.Strings(removed)
 	var out []ChangeItem
 	add := func(kind, text string) { out = append(out, ChangeItem{Role: name, Kind: kind, Text: text}) }
-	vs := sortedKeys(added)
+	vs := slices.Sorted(maps.Keys(added))
 	sort.Slice(vs, func(i, j int) bool { return layout.CompareVersions(vs[i], vs[j]) < 0 })
 	for _, v := range vs {
 		if versions[v] {
@@ -626,17 +622,8 @@ func commas(n int64) string {
 }
 
 func appendOnce(list []string, s string) []string {
-	if contains(list, s) {
+	if slices.Contains(list, s) {
 		return list
 	}
 	return append(list, s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

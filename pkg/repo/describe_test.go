@@ -1,6 +1,7 @@
 package repo_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ import (
 // removed, thresholds, consistent_snapshot, expiry; key changes first.
 func TestDescribeRootChange(t *testing.T) {
 	dir, admin := newRepo(t, 256)
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestDescribeRootChange(t *testing.T) {
 func TestWithdrawExpiredAndEntitled(t *testing.T) {
 	dir, admin := newRepo(t, 256)
 	alice, bob, eve := repotest.Key("alice"), repotest.Key("bob"), repotest.Key("eve")
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,12 +118,12 @@ func TestWithdrawExpiredAndEntitled(t *testing.T) {
 	if err := os.WriteFile(art, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	if _, err := s.AddRelease(repo.ReleaseAddOptions{Project: "hello", Version: "1.0", Files: []string{art}, Key: alice}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	res, err := s.ChangeMaintainers(repo.MaintainerChange{Project: "hello", Add: &repo.NewMaintainer{Name: "bob", Key: bob}, Key: alice})
 	s.Close()
 	if err != nil || res.RequestID == "" {
@@ -131,7 +132,7 @@ func TestWithdrawExpiredAndEntitled(t *testing.T) {
 	id := res.RequestID
 
 	// Not expired: a key is needed, and it must be entitled.
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	if _, err := s.Withdraw(repo.WithdrawOptions{ID: id}); !errors.Is(err, repo.ErrNeedsKey) {
 		t.Errorf("keyless withdraw of a live request: %v, want ErrNeedsKey", err)
 	}
@@ -159,7 +160,7 @@ func TestWithdrawExpiredAndEntitled(t *testing.T) {
 
 	// Past the proposed expiry anyone may prune it, and verify agrees.
 	later := now.AddDate(2, 0, 0)
-	s, err = repo.Open(dir, later)
+	s, err = repo.Open(context.Background(), dir, later)
 	if err != nil {
 		t.Fatal(err)
 	}

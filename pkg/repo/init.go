@@ -73,7 +73,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 
-	root := metadata.Root(expiry(now, opts.Expiry.For(layout.RoleRoot)))
+	root := metadata.Root(layout.ExpiresAt(now, opts.Expiry.For(layout.RoleRoot)))
 	for _, k := range opts.RootKeys {
 		if err := root.Signed.AddKey(k.Public, metadata.ROOT); err != nil {
 			return nil, err
@@ -96,7 +96,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	for _, k := range opts.TargetsKeys {
 		adminKeys[k.ID] = k.Public
 	}
-	targets := metadata.Targets(expiry(now, opts.Expiry.For(layout.RoleTargets)))
+	targets := metadata.Targets(layout.ExpiresAt(now, opts.Expiry.For(layout.RoleTargets)))
 	targets.Signed.Delegations = &metadata.Delegations{Keys: adminKeys}
 	var index []*metadata.Metadata[metadata.TargetsType]
 	var indexNames []string
@@ -107,7 +107,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 			Name: name, KeyIDs: keyIDs(opts.TargetsKeys), Threshold: opts.TargetsThreshold,
 			Terminating: true, Paths: []string{layout.IndexPathPattern(prefix)},
 		})
-		index = append(index, metadata.Targets(expiry(now, opts.Expiry.For(name))))
+		index = append(index, metadata.Targets(layout.ExpiresAt(now, opts.Expiry.For(name))))
 		indexNames = append(indexNames, name)
 	}
 

@@ -1,8 +1,8 @@
 package repo
 
 import (
-	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +53,7 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 		pc.Maintainers = nil
 		var names []string
 		for _, nm := range o.Recover {
-			if contains(ids, nm.Key.ID) {
+			if slices.Contains(ids, nm.Key.ID) {
 				return nil, fmt.Errorf("%w: %s", ErrDuplicateKey, nm.Key.Ref)
 			}
 			ids = append(ids, nm.Key.ID)
@@ -70,7 +70,7 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if contains(ids, o.Rotate.Key.ID) {
+		if slices.Contains(ids, o.Rotate.Key.ID) {
 			return nil, fmt.Errorf("%w: %s is already a maintainer of %s", ErrNothingToDo, labels.Name(o.Rotate.Key.ID), name)
 		}
 		for i := range ids {
@@ -96,7 +96,7 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 		}
 		kind, subject = KindMaintainerRotate, fmt.Sprintf("%s: rotate maintainer key %s to %s", name, labels.Name(id), trust.Short(o.Rotate.Key.ID))
 	case o.Add != nil:
-		if contains(ids, o.Add.Key.ID) {
+		if slices.Contains(ids, o.Add.Key.ID) {
 			return nil, fmt.Errorf("%w: %s is already a maintainer of %s", ErrNothingToDo, labels.Name(o.Add.Key.ID), name)
 		}
 		ids = append(ids, o.Add.Key.ID)
@@ -205,7 +205,7 @@ func (s *Session) resolveMaintainer(ref string, ids []string, labels Labels, pro
 		}
 	}
 	if len(match) == 0 {
-		if k, err := keys.Load(context.Background(), ref, nil); err == nil && contains(ids, k.ID) {
+		if k, err := keys.Load(s.context(), ref, nil); err == nil && slices.Contains(ids, k.ID) {
 			return k.ID, nil
 		}
 		return "", fmt.Errorf("%s is not a maintainer of %s (see `tufgit project show %s`)", ref, project, project)

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -17,12 +16,6 @@ func encode[T metadata.Roles](m *metadata.Metadata[T]) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
-}
-
-// expiry is the expiry time of metadata signed at now and valid for d:
-// whole seconds in UTC, as TUF's date format requires.
-func expiry(now time.Time, d time.Duration) time.Time {
-	return now.UTC().Truncate(time.Second).Add(d)
 }
 
 // sign adds k's signature to m, replacing any earlier signature by the same

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -101,9 +102,9 @@ func (s *Session) removals(after *state.View, roles []string, skipRequest string
 		}
 		touches := false
 		for _, role := range p.Roles {
-			touches = touches || contains(removed, role)
+			touches = touches || slices.Contains(removed, role)
 		}
-		if !touches && !contains(removed, p.Request.Project) {
+		if !touches && !slices.Contains(removed, p.Request.Project) {
 			continue
 		}
 		err := s.Tree.WalkDir(layout.RequestDir(id), func(e gitstore.Entry) error {

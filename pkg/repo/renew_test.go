@@ -1,6 +1,7 @@
 package repo_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func renewFixture(t *testing.T) (dir string, admin, alice *keys.Key) {
 	dir, admin = newRepo(t, 256)
 	alice = repotest.Key("alice")
 	change := func(do func(s *repo.Session) error) {
-		s, err := repo.Open(dir, now)
+		s, err := repo.Open(context.Background(), dir, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +47,7 @@ func renewFixture(t *testing.T) (dir string, admin, alice *keys.Key) {
 func TestRenew(t *testing.T) {
 	dir, admin, alice := renewFixture(t)
 	later := now.Add(300 * 24 * time.Hour)
-	s, err := repo.Open(dir, later)
+	s, err := repo.Open(context.Background(), dir, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestRenew(t *testing.T) {
 	}
 	mustVerify(t, dir)
 
-	s, err = repo.Open(dir, later)
+	s, err = repo.Open(context.Background(), dir, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestRenew(t *testing.T) {
 		t.Fatalf("want a request for hello, got applied=%v id=%q", res.Applied, res.RequestID)
 	}
 	s.Close()
-	s, err = repo.Open(dir, later)
+	s, err = repo.Open(context.Background(), dir, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestRenew(t *testing.T) {
 // What renew refuses, each with its own error.
 func TestRenewRefuses(t *testing.T) {
 	dir, admin, _ := renewFixture(t)
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func fmtErr(err error) string {
 func TestDescribeRenewalOnlyWhenNothingElse(t *testing.T) {
 	dir, admin, alice := renewFixture(t)
 	_ = admin
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}

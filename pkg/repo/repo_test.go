@@ -12,6 +12,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -87,7 +88,7 @@ func TestCreateProjectsSplitsIndex(t *testing.T) {
 	alice := repotest.Key("alice")
 	names := []string{"hello", "help", "helium", "hyper", "h", "he", "hel", "hello-world", "hx"}
 	for i, n := range names {
-		s, err := repo.Open(dir, now)
+		s, err := repo.Open(context.Background(), dir, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestCreateProjectsSplitsIndex(t *testing.T) {
 			t.Fatalf("after %s: since: %v %v", n, err, srep.Problems)
 		}
 	}
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +158,14 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func writeAll(p, content string) error {
-	return gitstore.WriteFileAtomic(p, []byte(content), 0o644)
+	return atomicfile.Write(p, []byte(content), 0o644)
 }
 
 // Versions order by SemVer precedence in listings.
 func TestReleasesOrder(t *testing.T) {
 	dir, admin := newRepo(t, 256)
 	alice := repotest.Key("alice")
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestReleasesOrder(t *testing.T) {
 	}
 	s.Close()
 	for _, v := range []string{"1.10.0", "1.2.0", "1.2.0-rc.1", "1.2.0-alpha", "0.9", "2.0.0+build.7"} {
-		s, err := repo.Open(dir, now)
+		s, err := repo.Open(context.Background(), dir, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestReleasesOrder(t *testing.T) {
 		}
 		s.Close()
 	}
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	defer s.Close()
 	p, err := s.ShowProject("hello")
 	if err != nil {
@@ -204,7 +205,7 @@ func TestReleasesOrder(t *testing.T) {
 func TestSignRequestForDeletedProject(t *testing.T) {
 	dir, admin := newRepo(t, 256)
 	alice, bob := repotest.Key("alice"), repotest.Key("bob")
-	s, err := repo.Open(dir, now)
+	s, err := repo.Open(context.Background(), dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestSignRequestForDeletedProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	res, err := s.AddRelease(repo.ReleaseAddOptions{Project: "hello", Version: "1.0.0", Files: []string{writeFile(t, "hello.tar.gz", "x")}, Key: alice})
 	s.Close()
 	if err != nil || res.Applied {
@@ -244,7 +245,7 @@ func TestSignRequestForDeletedProject(t *testing.T) {
 	if err := g.WriteWorkTree(changes, true); err != nil {
 		t.Fatal(err)
 	}
-	s, _ = repo.Open(dir, now)
+	s, _ = repo.Open(context.Background(), dir, now)
 	defer s.Close()
 	_, err = s.Sign(repo.SignOptions{ID: res.RequestID, Key: bob})
 	if err == nil || !strings.Contains(err.Error(), "no longer delegated") {

@@ -3,6 +3,8 @@ package repo
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -191,7 +193,7 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 	for _, rp := range verify.RenewalProblems(s.View, l.p) {
 		info.Problems = append(info.Problems, fmt.Sprintf("role %s: %s", rp.Role, rp.Message))
 	}
-	info.SignedBy, info.Missing = sortedKeys(signed), sortedKeys(missing)
+	info.SignedBy, info.Missing = slices.Sorted(maps.Keys(signed)), slices.Sorted(maps.Keys(missing))
 	return info
 }
 
@@ -235,7 +237,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 	var mine []string
 	for _, name := range l.p.Roles {
 		for _, d := range l.delegs[name] {
-			if contains(d.KeyIDs, o.Key.ID) && !contains(mine, name) {
+			if slices.Contains(d.KeyIDs, o.Key.ID) && !slices.Contains(mine, name) {
 				mine = append(mine, name)
 			}
 		}
@@ -513,7 +515,7 @@ func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
 			}
 		}
 		var who []string
-		for _, kid := range sortedKeys(entitled) {
+		for _, kid := range slices.Sorted(maps.Keys(entitled)) {
 			who = append(who, labels.Name(kid))
 		}
 		return nil, &NotAuthorizedError{Key: fmt.Sprintf("key %s (%s)", o.Key.Ref, trust.Short(o.Key.ID)), What: "a withdrawal of request " + id, Allowd: who}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,25 +72,30 @@ type Session struct {
 	// Store is the external artifact store, when the config names one.
 	Store  *artifacts.Store
 	unlock func()
+	// ctx is the command's context: it cancels store uploads and key
+	// loads (Ctrl-C).
+	ctx context.Context
 }
 
-// Open locks the repository at dir and reads its branch head.
-func Open(dir string, now time.Time) (*Session, error) {
+// Open locks the repository at dir and reads its branch head. ctx
+// cancels what the session does over the network (the artifact store,
+// KMS keys).
+func Open(ctx context.Context, dir string, now time.Time) (*Session, error) {
 	g, err := gitstore.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return OpenStore(g, now)
+	return OpenStore(ctx, g, now)
 }
 
 // OpenStore is Open on a repository already opened (for instance found by
 // gitstore.Discover).
-func OpenStore(g *gitstore.Repo, now time.Time) (*Session, error) {
+func OpenStore(ctx context.Context, g *gitstore.Repo, now time.Time) (*Session, error) {
 	unlock, err := g.Lock()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{G: g, Now: now, unlock: unlock}
+	s := &Session{G: g, Now: now, unlock: unlock, ctx: ctx}
 	if err := s.load(); err != nil {
 		unlock()
 		return nil, err
@@ -120,7 +126,7 @@ func (s *Session) load() error {
 	}
 	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, view
 	if cfg.Artifacts.Store != "git" {
-		if s.Store, err = artifacts.Open(context.Background(), cfg.Artifacts.Store); err != nil {
+		if s.Store, err = artifacts.Open(s.context(), cfg.Artifacts.Store); err != nil {
 			return err
 		}
 	}
@@ -257,7 +263,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		if ch.Expires > 0 {
 			valid = ch.Expires
 		}
-		m.Signed.Expires = expiry(s.Now, valid)
+		m.Signed.Expires = layout.ExpiresAt(s.Now, valid)
 		m.Signatures = []metadata.Signature{}
 		raw, err := encode(m)
 		if err != nil {
@@ -276,7 +282,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		if d == 0 {
 			d = s.Config.Expiry.For(layout.RoleRoot)
 		}
-		ch.Root.Signed.Expires = expiry(s.Now, d)
+		ch.Root.Signed.Expires = layout.ExpiresAt(s.Now, d)
 		ch.Root.Signatures = []metadata.Signature{}
 		raw, err := encode(ch.Root)
 		if err != nil {
@@ -306,7 +312,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 	if key != nil && key.CanSign() {
 		signed := false
 		for _, d := range rootDelegs {
-			if contains(d.KeyIDs, key.ID) && !signed {
+			if slices.Contains(d.KeyIDs, key.ID) && !signed {
 				if err := sign(ch.Root, key); err != nil {
 					return nil, err
 				}
@@ -314,7 +320,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			}
 		}
 		for _, name := range names {
-			if contains(delegs[name].KeyIDs, key.ID) {
+			if slices.Contains(delegs[name].KeyIDs, key.ID) {
 				if err := sign(ch.Roles[name], key); err != nil {
 					return nil, fmt.Errorf("role %s: %w", name, err)
 				}
@@ -354,7 +360,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		// Content-addressed and unreferenced until signed metadata lists
 		// them, so uploading before the commit is harmless.
 		for sha, data := range ch.Artifacts {
-			if err := s.Store.Put(context.Background(), sha, data); err != nil {
+			if err := s.Store.Put(s.context(), sha, data); err != nil {
 				return nil, err
 			}
 		}
@@ -485,7 +491,7 @@ func (s *Session) followOnlineKey(root *metadata.Metadata[metadata.RootType]) ([
 		return nil, nil
 	}
 	ts := root.Signed.Roles[layout.RoleTimestamp]
-	if ts == nil || len(ts.KeyIDs) == 0 || contains(ts.KeyIDs, s.Config.OnlineKey.KeyID) {
+	if ts == nil || len(ts.KeyIDs) == 0 || slices.Contains(ts.KeyIDs, s.Config.OnlineKey.KeyID) {
 		return nil, nil
 	}
 	cfg := *s.Config
@@ -596,13 +602,13 @@ func keyLabel(k *keys.Key) string {
 	return strings.TrimSuffix(ref, ".key")
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// context is the session's context; a Session from OpenAt has none and
+// does nothing cancellable.
+func (s *Session) context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
 	}
-	return false
+	return s.ctx
 }
 
 // OpenAt reads the tree of commit rev for reading only: no lock, no

@@ -11,6 +11,8 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -235,12 +237,7 @@ func Fingerprint(k *metadata.Key) (string, error) {
 func CheckKeys(keys map[string]*metadata.Key) []error {
 	var errs []error
 	byFP := map[string]string{}
-	ids := make([]string, 0, len(keys))
-	for id := range keys {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(keys)) {
 		k := keys[id]
 		if k == nil {
 			errs = append(errs, fmt.Errorf("key %s is null", short(id)))

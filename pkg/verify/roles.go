@@ -1,10 +1,11 @@
 package verify
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -366,7 +367,7 @@ func (c *checker) flushArtifacts(refs map[string]*target) {
 	if len(refs) == 0 {
 		return
 	}
-	for _, sha := range sortedKeys(refs) {
+	for _, sha := range slices.Sorted(maps.Keys(refs)) {
 		t := refs[sha]
 		if _, seen := c.referenced[sha]; seen {
 			continue
@@ -460,7 +461,7 @@ func (c *checker) checkStoredArtifact(t *target) {
 	}
 	sha := hex.EncodeToString(t.file.Hashes["sha256"])
 	where := c.cfg.Artifacts.Store + " " + sha
-	rc, size, err := c.opts.Store.OpenArtifact(context.Background(), sha)
+	rc, size, err := c.opts.Store.OpenArtifact(c.opts.ctx(), sha)
 	if err != nil {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s: %v", t.path, err)
 		return

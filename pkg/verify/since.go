@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -44,6 +46,9 @@ func Since(repo *gitstore.Repo, old, new gitstore.Hash, opts Options) (*Report, 
 	}
 	t := &transition{c: c, oldTree: oldTree, oldView: state.New(oldTree), changes: changes}
 	if err := t.run(); err != nil {
+		return nil, err
+	}
+	if err := opts.interrupted(); err != nil {
 		return nil, err
 	}
 	c.rep.Stats.Changes = len(changes)
@@ -174,7 +179,7 @@ func (t *transition) run() error {
 		t.expandDelegations(name, recheck)
 	}
 	refs := map[string]*target{}
-	names := sortedKeys(recheck)
+	names := slices.Sorted(maps.Keys(recheck))
 	sort.Slice(names, func(i, j int) bool { return layout.RoleOrder(names[i]) < layout.RoleOrder(names[j]) })
 	for _, name := range names {
 		p := layout.RolePath(name)
@@ -236,12 +241,12 @@ func (t *transition) run() error {
 			c.rep.add(layout.ArtifactPath(sha), "", CodeOrphan, "no target added in this change lists this artifact")
 		}
 	}
-	for _, id := range sortedKeys(t.requests) {
+	for _, id := range slices.Sorted(maps.Keys(t.requests)) {
 		if ok, _ := c.tree.Exists(layout.RequestDir(id)); ok {
 			c.checkRequest(id)
 		}
 	}
-	for _, name := range sortedKeys(t.projCfgs) {
+	for _, name := range slices.Sorted(maps.Keys(t.projCfgs)) {
 		c.checkProjectConfig(name)
 	}
 	if t.config {
@@ -287,7 +292,7 @@ func (t *transition) checkStoreChange() (bool, func()) {
 			oldCfg.Artifacts.Store, newCfg.Artifacts.Store)
 		return true, none
 	}
-	src, err := c.opts.OpenStore(newCfg.Artifacts.Store)
+	src, err := c.opts.OpenStore(c.opts.ctx(), newCfg.Artifacts.Store)
 	if err != nil {
 		c.rep.add(layout.ConfigPath, "", CodeConfig, "artifacts.store changes to %s, which cannot be reached: %v", newCfg.Artifacts.Store, err)
 		return true, none
@@ -424,7 +429,7 @@ func (t *transition) checkReleasesImmutable() {
 			}
 			newTargets = nr.Meta.Signed.Targets
 		}
-		for _, p := range sortedKeys(or.Meta.Signed.Targets) {
+		for _, p := range slices.Sorted(maps.Keys(or.Meta.Signed.Targets)) {
 			o := or.Meta.Signed.Targets[p]
 			n, ok := newTargets[p]
 			switch {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -34,7 +36,27 @@ type Options struct {
 	// before the change is accepted. Without it, a change of the store is
 	// a problem: it can not be checked. The caller checks reachability; a
 	// returned source that is an io.Closer is closed.
-	OpenStore func(url string) (ArtifactSource, error)
+	OpenStore func(ctx context.Context, url string) (ArtifactSource, error)
+	// Context cancels reads from an external store (Ctrl-C); none when nil.
+	Context context.Context
+}
+
+// interrupted is an error when the context was cancelled: reads from the
+// store failed because of it, so the report would blame the tree for
+// what the caller stopped.
+func (o *Options) interrupted() error {
+	if err := o.ctx().Err(); err != nil {
+		return fmt.Errorf("verification stopped: %w", err)
+	}
+	return nil
+}
+
+// ctx is the verification's context.
+func (o *Options) ctx() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
 }
 
 // ArtifactSource reads artifacts from an external store by sha256.
@@ -95,6 +117,9 @@ func Commit(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*Report, e
 		return nil, err
 	}
 	if err := c.full(); err != nil {
+		return nil, err
+	}
+	if err := opts.interrupted(); err != nil {
 		return nil, err
 	}
 	c.rep.Stats.MetadataReads = c.view.Reads
@@ -164,7 +189,7 @@ func (c *checker) full() error {
 			reqs[e.Request] = true
 		}
 	}
-	for _, id := range sortedKeys(reqs) {
+	for _, id := range slices.Sorted(maps.Keys(reqs)) {
 		c.checkRequest(id)
 	}
 	if !hasRoot && len(reqs) == 0 {
@@ -402,15 +427,6 @@ func shortList(ids []string) string {
 		out[i] = trust.Short(id)
 	}
 	return strings.Join(out, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // entrySource reads files by the blob hashes a full walk collected.

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -424,7 +425,7 @@ func TestStoreChangeIsChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	opened := ""
-	rep, err := verify.Since(f.Repo, old, moved, verify.Options{Now: f.Now, OpenStore: func(url string) (verify.ArtifactSource, error) {
+	rep, err := verify.Since(f.Repo, old, moved, verify.Options{Now: f.Now, OpenStore: func(_ context.Context, url string) (verify.ArtifactSource, error) {
 		opened = url
 		return nil, os.ErrNotExist
 	}})
@@ -447,7 +448,7 @@ func TestStoreChangeIsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = verify.Since(f.Repo, old, kept, verify.Options{Now: f.Now, OpenStore: func(string) (verify.ArtifactSource, error) {
+	rep, err = verify.Since(f.Repo, old, kept, verify.Options{Now: f.Now, OpenStore: func(context.Context, string) (verify.ArtifactSource, error) {
 		t.Error("opened a store that did not change")
 		return nil, os.ErrNotExist
 	}})

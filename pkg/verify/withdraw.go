@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -202,7 +203,7 @@ func Prunable(p *Proposal, view *state.View, now time.Time) string {
 // checkRequestTransitions applies the rules above to every request the
 // change touches.
 func (t *transition) checkRequestTransitions() {
-	for _, id := range sortedKeys(t.requests) {
+	for _, id := range slices.Sorted(maps.Keys(t.requests)) {
 		t.checkRequestTransition(id)
 	}
 }

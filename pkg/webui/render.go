@@ -7,15 +7,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"os"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -28,29 +30,8 @@ type Writer func(name string, data []byte) error
 
 // DirWriter writes into a directory, each file atomically.
 func DirWriter(dir string) Writer {
-	made := map[string]bool{}
 	return func(name string, data []byte) error {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if d := filepath.Dir(p); !made[d] {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-			made[d] = true
-		}
-		f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-		if err != nil {
-			return err
-		}
-		defer os.Remove(f.Name())
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		os.Chmod(f.Name(), 0o644)
-		return os.Rename(f.Name(), p)
+		return atomicfile.WriteUnsynced(filepath.Join(dir, filepath.FromSlash(name)), data, 0o644)
 	}
 }
 
@@ -152,12 +133,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		for _, r := range repo.Delegated {
 			groups[letterOf(r.Name)] = append(groups[letterOf(r.Name)], r)
 		}
-		keys := make([]string, 0, len(groups))
-		for k := range groups {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(groups)) {
 			pg := "roles-" + safe(k) + ".html"
 			idx.Letters = append(idx.Letters, letter{Letter: k, Page: pg, Count: len(groups[k])})
 			lp := base
@@ -240,7 +216,7 @@ func renderRole(render func(string, string, page) error, base page, r *Role, tit
 	switch {
 	case r.RootMeta != nil:
 		p.RootKeys = keysTable("Keys", r.RootMeta.Signed.Keys)
-		for _, name := range sortedKeys(r.RootMeta.Signed.Roles) {
+		for _, name := range slices.Sorted(maps.Keys(r.RootMeta.Signed.Roles)) {
 			role := r.RootMeta.Signed.Roles[name]
 			p.RootRoles = append(p.RootRoles, rootRole{Name: name, Threshold: role.Threshold, KeyIDs: role.KeyIDs})
 		}
@@ -261,10 +237,10 @@ func renderRole(render func(string, string, page) error, base page, r *Role, tit
 				_, p.SuccinctBins = t.Delegations.SuccinctRoles.GetSuffixLen()
 			}
 		}
-		for _, path := range sortedKeys(t.Targets) {
+		for _, path := range slices.Sorted(maps.Keys(t.Targets)) {
 			tf := t.Targets[path]
 			row := targetRow{Path: path, Length: tf.Length}
-			for _, alg := range sortedKeys(tf.Hashes) {
+			for _, alg := range slices.Sorted(maps.Keys(tf.Hashes)) {
 				row.Hashes = append(row.Hashes, alg+":"+hex.EncodeToString(tf.Hashes[alg]))
 			}
 			if tf.Custom != nil {
@@ -284,7 +260,7 @@ func renderRole(render func(string, string, page) error, base page, r *Role, tit
 
 func keysTable(caption string, keys map[string]*metadata.Key) *keyTable {
 	t := &keyTable{Caption: fmt.Sprintf("%s (%d)", caption, len(keys))}
-	for _, id := range sortedKeys(keys) {
+	for _, id := range slices.Sorted(maps.Keys(keys)) {
 		k := keys[id]
 		if k == nil {
 			continue
@@ -296,10 +272,10 @@ func keysTable(caption string, keys map[string]*metadata.Key) *keyTable {
 
 func metaRows(m map[string]*metadata.MetaFiles) []metaFile {
 	var out []metaFile
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		mf := m[name]
 		row := metaFile{Name: name, Version: mf.Version, Length: mf.Length}
-		for _, alg := range sortedKeys(mf.Hashes) {
+		for _, alg := range slices.Sorted(maps.Keys(mf.Hashes)) {
 			row.Hashes = append(row.Hashes, alg+":"+hex.EncodeToString(mf.Hashes[alg]))
 		}
 		out = append(out, row)
@@ -332,17 +308,17 @@ func rootChanges(prev, cur *Role) []string {
 	}
 	var out []string
 	a, b := prev.RootMeta.Signed, cur.RootMeta.Signed
-	for _, id := range sortedKeys(b.Keys) {
+	for _, id := range slices.Sorted(maps.Keys(b.Keys)) {
 		if _, ok := a.Keys[id]; !ok {
 			out = append(out, fmt.Sprintf("key %s added (%s)", short(id), b.Keys[id].Type))
 		}
 	}
-	for _, id := range sortedKeys(a.Keys) {
+	for _, id := range slices.Sorted(maps.Keys(a.Keys)) {
 		if _, ok := b.Keys[id]; !ok {
 			out = append(out, fmt.Sprintf("key %s removed", short(id)))
 		}
 	}
-	for _, name := range sortedKeys(b.Roles) {
+	for _, name := range slices.Sorted(maps.Keys(b.Roles)) {
 		nr, or := b.Roles[name], a.Roles[name]
 		if or == nil {
 			out = append(out, fmt.Sprintf("role %s added", name))
@@ -352,12 +328,12 @@ func rootChanges(prev, cur *Role) []string {
 			out = append(out, fmt.Sprintf("%s threshold %d → %d", name, or.Threshold, nr.Threshold))
 		}
 		for _, id := range nr.KeyIDs {
-			if !contains(or.KeyIDs, id) {
+			if !slices.Contains(or.KeyIDs, id) {
 				out = append(out, fmt.Sprintf("%s may now be signed by %s", name, short(id)))
 			}
 		}
 		for _, id := range or.KeyIDs {
-			if !contains(nr.KeyIDs, id) {
+			if !slices.Contains(nr.KeyIDs, id) {
 				out = append(out, fmt.Sprintf("%s no longer signed by %s", name, short(id)))
 			}
 		}
@@ -533,22 +509,4 @@ func sigSummary(r *Role) string {
 		s += " — threshold NOT met"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

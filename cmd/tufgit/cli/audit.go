@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ now, 1 the audit could not run.`,
 			if len(args) == 1 {
 				o.Rev = args[0]
 			}
-			return o.Run()
+			return o.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
@@ -94,7 +95,7 @@ now, 1 the audit could not run.`,
 }
 
 // Run audits and prints the result.
-func (o *AuditOptions) Run() error {
+func (o *AuditOptions) Run(ctx context.Context) error {
 	g, err := gitstore.Open(o.Repo)
 	if err != nil {
 		return err
@@ -121,7 +122,7 @@ func (o *AuditOptions) Run() error {
 		Now: o.IO.Now(), Workers: jobs,
 		// As the hook: a change of artifacts.store is accepted only when
 		// the new store answers and holds every artifact.
-		Verify: verify.Options{OpenStore: openReachableStore},
+		Verify: verify.Options{OpenStore: openReachableStore, Context: ctx},
 	}
 	if !o.JSON {
 		last := time.Now()

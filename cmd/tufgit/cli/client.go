@@ -346,8 +346,10 @@ named exactly is downloaded with a warning. A VERSION written another way
 
 Each file's length and hashes are checked against the maintainers' signed
 metadata before it appears in DIR. If any check fails, nothing is written to
-DIR, not even a partial file. Verified files are cached in the client
-directory and not fetched again.
+DIR, not even a partial file. Files stream to disk, hashed as they arrive,
+so memory does not grow with their size. Verified files are cached in the
+client directory and not fetched again; a file DIR already holds with the
+same bytes is left alone (not rewritten).
 
 Exit codes: 5 unknown project or version, 6 mirror unreachable, 7 expired
 metadata (freeze), 8 rollback or mix-and-match, 9 bad signatures, 10 hash or
@@ -367,7 +369,7 @@ length mismatch, 11 a file over its size limit, 12 other TUF failure.`,
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Out, "output", "o", ".", "directory to write the files to")
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: project, version, yanked, warning, files (path, name, length, sha256), cached")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: project, version, yanked, warning, files (path, name, length, sha256), cached, unchanged")
 	return cmd
 }
 
@@ -383,7 +385,7 @@ func (o *DownloadOptions) Run() error {
 	}
 	if o.JSON {
 		name, _ := layout.NormalizeProjectName(o.Project)
-		out := DownloadJSON{Project: name, Version: res.Release.Version, Yanked: res.Release.Yanked, Warning: res.Warning, Cached: res.Cached, Files: []DownloadedFileJSON{}}
+		out := DownloadJSON{Project: name, Version: res.Release.Version, Yanked: res.Release.Yanked, Warning: res.Warning, Cached: res.Cached, Unchanged: res.Unchanged, Files: []DownloadedFileJSON{}}
 		for i, f := range res.Release.Files {
 			out.Files = append(out.Files, DownloadedFileJSON{Path: res.Files[i], Name: f.Name, Length: f.Length, SHA256: f.SHA256})
 		}
@@ -395,7 +397,7 @@ func (o *DownloadOptions) Run() error {
 	for _, f := range res.Files {
 		fmt.Fprintln(o.IO.Out, f)
 	}
-	fmt.Fprintf(o.IO.ErrOut, "downloaded %s %s: %d file(s) verified (%d from cache)\n", o.Project, res.Release.Version, len(res.Files), res.Cached)
+	fmt.Fprintf(o.IO.ErrOut, "downloaded %s %s: %d file(s) verified (%d from cache, %d already in place)\n", o.Project, res.Release.Version, len(res.Files), res.Cached, res.Unchanged)
 	return nil
 }
 
@@ -407,6 +409,9 @@ type DownloadJSON struct {
 	Warning string               `json:"warning,omitempty"`
 	Files   []DownloadedFileJSON `json:"files"`
 	Cached  int                  `json:"cached"`
+	// Unchanged counts files the output directory already held with
+	// the same bytes: left alone.
+	Unchanged int `json:"unchanged"`
 }
 
 // DownloadedFileJSON is one file written by `tufgit download`.

@@ -64,13 +64,13 @@ func (o *RepoOptions) git() (*gitstore.Repo, error) {
 	return o.g, nil
 }
 
-// open locks the repository and reads its head.
-func (o *RepoOptions) open() (*repo.Session, error) {
+// open locks the repository and reads its head; ctx is the command's.
+func (o *RepoOptions) open(ctx context.Context) (*repo.Session, error) {
 	g, err := o.git()
 	if err != nil {
 		return nil, err
 	}
-	return repo.OpenStore(g, o.IO.Now())
+	return repo.OpenStore(ctx, g, o.IO.Now())
 }
 
 // keyRef is --key, or else the default signing key from git config
@@ -184,7 +184,7 @@ func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Ke
 	if err != nil {
 		return err
 	}
-	s, err := o.open()
+	s, err := o.open(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -240,8 +240,8 @@ func resultJSON(res *repo.Result) ResultJSON {
 }
 
 // read runs a read-only command on the locked repository.
-func (o *RepoOptions) read(do func(*repo.Session) error) error {
-	s, err := o.open()
+func (o *RepoOptions) read(ctx context.Context, do func(*repo.Session) error) error {
+	s, err := o.open(ctx)
 	if err != nil {
 		return err
 	}

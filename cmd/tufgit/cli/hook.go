@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/hook"
 	"github.com/tufgit/tufgit/pkg/keys"
@@ -58,14 +60,14 @@ and object of the repository as it was.`,
 		Example: `  # Installed by 'tufgit hook install'; by hand, in a bare repository:
   printf '%s %s refs/heads/main\n' "$OLD" "$NEW" | tufgit hook pre-receive`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return o.Run() },
+		RunE: func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (git runs hooks inside it)")
 	return cmd
 }
 
 // Run checks the push.
-func (o *HookPreReceiveOptions) Run() error {
+func (o *HookPreReceiveOptions) Run(ctx context.Context) error {
 	ups, err := hook.ParseUpdates(o.IO.In)
 	if err != nil {
 		return err
@@ -81,7 +83,7 @@ func (o *HookPreReceiveOptions) Run() error {
 	now := o.IO.Now()
 	// A push that changes artifacts.store is accepted only once the new
 	// store answers and holds every artifact (verify.Options.OpenStore).
-	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore})
+	results, err := hook.Check(g, ups, pol, verify.Options{Now: now, OpenStore: openReachableStore, Context: ctx})
 	if err != nil {
 		return err
 	}
@@ -306,7 +308,7 @@ func (o *HookInstallOptions) Run() error {
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		if err := gitstore.WriteFileAtomic(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
+		if err := atomicfile.Write(p, []byte(fmt.Sprintf(script, shQuote(bin))), 0o755); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.IO.Out, "installed %s (runs %s)\n", p, bin)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -99,7 +100,7 @@ func newProjectListCmd(io *IOStreams) *cobra.Command {
 		Long:    `List every project the index delegates, with its threshold and number of maintainers.`,
 		Example: "  tufgit project list\n  tufgit project list --json | jq -r '.[].name'",
 		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
@@ -107,8 +108,8 @@ func newProjectListCmd(io *IOStreams) *cobra.Command {
 }
 
 // Run lists the projects.
-func (o *ProjectListOptions) Run() error {
-	return o.read(o.list)
+func (o *ProjectListOptions) Run(ctx context.Context) error {
+	return o.read(ctx, o.list)
 }
 
 func (o *ProjectListOptions) list(s *repo.Session) error {
@@ -150,7 +151,7 @@ and the open requests that concern it.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			return o.Run()
+			return o.Run(cmd.Context())
 		},
 	}
 	o.addFlags(cmd, false)
@@ -159,8 +160,8 @@ and the open requests that concern it.`,
 }
 
 // Run shows the project.
-func (o *ProjectShowOptions) Run() error {
-	return o.read(o.show)
+func (o *ProjectShowOptions) Run(ctx context.Context) error {
+	return o.read(ctx, o.show)
 }
 
 func (o *ProjectShowOptions) show(s *repo.Session) error {

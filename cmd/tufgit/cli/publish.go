@@ -125,7 +125,7 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		mirror = o.IO.WrapMirror(m)
 	}
 	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI}
-	store, err := openStoreAt(g, rev)
+	store, err := openStoreAt(ctx, g, rev)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +42,7 @@ With --json, an array of objects with id, kind, project, author, created,
 summary, roles, signed_by, missing and ready.`,
 		Example: "  tufgit request list\n  tufgit request list --json",
 		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
@@ -49,8 +50,8 @@ summary, roles, signed_by, missing and ready.`,
 }
 
 // Run lists the requests.
-func (o *RequestListOptions) Run() error {
-	return o.read(o.list)
+func (o *RequestListOptions) Run(ctx context.Context) error {
+	return o.read(ctx, o.list)
 }
 
 func (o *RequestListOptions) list(s *repo.Session) error {
@@ -104,7 +105,7 @@ maintainers, thresholds), and which signatures are present and missing.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
-			return o.Run()
+			return o.Run(cmd.Context())
 		},
 	}
 	o.addFlags(cmd, false)
@@ -113,8 +114,8 @@ maintainers, thresholds), and which signatures are present and missing.`,
 }
 
 // Run shows the request.
-func (o *RequestShowOptions) Run() error {
-	return o.read(o.show)
+func (o *RequestShowOptions) Run(ctx context.Context) error {
+	return o.read(ctx, o.show)
 }
 
 func (o *RequestShowOptions) show(s *repo.Session) error {
@@ -224,7 +225,7 @@ func (o *RequestWithdrawOptions) Run(cmd *cobra.Command) error {
 		}
 		key = k
 	}
-	return o.read(func(s *repo.Session) error {
+	return o.read(cmd.Context(), func(s *repo.Session) error {
 		wo := repo.WithdrawOptions{ID: o.ID, Key: key, Reason: o.Reason, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}}
 		res, err := s.Withdraw(wo)
 		if errors.Is(err, repo.ErrNeedsKey) && key == nil {
@@ -303,7 +304,7 @@ func (o *RequestRebaseOptions) Run(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	return o.read(func(s *repo.Session) error {
+	return o.read(cmd.Context(), func(s *repo.Session) error {
 		res, err := s.Rebase(repo.RebaseOptions{ID: o.ID, Key: key, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
 		if err != nil {
 			return err
@@ -334,7 +335,7 @@ could still be applied stay; withdrawing one takes a key
 (` + "`tufgit request withdraw ID --key KEY`" + `).`,
 		Example: "  tufgit request prune",
 		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.NoCommit, "no-commit", false, "leave the change in the working tree")
@@ -342,8 +343,8 @@ could still be applied stay; withdrawing one takes a key
 }
 
 // Run prunes.
-func (o *RequestPruneOptions) Run() error {
-	return o.read(func(s *repo.Session) error {
+func (o *RequestPruneOptions) Run(ctx context.Context) error {
+	return o.read(ctx, func(s *repo.Session) error {
 		ids, h, err := s.Prune(repo.SubmitOptions{NoCommit: o.NoCommit})
 		if err != nil {
 			return err
@@ -398,7 +399,7 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := o.open()
+	s, err := o.open(cmd.Context())
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -14,9 +17,24 @@ import (
 )
 
 // Main runs tufgit with the process's arguments and streams and returns
-// the exit code.
+// the exit code. Ctrl-C (SIGINT) or SIGTERM cancels the command's context:
+// uploads, artifact reads and KMS calls stop, and the command fails
+// saying it was interrupted. A second signal kills the process.
 func Main() int {
-	return Run(context.Background(), os.Args[1:], SystemIO())
+	ctx, stop := SignalContext()
+	defer stop()
+	return Run(ctx, os.Args[1:], SystemIO())
+}
+
+// SignalContext is a context cancelled by the first SIGINT or SIGTERM;
+// stop restores the default handling.
+func SignalContext() (ctx context.Context, stop context.CancelFunc) {
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal kills, as usual
+	}()
+	return ctx, stop
 }
 
 // Run runs tufgit with args and returns the exit code.
@@ -31,6 +49,9 @@ func Run(ctx context.Context, args []string, io *IOStreams) int {
 		return report(io.ErrOut, &exitError{code: ExitUsage, err: err, hint: "run `tufgit --help`"})
 	}
 	if err := cmd.ExecuteContext(ctx); err != nil {
+		if ctx.Err() != nil && !errors.As(err, new(*exitError)) {
+			err = withHint(fmt.Errorf("interrupted: %w", err), "the command was stopped before it finished; run it again")
+		}
 		return report(io.ErrOut, err)
 	}
 	return ExitOK

@@ -78,7 +78,7 @@ some metadata has expired, 1 the check could not run.`,
 			if len(args) == 1 {
 				o.Rev = args[0]
 			}
-			return o.Run()
+			return o.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
@@ -91,7 +91,7 @@ some metadata has expired, 1 the check could not run.`,
 }
 
 // Run verifies and prints the report.
-func (o *VerifyOptions) Run() error {
+func (o *VerifyOptions) Run(ctx context.Context) error {
 	g, err := openGit(o.Repo)
 	if err != nil {
 		return err
@@ -108,10 +108,10 @@ func (o *VerifyOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts}
+	opts := verify.Options{Now: now, SkipArtifacts: o.SkipArtifacts, Context: ctx}
 	if o.CheckStore {
 		opts.OpenStore = openReachableStore
-		store, err := openStoreAt(g, rev)
+		store, err := openStoreAt(ctx, g, rev)
 		if err != nil {
 			return err
 		}
@@ -238,8 +238,8 @@ func plural(n int, word string) string {
 
 // openReachableStore opens the artifact store at url for a check of a
 // change that moves artifacts.store there, and makes sure it answers.
-func openReachableStore(url string) (verify.ArtifactSource, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func openReachableStore(ctx context.Context, url string) (verify.ArtifactSource, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	s, err := artifacts.Open(ctx, url)
 	if err != nil {
@@ -254,7 +254,7 @@ func openReachableStore(url string) (verify.ArtifactSource, error) {
 
 // openStoreAt opens the external artifact store the config at rev names,
 // or returns nil for the embedded store.
-func openStoreAt(g *gitstore.Repo, rev gitstore.Hash) (*artifacts.Store, error) {
+func openStoreAt(ctx context.Context, g *gitstore.Repo, rev gitstore.Hash) (*artifacts.Store, error) {
 	tree, err := g.TreeAt(rev)
 	if err != nil {
 		return nil, err
@@ -266,5 +266,5 @@ func openStoreAt(g *gitstore.Repo, rev gitstore.Hash) (*artifacts.Store, error) 
 	if cfg.Artifacts.Store == "git" {
 		return nil, nil
 	}
-	return artifacts.Open(context.Background(), cfg.Artifacts.Store)
+	return artifacts.Open(ctx, cfg.Artifacts.Store)
 }

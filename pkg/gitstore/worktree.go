@@ -1,0 +1,110 @@
+package gitstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/tufgit/tufgit/pkg/atomicfile"
+)
+
+// CheckWorkTree refuses when a working-tree file that changes would write
+// differs from the version in base (an uncommitted local edit that the
+// change would overwrite or lose).
+func (r *Repo) CheckWorkTree(base *Tree, changes []FileChange) error {
+	if r.worktree == "" {
+		return nil
+	}
+	for _, c := range changes {
+		local, err := os.ReadFile(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
+		localExists := err == nil
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: %w", c.Path, err)
+		}
+		e, lerr := base.Lookup(c.Path)
+		inBase := lerr == nil
+		if lerr != nil && !errors.Is(lerr, ErrNotExist) {
+			return lerr
+		}
+		switch {
+		case !inBase && !localExists:
+		case inBase && localExists && HashBlob(local) == e.Hash:
+		case !inBase && localExists && c.Data != nil && bytes.Equal(local, c.Data):
+		default:
+			return fmt.Errorf("%s: %w", c.Path, ErrDirtyWorkTree)
+		}
+	}
+	return nil
+}
+
+// WriteWorkTree writes changes into the working tree (each file to a
+// temporary name, then renamed into place) and, when stage is set, records
+// them in git's index so that the tree reads as clean after a commit.
+func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
+	if r.worktree == "" {
+		return nil
+	}
+	for _, c := range changes {
+		dst := filepath.Join(r.worktree, filepath.FromSlash(c.Path))
+		if c.Data == nil {
+			if err := os.Remove(dst); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			removeEmptyDirs(r.worktree, filepath.Dir(dst))
+			continue
+		}
+		if err := atomicfile.Write(dst, c.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	if !stage {
+		return nil
+	}
+	idx, err := r.r.Storer.Index()
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.Data == nil {
+			_, _ = idx.Remove(c.Path)
+			continue
+		}
+		e, err := idx.Entry(c.Path)
+		if err != nil {
+			e = idx.Add(c.Path)
+		}
+		fi, err := os.Stat(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
+		if err != nil {
+			return err
+		}
+		e.Hash = plumbing.Hash(HashBlob(c.Data))
+		e.Mode = filemode.Regular
+		e.Size = uint32(len(c.Data))
+		e.ModifiedAt = fi.ModTime()
+		e.CreatedAt = fi.ModTime()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			e.Dev, e.Inode, e.UID, e.GID = uint32(st.Dev), uint32(st.Ino), st.Uid, st.Gid
+			e.CreatedAt = time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+		}
+	}
+	sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })
+	return r.r.Storer.SetIndex(idx)
+}
+
+func removeEmptyDirs(top, dir string) {
+	for dir != top && strings.HasPrefix(dir, top) {
+		if err := os.Remove(dir); err != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
+}

@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet lint docs docs-check demo bench fuzz clean test-helpers
+.PHONY: all build test vet lint docs docs-check demo bench bench-peer fuzz clean test-helpers
 
 all: build
 
@@ -70,6 +70,16 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./pkg/audit/
 	$(GO) test -run '^$$' -bench IndexDepth -benchtime 1x ./pkg/layout/
 	$(GO) test -run '^$$' -bench DownloadArtifact -benchmem -benchtime 1x ./pkg/client/
+
+# tufgit beside python-tuf 5.1 on the same trees, whole-process CPU time,
+# peak memory and their ratio (see docs/performance.md). Needs python-tuf
+# (testdata/python-tuf); sizes from PEER_SIZES; generated trees are kept in
+# the user cache dir (tufgit/bench).
+PEER_SIZES ?= 1000,10000,100000
+PEER_PUBLISH_SIZES ?= 1000,10000
+bench-peer:
+	TUFGIT_PEER_SIZES=$(PEER_SIZES) TUFGIT_PEER_PUBLISH_SIZES=$(PEER_PUBLISH_SIZES) $(GO) test -run '^$$' -bench 'Peer' -benchtime 1x -timeout 3h ./cmd/tufgit/
+
 
 # Fuzz every target for FUZZTIME (each target's seed corpus, in
 # testdata/fuzz/<Target>/ beside it, also runs in `make test`). FUZZFLAGS:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -99,6 +100,14 @@ func (m *crashingMirror) Write(ctx context.Context, name string, data []byte) er
 	}
 	m.left--
 	return m.Mirror.Write(ctx, name, data)
+}
+
+func (m *crashingMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	if m.left == 0 {
+		os.Exit(137)
+	}
+	m.left--
+	return m.Mirror.WriteFrom(ctx, name, r, check)
 }
 
 // TestNoTestSeamsInRelease: no source file that goes into the shipped

@@ -1,10 +1,8 @@
 package layout
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 )
@@ -17,9 +15,11 @@ import (
 // in tufgit's own files and in TUF metadata. When unknown is false, keys
 // that name no field at all are refused too.
 func CheckExactKeys(data []byte, t reflect.Type, unknown bool) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return walkKeys(dec, t, unknown, "")
+	jsonErr, keyErr := CheckStrict(data, t, unknown)
+	if jsonErr != nil {
+		return jsonErr
+	}
+	return keyErr
 }
 
 var (
@@ -27,67 +27,6 @@ var (
 	unmarshalerT  = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 	textUnmarshal = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
-
-func walkKeys(dec *json.Decoder, t reflect.Type, unknown bool, at string) error {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("malformed JSON: %w", err)
-	}
-	switch tok {
-	case json.Delim('{'):
-		var fields map[string]reflect.Type
-		if t != nil && t.Kind() == reflect.Struct && t != rawType && !isOpaque(t) {
-			fields = jsonFields(t)
-		}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("malformed JSON: %w", err)
-			}
-			k := kt.(string)
-			var next reflect.Type
-			switch {
-			case fields != nil:
-				ft, ok := fields[k]
-				if !ok {
-					for name := range fields {
-						if strings.EqualFold(name, k) {
-							return fmt.Errorf("key %q%s differs only in case from field %q", printable(k), where(at), name)
-						}
-					}
-					if !unknown {
-						return fmt.Errorf("unknown key %q%s", printable(k), where(at))
-					}
-				}
-				next = ft
-			case t != nil && t.Kind() == reflect.Map && !isOpaque(t):
-				next = t.Elem()
-			}
-			if err := walkKeys(dec, next, unknown, at+"."+k); err != nil {
-				return err
-			}
-		}
-		_, err = dec.Token()
-	case json.Delim('['):
-		var elem reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t != rawType {
-			elem = t.Elem()
-		}
-		for dec.More() {
-			if err := walkKeys(dec, elem, unknown, at+"[]"); err != nil {
-				return err
-			}
-		}
-		_, err = dec.Token()
-	}
-	if err != nil {
-		return fmt.Errorf("malformed JSON: %w", err)
-	}
-	return nil
-}
 
 func where(at string) string {
 	if at == "" {

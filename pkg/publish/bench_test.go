@@ -3,9 +3,15 @@ package publish_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +22,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
+	"github.com/tufgit/tufgit/pkg/verify"
 )
 
 // BenchmarkPublishOneRelease: publishing a push that added one release to
@@ -68,6 +75,107 @@ func BenchmarkPublishOneRelease(b *testing.B) {
 	}
 }
 
+// BenchmarkArtifactMemory: the peak heap of the push check (verify --since,
+// what the pre-receive hook runs) and of publish for a release whose one
+// artifact is 1 MB or 100 MB (TUFGIT_BENCH_ARTIFACT_MB adds sizes, e.g.
+// 1024). The artifact is generated, deterministic, and never committed to
+// this repository. Both stream: the peak should not follow the size.
+func BenchmarkArtifactMemory(b *testing.B) {
+	sizes := []int{1, 100}
+	if s := os.Getenv("TUFGIT_BENCH_ARTIFACT_MB"); s != "" {
+		for _, f := range strings.Split(s, ",") {
+			if n, err := strconv.Atoi(f); err == nil && n > 0 {
+				sizes = append(sizes, n)
+			}
+		}
+	}
+	for _, mb := range sizes {
+		b.Run(fmt.Sprintf("artifact=%dMB", mb), func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := repotest.Generate(filepath.Join(dir, "repo.git"), repotest.Spec{Projects: 10, Now: time.Now().UTC().Truncate(time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			k, _ := publish.WrapOnlineKeyForTest(repotest.Key("online"))
+			base := f.Head
+			p := f.Projects[0]
+			head := func() gitstore.Hash {
+				data := repotest.Artifact(p, "9.9.9", mb<<20)
+				tp := layout.TargetPath(p, "9.9.9", p+".tar.gz")
+				tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+				role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				h, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(fmt.Sprintf("%x", []byte(tf.Hashes["sha256"]))), Data: data})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return h
+			}()
+			var sincePeak, publishPeak uint64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sincePeak = peakHeap(func() {
+					rep, err := verify.Since(f.Repo, base, head, verify.Options{Now: f.Now})
+					if err != nil || !rep.Valid() {
+						b.Fatalf("%v %v", err, rep.Problems)
+					}
+				})
+				// A fresh mirror each time, so that the artifact is written.
+				fresh, err := publish.OpenMirror(context.Background(), filepath.Join(dir, fmt.Sprintf("mirror-%d", i)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				publishPeak = peakHeap(func() {
+					if _, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: head, Key: k, Mirror: fresh, Now: f.Now}); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+			b.ReportMetric(float64(sincePeak)/(1<<20), "push-check-peak-MB")
+			b.ReportMetric(float64(publishPeak)/(1<<20), "publish-peak-MB")
+		})
+	}
+}
+
+// peakHeap runs fn and returns the most heap it held above what was live
+// before it, sampled every millisecond (runtime/metrics, no stop-the-world).
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	before := read()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := read(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	<-stopped
+	if v := read(); v > peak.Load() {
+		peak.Store(v)
+	}
+	if peak.Load() < before {
+		return 0
+	}
+	return peak.Load() - before
+}
+
 // memMirror is a mirror in memory: the UI benchmark measures the work,
 // not the fsyncs of a disk shared with other jobs.
 type memMirror struct {
@@ -98,6 +206,16 @@ func (m *memMirror) Write(_ context.Context, name string, data []byte) error {
 	defer m.mu.Unlock()
 	m.files[name] = append([]byte(nil), data...)
 	return nil
+}
+func (m *memMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	data, err := io.ReadAll(r)
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
+		return err
+	}
+	return m.Write(ctx, name, data)
 }
 func (m *memMirror) Close() error   { return nil }
 func (m *memMirror) String() string { return "mem" }

@@ -24,6 +24,11 @@ type Mirror interface {
 	Read(ctx context.Context, name string, max int64) ([]byte, error)
 	Exists(ctx context.Context, name string) (bool, error)
 	Write(ctx context.Context, name string, data []byte) error
+	// WriteFrom writes name from r, read to its end, then calls check;
+	// the file appears on the mirror only if check returns nil, and is
+	// abandoned otherwise. Artifacts go through it, so that publishing
+	// one costs a buffer, not its size in memory.
+	WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error
 	Close() error
 	String() string
 }
@@ -103,6 +108,23 @@ func (m *dirMirror) Write(_ context.Context, name string, data []byte) error {
 	return atomicfile.Write(filepath.Join(m.root, name), data, 0o644)
 }
 
+func (m *dirMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	r = progressReader(ctx, r)
+	// The check runs before the rename: a refused file never appears.
+	return atomicfile.WriteFrom(filepath.Join(m.root, name), 0o644, true, func(w io.Writer) error {
+		if _, err := io.Copy(w, r); err != nil {
+			return err
+		}
+		if check != nil {
+			return check()
+		}
+		return nil
+	})
+}
+
 type bucketMirror struct {
 	url string
 	b   *blob.Bucket
@@ -175,6 +197,30 @@ func withProgress(ctx context.Context, report func(done int64)) context.Context 
 	return context.WithValue(ctx, progressKey{}, report)
 }
 
+func (m *bucketMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	// Cancelling the writer's context before Close abandons the write
+	// (gocloud.dev/blob): nothing appears under name.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := m.b.NewWriter(wctx, name, &blob.WriterOptions{ContentType: ContentType(name)})
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, progressReader(ctx, r))
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err != nil {
+		cancel()
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
 // ContentType is the media type a mirror serves a file with. Only the web
 // UI that publish renders (under ui/, every value escaped by html/template)
 // is served as a page, a style sheet, its one script (the project search)
@@ -200,3 +246,29 @@ func ContentType(name string) string {
 // UIContentSecurityPolicy is the policy served with the web UI's pages:
 // nothing but the mirror's own files, no plugins, no framing.
 const UIContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// progressReader reports the bytes read so far to the context's progress
+// callback (withProgress), so that a streamed upload moves the display
+// like Write's chunks do.
+func progressReader(ctx context.Context, r io.Reader) io.Reader {
+	report, _ := ctx.Value(progressKey{}).(func(int64))
+	if report == nil {
+		return r
+	}
+	return &countingReader{r: r, report: report}
+}
+
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	report func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		c.report(c.n)
+	}
+	return n, err
+}

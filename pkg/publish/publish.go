@@ -22,6 +22,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/verify"
 	"github.com/tufgit/tufgit/pkg/webui"
 )
@@ -140,11 +141,7 @@ func (p *publisher) run() error {
 	if err != nil {
 		return err
 	}
-	raw, err := p.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		return err
-	}
-	if p.cfg, err = layout.ParseConfig(raw); err != nil {
+	if p.cfg, err = p.view.Config(); err != nil {
 		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
 	if err := p.Key.check(root); err != nil {
@@ -537,39 +534,85 @@ func (p *publisher) writeTarget(tp string, tf *metadata.TargetFiles) error {
 	if len(names) == 0 {
 		return nil
 	}
-	data, err := p.artifact(tf)
-	if err != nil {
-		return fmt.Errorf("target %s: %w", tp, err)
-	}
-	if err := tf.VerifyLengthHashes(data); err != nil {
-		return fmt.Errorf("target %s: the stored artifact does not match its signed hashes, refusing to publish it: %w", tp, err)
-	}
+	// Each copy streams from the store through the hashes to the mirror,
+	// and is kept only if the hashes match: never the whole artifact in
+	// memory, and never an unverified artifact on the mirror.
 	for _, name := range names {
-		if err := p.write(name, data); err != nil {
+		if err := p.writeArtifact(tp, name, tf); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *publisher) artifact(tf *metadata.TargetFiles) ([]byte, error) {
+func (p *publisher) writeArtifact(tp, name string, tf *metadata.TargetFiles) error {
+	rc, err := p.openArtifact(tf)
+	if err != nil {
+		return fmt.Errorf("target %s: %w", tp, err)
+	}
+	defer rc.Close()
+	h, err := trust.NewArtifactHasher(tf)
+	if err != nil {
+		return fmt.Errorf("target %s: the stored artifact does not match its signed hashes, refusing to publish it: %w", tp, err)
+	}
+	var readErr error
+	src := &errTrap{r: io.TeeReader(h.Limit(rc), h), err: &readErr}
+	ctx := p.ctx
+	if p.Progress != nil {
+		total := tf.Length
+		ctx = withProgress(ctx, func(done int64) { p.Progress(name, done, total) })
+		p.Progress(name, 0, total)
+	}
+	err = p.Mirror.WriteFrom(ctx, name, src, func() error {
+		if err := h.Check(); err != nil {
+			return fmt.Errorf("target %s: the stored artifact does not match its signed hashes, refusing to publish it: %w", tp, err)
+		}
+		return nil
+	})
+	if err != nil {
+		if readErr != nil {
+			return fmt.Errorf("target %s: %w", tp, readErr)
+		}
+		if strings.HasPrefix(err.Error(), "target ") {
+			return err
+		}
+		return fmt.Errorf("writing %s to the mirror %s: %w", name, p.Mirror, err)
+	}
+	p.res.Written = append(p.res.Written, name)
+	return nil
+}
+
+// errTrap remembers a read error, so that a failed copy can say whether
+// the store or the mirror failed.
+type errTrap struct {
+	r   io.Reader
+	err *error
+}
+
+func (t *errTrap) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	if err != nil && err != io.EOF {
+		*t.err = err
+	}
+	return n, err
+}
+
+// openArtifact opens a target's artifact in the store it lives in.
+func (p *publisher) openArtifact(tf *metadata.TargetFiles) (io.ReadCloser, error) {
 	sha := hex.EncodeToString(tf.Hashes["sha256"])
 	if p.cfg.Artifacts.Store == "git" {
-		return p.tree.ReadFile(layout.ArtifactPath(sha), tf.Length)
+		e, err := p.tree.Lookup(layout.ArtifactPath(sha))
+		if err != nil {
+			return nil, err
+		}
+		rc, _, err := p.Repo.OpenBlob(e.Hash)
+		return rc, err
 	}
 	if p.Store == nil {
 		return nil, fmt.Errorf("artifacts live in %s, but no store was opened", p.cfg.Artifacts.Store)
 	}
 	rc, _, err := p.Store.OpenArtifact(p.ctx, sha)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, tf.Length+1))
-	if err == nil && int64(len(data)) > tf.Length {
-		err = fmt.Errorf("artifact is longer than its signed length %d", tf.Length)
-	}
-	return data, err
+	return rc, err
 }
 
 // clientCheck loads the new metadata the way a TUF client does, with

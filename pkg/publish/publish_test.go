@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -310,6 +311,16 @@ func (m *failingMirror) Write(ctx context.Context, name string, data []byte) err
 	}
 	m.n--
 	return m.Mirror.Write(ctx, name, data)
+}
+
+func (m *failingMirror) WriteFrom(ctx context.Context, name string, r io.Reader, check func() error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == 0 {
+		return errors.New("injected failure: the mirror went away")
+	}
+	m.n--
+	return m.Mirror.WriteFrom(ctx, name, r, check)
 }
 
 // A publish that fails halfway leaves clients with the previous consistent

@@ -119,15 +119,12 @@ func (s *Session) load() error {
 	if err != nil {
 		return err
 	}
-	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	view := state.New(tree)
+	cfg, err := view.Config()
 	if err != nil {
 		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
-	cfg, err := layout.ParseConfig(raw)
-	if err != nil {
-		return fmt.Errorf("%s: %w", layout.ConfigPath, err)
-	}
-	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, state.New(tree)
+	s.Branch, s.Head, s.Tree, s.Config, s.View = branch, head, tree, cfg, view
 	if cfg.Artifacts.Store != "git" {
 		if s.Store, err = artifacts.Open(s.context(), cfg.Artifacts.Store); err != nil {
 			return err
@@ -622,13 +619,10 @@ func OpenAt(g *gitstore.Repo, rev gitstore.Hash, now time.Time) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+	view := state.New(tree)
+	cfg, err := view.Config()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
-	cfg, err := layout.ParseConfig(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
-	}
-	return &Session{G: g, Head: rev, Tree: tree, Config: cfg, View: state.New(tree), Now: now}, nil
+	return &Session{G: g, Head: rev, Tree: tree, Config: cfg, View: view, Now: now}, nil
 }

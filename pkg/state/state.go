@@ -70,10 +70,11 @@ var (
 // case: python-tuf and tuf-js read those as different keys. Unknown keys
 // are allowed, as TUF allows them.
 func checkMetadataJSON(raw []byte, t reflect.Type) error {
-	if err := layout.CheckJSON(raw); err != nil {
-		return err
+	jsonErr, keyErr := layout.CheckStrict(raw, t, true)
+	if jsonErr != nil {
+		return jsonErr
 	}
-	return layout.CheckExactKeys(raw, t, true)
+	return keyErr
 }
 
 // ParseRoot parses root metadata strictly: CheckJSON's rules, then go-tuf.
@@ -88,12 +89,34 @@ func ParseRoot(p string, raw []byte) (*metadata.Metadata[metadata.RootType], err
 	return m, nil
 }
 
-// ParseTargets parses targets-type metadata strictly.
+// ParseTargets parses targets-type metadata strictly: CheckJSON's rules
+// and the exact-key rule in one scan, then one decoding pass for plain
+// files (fastparse.go) or go-tuf's FromBytes for anything else.
 func ParseTargets(p string, raw []byte) (*metadata.Metadata[metadata.TargetsType], error) {
-	if err := checkMetadataJSON(raw, targetsType); err != nil {
-		return nil, &ParseError{p, err}
+	jsonErr, keyErr, plain := layout.CheckStrictPlain(raw, targetsType, true)
+	if jsonErr != nil {
+		return nil, &ParseError{p, jsonErr}
 	}
-	m, err := metadata.Targets().FromBytes(raw)
+	if keyErr != nil {
+		return nil, &ParseError{p, keyErr}
+	}
+	if plain {
+		if m, ok := fastTargetsFromBytes(raw); ok {
+			return m, nil
+		}
+	}
+	return parseTargetsGoTUF(p, raw)
+}
+
+func parseTargetsGoTUF(p string, raw []byte) (m *metadata.Metadata[metadata.TargetsType], err error) {
+	// go-tuf 2.4.2 dereferences a null target entry ("targets":{"a":null})
+	// and panics; a hostile file must be refused, not crash the hook.
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &ParseError{p, fmt.Errorf("not valid targets metadata: go-tuf could not decode it (%v)", r)}
+		}
+	}()
+	m, err = metadata.Targets().FromBytes(raw)
 	if err != nil {
 		return nil, &ParseError{p, fmt.Errorf("not valid targets metadata: %w", err)}
 	}
@@ -110,10 +133,12 @@ type Role struct {
 
 // View reads and caches the metadata of one tree.
 type View struct {
-	src   Source
-	root  *metadata.Metadata[metadata.RootType]
-	roles map[string]*Role
-	errs  map[string]error
+	src    Source
+	cfg    *layout.Config
+	cfgErr error
+	root   *metadata.Metadata[metadata.RootType]
+	roles  map[string]*Role
+	errs   map[string]error
 	// Reads counts role files read, for benchmarks and tests.
 	Reads int
 }
@@ -130,6 +155,7 @@ func New(src Source) *View {
 func (v *View) With(files map[string][]byte) *View {
 	nv := &View{src: &Overlay{Base: v.src, Files: files}, root: v.root, roles: make(map[string]*Role, len(v.roles)), errs: map[string]error{}}
 	changed := map[string]bool{}
+	keepCfg := true
 	for p := range files {
 		le, err := layout.Classify(p)
 		if err != nil {
@@ -138,9 +164,14 @@ func (v *View) With(files map[string][]byte) *View {
 		switch le.Kind {
 		case layout.KindRoot:
 			nv.root = nil
+		case layout.KindConfig:
+			keepCfg = false
 		case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
 			changed[le.Role] = true
 		}
+	}
+	if keepCfg {
+		nv.cfg, nv.cfgErr = v.cfg, v.cfgErr
 	}
 	for name, r := range v.roles {
 		if !changed[name] {
@@ -153,6 +184,20 @@ func (v *View) With(files map[string][]byte) *View {
 		}
 	}
 	return nv
+}
+
+// Config returns the tree's tufgit.json, parsed once (layout.ParseConfig)
+// and shared by every package that reads this view. Its error is the
+// read's or the parse's, without the file name.
+func (v *View) Config() (*layout.Config, error) {
+	if v.cfg == nil && v.cfgErr == nil {
+		raw, err := v.src.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
+		if err == nil {
+			v.cfg, err = layout.ParseConfig(raw)
+		}
+		v.cfgErr = err
+	}
+	return v.cfg, v.cfgErr
 }
 
 // Source returns the underlying source.
@@ -198,6 +243,38 @@ func (v *View) Role(name string) (*Role, error) {
 	}
 	v.errs[name] = err
 	return nil, err
+}
+
+// ReadRole reads a targets-type role's file without parsing or caching
+// it, for callers that parse on other goroutines (ParseRole) and then hand
+// the result back with Remember. It counts as a read.
+func (v *View) ReadRole(name string) ([]byte, error) {
+	raw, err := v.src.ReadFile(layout.RolePath(name), layout.MaxTargetsSize)
+	if err == nil {
+		v.Reads++
+	}
+	return raw, err
+}
+
+// ParseRole parses raw as the file of the targets-type role name, exactly
+// as Role does. It is safe for concurrent use.
+func ParseRole(name string, raw []byte) (*Role, error) {
+	p := layout.RolePath(name)
+	m, err := ParseTargets(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &Role{Name: name, Path: p, Raw: raw, Meta: m}, nil
+}
+
+// Remember caches what ReadRole and ParseRole gave for name, so that Role
+// returns it without reading again.
+func (v *View) Remember(name string, r *Role, err error) {
+	if err != nil {
+		v.errs[name] = err
+		return
+	}
+	v.roles[name] = r
 }
 
 // Parent is the role that delegates name, by the layout's structure:

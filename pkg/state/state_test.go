@@ -1,7 +1,9 @@
 package state_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -101,4 +103,49 @@ func TestWithSharesParsedRoles(t *testing.T) {
 	if _, err := v.With(map[string][]byte{layout.RolePath("hello"): nil}).Role("hello"); !state.IsNotExist(err) {
 		t.Errorf("a deleted role reads: %v", err)
 	}
+}
+
+// Config is parsed once per view and shared by views laid over it, unless
+// the overlay replaces tufgit.json.
+func TestViewConfigParsedOnce(t *testing.T) {
+	cfg := layout.DefaultConfig()
+	cfg.OnlineKey.KeyID = strings.Repeat("ab", 32)
+	raw, err := layout.EncodeFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &countingSource{files: map[string][]byte{layout.ConfigPath: raw}}
+	v := state.New(src)
+	a, err := v.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := v.Config()
+	if a != b || src.reads != 1 {
+		t.Fatalf("Config read tufgit.json %d times (want 1), same value %v", src.reads, a == b)
+	}
+	if c, _ := v.With(map[string][]byte{"metadata/targets.json": nil}).Config(); c != a || src.reads != 1 {
+		t.Fatalf("an overlay that leaves tufgit.json alone parsed it again (%d reads)", src.reads)
+	}
+	// Negative: an overlay that replaces it with a broken file sees that.
+	if _, err := v.With(map[string][]byte{layout.ConfigPath: []byte(`{"version":`)}).Config(); err == nil {
+		t.Fatal("a broken tufgit.json in an overlay parsed")
+	}
+	if _, err := state.New(&countingSource{files: map[string][]byte{}}).Config(); !state.IsNotExist(err) {
+		t.Fatalf("a missing tufgit.json: %v", err)
+	}
+}
+
+type countingSource struct {
+	files map[string][]byte
+	reads int
+}
+
+func (s *countingSource) ReadFile(p string, max int64) ([]byte, error) {
+	d, ok := s.files[p]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", p, state.ErrNotExist)
+	}
+	s.reads++
+	return d, nil
 }

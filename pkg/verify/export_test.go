@@ -40,7 +40,7 @@ func CheckRoleInView(view *state.View, tree *gitstore.Tree, name string, now tim
 // pending in and current its view; the repository config is read from base
 // once. It lives in the test binary only.
 func RequestChecker(repo *gitstore.Repo, base *gitstore.Tree, current *state.View, now time.Time) func(tree TreeReader, id string) *Report {
-	cfg := &checker{tree: base, rep: &Report{}}
+	cfg := &checker{tree: base, view: current, rep: &Report{}}
 	cfg.loadConfig()
 	return func(tree TreeReader, id string) *Report {
 		c := &checker{repo: repo, tree: base, view: current, now: now, rep: &Report{}, opts: Options{SkipArtifacts: true}, cfg: cfg.cfg,

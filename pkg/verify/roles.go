@@ -3,9 +3,12 @@ package verify
 import (
 	"encoding/hex"
 	"errors"
-	"io"
+	"maps"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -43,6 +46,46 @@ func unwrapParse(err error) error {
 // allowed) or unreadable (reported here).
 func (c *checker) checkRole(rc roleCheck, name string, d *trust.Delegation) *state.Role {
 	r, err := rc.view.Role(name)
+	return c.judgeRole(rc, name, d, &prepared{role: r, err: err})
+}
+
+// prepared is the part of checking a role that depends on nothing but the
+// file and its delegation: parsing, the signature check, and the check of
+// the keys it delegates to. It can run on any goroutine (prepareRole);
+// judgeRole turns it into problems, in order, on the checker's.
+type prepared struct {
+	role *state.Role
+	err  error
+	sigs *trust.Signatures // nil: not computed yet
+	// keyErrs is trust.CheckKeys of the role's delegation keys, when
+	// keysDone.
+	keyErrs  []error
+	keysDone bool
+}
+
+// prepareRole parses raw (as read for name, or the read's error) and
+// checks its signatures against d. Safe for concurrent use: it touches
+// nothing shared but read-only delegations.
+func prepareRole(name string, raw []byte, readErr error, d *trust.Delegation) *prepared {
+	if readErr != nil {
+		return &prepared{err: readErr}
+	}
+	r, err := state.ParseRole(name, raw)
+	if err != nil {
+		return &prepared{err: err}
+	}
+	p := &prepared{role: r}
+	s := trust.Check(d, r.Meta, r.Meta.Signatures)
+	p.sigs = &s
+	if del := r.Meta.Signed.Delegations; del != nil && layout.RoleKind(name) != layout.KindProjectRole {
+		p.keyErrs, p.keysDone = trust.CheckKeys(del.Keys), true
+	}
+	return p
+}
+
+// judgeRole reports what a prepared check of one role found.
+func (c *checker) judgeRole(rc roleCheck, name string, d *trust.Delegation, pr *prepared) *state.Role {
+	r, err := pr.role, pr.err
 	if err != nil {
 		if !state.IsNotExist(err) {
 			c.rep.add(rc.path, name, CodeFormat, "%v", unwrapParse(err))
@@ -60,16 +103,20 @@ func (c *checker) checkRole(rc roleCheck, name string, d *trust.Delegation) *sta
 	if !strings.HasPrefix(m.Signed.SpecVersion, "1.") {
 		c.rep.add(rc.path, name, CodeFormat, "spec_version %q is not a TUF 1.x version", m.Signed.SpecVersion)
 	}
-	c.signatureProblems(rc.path, name, trust.Check(d, m, m.Signatures), rc.pending, "")
+	if pr.sigs == nil {
+		s := trust.Check(d, m, m.Signatures)
+		pr.sigs = &s
+	}
+	c.signatureProblems(rc.path, name, *pr.sigs, rc.pending, "")
 	if !rc.pending && m.Signed.IsExpired(c.now) {
 		c.rep.expired(rc.path, name, m.Signed.Expires, c.now)
 	}
 	switch layout.RoleKind(name) {
 	case layout.KindTargets:
-		c.checkIndexStructure(rc, name, "", m)
+		c.checkIndexStructure(rc, name, "", m, pr)
 	case layout.KindIndexRole:
 		prefix, _ := layout.IndexPrefix(name)
-		c.checkIndexStructure(rc, name, prefix, m)
+		c.checkIndexStructure(rc, name, prefix, m, pr)
 	case layout.KindProjectRole:
 		c.checkProjectRole(rc, name, d, m)
 	}
@@ -80,7 +127,7 @@ func (c *checker) checkRole(rc roleCheck, name string, d *trust.Delegation) *sta
 // way the layout says: targets to one-character index roles, an index role
 // with prefix P to index roles P+c and to projects starting with P that no
 // child index role covers, each with exactly its one path pattern.
-func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *metadata.Metadata[metadata.TargetsType]) {
+func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *metadata.Metadata[metadata.TargetsType], pr *prepared) {
 	if len(m.Signed.Targets) > 0 {
 		c.rep.add(rc.path, name, CodeDelegation, "lists %d target(s); only project roles may list targets", len(m.Signed.Targets))
 	}
@@ -91,7 +138,10 @@ func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *meta
 	if del.SuccinctRoles != nil {
 		c.rep.add(rc.path, name, CodeDelegation, "uses succinct_roles; tufgit's layout delegates by name prefix (see metadata-layout/README.md)")
 	}
-	for _, err := range trust.CheckKeys(del.Keys) {
+	if !pr.keysDone {
+		pr.keyErrs, pr.keysDone = trust.CheckKeys(del.Keys), true
+	}
+	for _, err := range pr.keyErrs {
 		c.rep.add(rc.path, name, CodeKeys, "%v", err)
 	}
 	children := map[string]bool{}
@@ -270,45 +320,62 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 		}
 		return
 	}
-	queue := []*state.Role{t}
-	for len(queue) > 0 {
-		parent := queue[0]
-		queue = queue[1:]
-		if parent.Meta.Signed.Delegations == nil {
-			continue
-		}
-		for _, r := range parent.Meta.Signed.Delegations.Roles {
-			kind := layout.RoleKind(r.Name)
-			if kind != layout.KindIndexRole && kind != layout.KindProjectRole {
-				continue // reported by the structure check
-			}
-			p := layout.RolePath(r.Name)
-			if c.reached[p] {
-				continue // a second delegation: reported by the structure check
-			}
-			c.reached[p] = true
-			d, _ := trust.FromTargets(parent.Meta, r.Name)
-			rc.path = p
-			role := c.checkRole(rc, r.Name, d)
-			if kind == layout.KindProjectRole {
-				c.projects[r.Name] = true
+	// Level by level, as before; within a level the roles are read in
+	// order on one goroutine (the git seam), parsed and signature-checked
+	// on every core, and judged in the same order as a sequential walk.
+	level := []*state.Role{t}
+	for len(level) > 0 {
+		var next []*state.Role
+		c.walkLevel(level, func(j *roleJob) {
+			rc.path = j.path
+			role := c.judgeRole(rc, j.name, j.d, j.pr)
+			if j.kind == layout.KindProjectRole {
+				c.projects[j.name] = true
 				c.rep.Stats.Projects++
 			}
 			if role == nil {
-				if _, err := c.view.Role(r.Name); state.IsNotExist(err) && kind == layout.KindIndexRole {
-					c.rep.add(p, r.Name, CodeMissing, "%s delegates %s, but its metadata is missing", parent.Name, r.Name)
+				if state.IsNotExist(j.pr.err) && j.kind == layout.KindIndexRole {
+					c.rep.add(j.path, j.name, CodeMissing, "%s delegates %s, but its metadata is missing", j.parent, j.name)
 				}
-				continue
+				if j.kind == layout.KindIndexRole {
+					c.view.Remember(j.name, nil, j.pr.err)
+				}
+				return
 			}
-			if kind == layout.KindIndexRole {
-				queue = append(queue, role)
+			if j.kind == layout.KindIndexRole {
+				// Index roles are kept: their children need them, and so do
+				// later lookups of a project's delegation. Project roles
+				// are not, so memory follows the work in flight.
+				// Their bytes are not: nothing in verify reads them again,
+				// and at 100,000 projects they are tens of MB.
+				role.Raw = nil
+				c.view.Remember(j.name, role, nil)
+				next = append(next, role)
 			}
-		}
+			// The role's artifacts now, not after the walk, so that its
+			// targets are not held until the end.
+			c.flushArtifacts(rc.refs)
+		})
+		level = next
 	}
-	for sha, t := range rc.refs {
+	c.flushArtifacts(rc.refs)
+}
+
+// flushArtifacts checks the artifacts of the targets collected so far,
+// each sha256 once (the first target to name it), and forgets them.
+func (c *checker) flushArtifacts(refs map[string]*target) {
+	if len(refs) == 0 {
+		return
+	}
+	for _, sha := range slices.Sorted(maps.Keys(refs)) {
+		t := refs[sha]
+		if _, seen := c.referenced[sha]; seen {
+			continue
+		}
 		c.referenced[sha] = t.path
 		c.checkArtifact(layout.ArtifactPath(sha), t)
 	}
+	clear(refs)
 }
 
 // checkArtifact checks that a target's artifact is in the embedded store
@@ -351,7 +418,13 @@ func (c *checker) checkArtifacts(stored []layout.Entry) {
 // is delegated.
 func (c *checker) checkProjectConfig(project string) {
 	p := layout.ProjectConfigPath(project)
-	raw, err := c.tree.ReadFile(p, layout.MaxConfigSize)
+	var raw []byte
+	var err error
+	if e, ok := c.files[p]; ok {
+		raw, err = c.repo.ReadBlob(e.Hash, layout.MaxConfigSize, p) // the walk found it: no path lookup
+	} else {
+		raw, err = c.tree.ReadFile(p, layout.MaxConfigSize)
+	}
 	if err != nil {
 		c.rep.add(p, project, CodeConfig, "%v", err)
 		return
@@ -399,12 +472,72 @@ func (c *checker) checkStoredArtifact(t *target) {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "is %d bytes, but target %s lists %d", size, t.path, t.file.Length)
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, t.file.Length+1))
-	if err != nil {
-		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "reading: %v", err)
-		return
-	}
-	if err := t.file.VerifyLengthHashes(data); err != nil {
+	if err := trust.VerifyArtifact(t.file, rc); err != nil {
 		c.rep.add(where, state.ProjectOfPath(t.path), CodeArtifact, "does not match target %s: %v", t.path, err)
 	}
+}
+
+// roleJob is one delegated role to check in a level of the walk.
+type roleJob struct {
+	parent, name, path string
+	kind               layout.Kind
+	d                  *trust.Delegation
+	raw                []byte
+	readErr            error
+	pr                 *prepared
+	done               chan struct{}
+}
+
+// walkLevel checks every role the roles of one level delegate, in
+// delegation order, calling judge for each in that order. Reads happen on
+// one goroutine, in order; parsing and signature checks on a pool of
+// GOMAXPROCS workers; at most a bounded window of roles is in flight, so
+// memory follows the window and not the repository.
+func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
+	workers := runtime.GOMAXPROCS(0)
+	window := 16 * workers
+	ordered := make(chan *roleJob, window)
+	work := make(chan *roleJob, window)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				j.pr = prepareRole(j.name, j.raw, j.readErr, j.d)
+				j.raw = nil
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		for _, parent := range level {
+			if parent.Meta.Signed.Delegations == nil {
+				continue
+			}
+			for _, r := range parent.Meta.Signed.Delegations.Roles {
+				kind := layout.RoleKind(r.Name)
+				if kind != layout.KindIndexRole && kind != layout.KindProjectRole {
+					continue // reported by the structure check
+				}
+				p := layout.RolePath(r.Name)
+				if c.reached[p] {
+					continue // a second delegation: reported by the structure check
+				}
+				c.reached[p] = true
+				d, _ := trust.FromTargets(parent.Meta, r.Name)
+				j := &roleJob{parent: parent.Name, name: r.Name, path: p, kind: kind, d: d, done: make(chan struct{})}
+				j.raw, j.readErr = c.view.ReadRole(r.Name)
+				ordered <- j
+				work <- j
+			}
+		}
+	}()
+	for j := range ordered {
+		<-j.done
+		judge(j)
+	}
+	wg.Wait()
 }

@@ -269,11 +269,7 @@ func (t *transition) run() error {
 func (t *transition) checkStoreChange() (bool, func()) {
 	c := t.c
 	none := func() {}
-	newRaw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		return false, none // reported by loadConfig
-	}
-	newCfg, err := layout.ParseConfig(newRaw)
+	newCfg, err := c.view.Config() // the same parse loadConfig reports on
 	if err != nil {
 		return false, none // reported by loadConfig
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -72,6 +73,10 @@ type checker struct {
 	opts Options
 	rep  *Report
 	cfg  *layout.Config
+
+	// gitMu serializes reads of the repository: the full walk reads role
+	// files on one goroutine while the judging goroutine reads artifacts.
+	gitMu sync.Mutex
 
 	// full mode: every regular file of the tree by path
 	files map[string]gitstore.Entry
@@ -144,7 +149,7 @@ func (c *checker) full() error {
 		return fmt.Errorf("reading tree: %w", err)
 	}
 	// Every file's blob hash is known now: read by hash, not by path.
-	c.view = state.New(&entrySource{repo: c.repo, files: c.files})
+	c.view = state.New(&entrySource{repo: c.repo, files: c.files, mu: &c.gitMu})
 
 	c.loadConfig()
 	hasRoot := len(byKind[layout.KindRoot]) > 0 || len(byKind[layout.KindRootHistory]) > 0
@@ -240,16 +245,11 @@ func (c *checker) badName(b gitstore.BadName) error {
 }
 
 func (c *checker) loadConfig() {
-	raw, err := c.tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		if errors.Is(err, gitstore.ErrNotExist) {
-			c.rep.add(layout.ConfigPath, "", CodeMissing, "the repository config is missing")
-		} else {
-			c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
-		}
+	cfg, err := c.view.Config()
+	if errors.Is(err, gitstore.ErrNotExist) {
+		c.rep.add(layout.ConfigPath, "", CodeMissing, "the repository config is missing")
 		return
 	}
-	cfg, err := layout.ParseConfig(raw)
 	if err != nil {
 		c.rep.add(layout.ConfigPath, "", CodeConfig, "%v", err)
 		return
@@ -433,6 +433,7 @@ func shortList(ids []string) string {
 type entrySource struct {
 	repo  *gitstore.Repo
 	files map[string]gitstore.Entry
+	mu    *sync.Mutex
 }
 
 func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
@@ -440,5 +441,7 @@ func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", p, gitstore.ErrNotExist)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.repo.ReadBlob(e.Hash, max, p)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/artifacts"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
@@ -258,11 +259,7 @@ func openStoreAt(ctx context.Context, g *gitstore.Repo, rev gitstore.Hash) (*art
 	if err != nil {
 		return nil, err
 	}
-	raw, err := tree.ReadFile(layout.ConfigPath, layout.MaxConfigSize)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
-	}
-	cfg, err := layout.ParseConfig(raw)
+	cfg, err := state.New(tree).Config()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}

@@ -383,6 +383,10 @@ func requestSubject(r *layout.Request, items []ChangeItem) string {
 			s = string(r[:97]) + "…"
 		}
 		s = "KEY CHANGE: " + s
+	} else if before, _, ok := strings.Cut(s, " (reason: "); ok {
+		// A yank's reason is the requester's words: the subject stops
+		// before it (and a reason with ": " in it can not cut it short).
+		s = before
 	} else {
 		s, _, _ = strings.Cut(s, ": ")
 	}

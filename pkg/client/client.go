@@ -223,7 +223,8 @@ func checkRoot(root []byte) (*trustedmetadata.TrustedMetadata, error) {
 	if len(root) > MaxRoot {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadRoot, MaxRoot)
 	}
-	tm, err := trustedmetadata.New(root)
+	var tm *trustedmetadata.TrustedMetadata
+	err := noPanic("root", func() (err error) { tm, err = trustedmetadata.New(root); return err })
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadRoot, err)
 	}
@@ -365,7 +366,7 @@ func (s *session) refresh(metaURL string) error {
 	if !c.testNow.IsZero() {
 		up.UnsafeSetRefTime(c.testNow)
 	}
-	if err := up.Refresh(); err != nil {
+	if err := noPanic("refresh", up.Refresh); err != nil {
 		return Classify(err)
 	}
 	// A copy the updater no longer touches: the walk adds delegated roles.

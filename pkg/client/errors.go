@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -82,4 +83,18 @@ func Classify(err error) error {
 		cause = CauseRollback
 	}
 	return &TUFError{Cause: cause, Err: err}
+}
+
+// noPanic runs a go-tuf call that decodes bytes from the mirror or the
+// cache. go-tuf 2.4.2 panics on some hostile metadata (a null target
+// entry, `"targets": {"a": null}`), before any signature is checked, so
+// a mirror without any key could crash the downloader: that is a refusal
+// here, not a crash.
+func noPanic(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &TUFError{Cause: CauseOther, Err: fmt.Errorf("%s: malformed metadata (go-tuf could not decode it: %v)", what, r)}
+		}
+	}()
+	return fn()
 }

@@ -163,7 +163,8 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 	}
 	local := filepath.Join(s.c.Dir, "metadata", url.PathEscape(role)+".json")
 	if data, err := readBounded(local, MaxTargets); err == nil {
-		if t, err := tm.UpdateDelegatedTargets(data, role, parent); err == nil {
+		var t *metadata.Metadata[metadata.TargetsType]
+		if err := noPanic("role "+role, func() (err error) { t, err = tm.UpdateDelegatedTargets(data, role, parent); return err }); err == nil {
 			return t, nil
 		}
 	}
@@ -180,7 +181,8 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 	if err != nil {
 		return nil, Classify(err)
 	}
-	t, err := tm.UpdateDelegatedTargets(data, role, parent)
+	var t *metadata.Metadata[metadata.TargetsType]
+	err = noPanic("role "+role, func() (err error) { t, err = tm.UpdateDelegatedTargets(data, role, parent); return err })
 	if err != nil {
 		return nil, Classify(fmt.Errorf("role %s (delegated by %s): %w", role, parent, err))
 	}

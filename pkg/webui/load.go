@@ -390,7 +390,7 @@ func (r *Repo) loadTargets(src Source, name, file, delegator string, d *trust.De
 	}
 	m := parsed
 	if m == nil {
-		if m, err = metadata.Targets().FromBytes(raw); err != nil {
+		if m, err = parseTargets(raw); err != nil {
 			role.Error = err.Error()
 			return role
 		}
@@ -419,13 +419,25 @@ func (r *Repo) Fill(role *Role) error {
 		return fmt.Errorf("%s: %w", role.File, err)
 	}
 	if m == nil {
-		if m, err = metadata.Targets().FromBytes(raw); err != nil {
+		if m, err = parseTargets(raw); err != nil {
 			return fmt.Errorf("%s: %w", role.File, err)
 		}
 	}
 	r.Parsed++
 	role.Raw, role.TargetsMeta, role.Stub = raw, m, false
 	return nil
+}
+
+// parseTargets is go-tuf's FromBytes for a role of any repository. go-tuf
+// 2.4.2 panics on some hostile metadata (a null target entry): that role
+// is shown as unreadable instead of taking the whole build down.
+func parseTargets(raw []byte) (m *metadata.Metadata[metadata.TargetsType], err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("malformed metadata: go-tuf could not decode it (%v)", r)
+		}
+	}()
+	return metadata.Targets().FromBytes(raw)
 }
 
 func parseRoot(file string, raw []byte) *Role {

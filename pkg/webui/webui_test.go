@@ -271,3 +271,31 @@ func crawl(t *testing.T, out string) int {
 
 // DirSourceFor is webui.DirSource, named for readability in tests.
 func DirSourceFor(dir string) webui.Source { return webui.DirSource(dir) }
+
+// A role file with a null target entry makes go-tuf 2.4.2 panic while
+// decoding it. A hostile repository must not take the build down: the
+// role is shown as unreadable and every other page is still written.
+func TestNullTargetRoleIsShownUnreadable(t *testing.T) {
+	now := time.Now().UTC()
+	dir := genericRepo(t, now)
+	p := filepath.Join(dir, "team-<img src=x onerror=alert(4)>.json")
+	if err := os.WriteFile(p, []byte(`{"signed":{"_type":"targets","spec_version":"1.0.31","version":1,"expires":"2099-01-01T00:00:00Z","targets":{"a":null}},"signatures":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, repo := build(t, webui.DirSource(dir), now)
+	found := false
+	for _, r := range repo.Delegated {
+		if strings.HasPrefix(r.Name, "team-") {
+			found = true
+			if !strings.Contains(r.Error, "malformed metadata") {
+				t.Fatalf("role %s: error %q, want it shown as malformed", r.Name, r.Error)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the hostile role is not listed")
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Fatalf("the build stopped: %v", err)
+	}
+}

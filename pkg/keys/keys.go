@@ -180,7 +180,7 @@ func Parse(name string, data []byte, pass Passphrase) (*Key, error) {
 	case string(cryptoutils.PublicKeyPEMType):
 		pub, err := cryptoutils.UnmarshalPEMToPublicKey(data)
 		if err != nil {
-			return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+			return nil, fmt.Errorf("key %s: %w: %s", name, ErrKeyFormat, oneLine(err))
 		}
 		return fromPublic(name, pub, nil)
 	case string(cryptoutils.EncryptedSigstorePrivateKeyPEMType), "ENCRYPTED COSIGN PRIVATE KEY":
@@ -196,7 +196,7 @@ func Parse(name string, data []byte, pass Passphrase) (*Key, error) {
 			if strings.Contains(err.Error(), "decrypt") {
 				return nil, fmt.Errorf("key %s: %w", name, ErrWrongPassphrase)
 			}
-			return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+			return nil, fmt.Errorf("key %s: %w: %s", name, ErrKeyFormat, oneLine(err))
 		}
 		return fromPrivate(name, priv)
 	case string(cryptoutils.PrivateKeyPEMType), string(cryptoutils.ECPrivateKeyPEMType), string(cryptoutils.PKCS1PrivateKeyPEMType):
@@ -240,7 +240,7 @@ func fromPublic(name string, pub crypto.PublicKey, s signature.Signer) (*Key, er
 	}
 	tk, err := metadata.KeyFromPublicKey(pub)
 	if err != nil {
-		return nil, fmt.Errorf("key %s: %w: %v", name, ErrKeyFormat, err)
+		return nil, fmt.Errorf("key %s: %w: %s", name, ErrKeyFormat, oneLine(err))
 	}
 	id, err := tk.ID()
 	if err != nil {
@@ -296,3 +296,20 @@ func loadKMS(ctx context.Context, ref string) (*Key, error) {
 // FromSigner wraps an in-memory private key (ed25519, ECDSA P-256 or RSA)
 // as a Key; name is used in messages.
 func FromSigner(name string, priv crypto.PrivateKey) (*Key, error) { return fromPrivate(name, priv) }
+
+// oneLine renders a parser's error for a message of ours: the parsers of
+// key files (x/crypto/ssh, encoding/pem, x509) may quote bytes of the
+// hostile input in their errors, control characters included; those are
+// escaped, so the message stays one line that a terminal shows as is.
+func oneLine(err error) string {
+	s := err.Error()
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

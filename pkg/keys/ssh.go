@@ -59,7 +59,7 @@ func looksLikeSSHPublicKey(data []byte) bool {
 func parseSSHPublicKey(name string, data []byte) (*Key, error) {
 	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("key %s: %w: OpenSSH public key: %v", name, ErrKeyFormat, err)
+		return nil, fmt.Errorf("key %s: %w: OpenSSH public key: %s", name, ErrKeyFormat, oneLine(err))
 	}
 	return fromSSHPublicKey(name, pub, nil)
 }

@@ -323,6 +323,29 @@ func cmdSSHFingerprint(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], ssh.FingerprintSHA256(pub))
 }
 
+// clientDirs makes an independent client's metadata and target
+// directories for a *-download command (args: MIRROR ROOT TARGET WANT
+// [STATE-DIR]). With STATE-DIR, a returning client: its metadata stays
+// there between runs, and ROOT is only its first trust.
+func clientDirs(ts *testscript.TestScript, args []string, prefix string) (md, td string) {
+	var err error
+	if len(args) == 5 {
+		md = ts.MkAbs(args[4])
+		ts.Check(os.MkdirAll(md, 0o755))
+	} else {
+		md, err = os.MkdirTemp(ts.MkAbs("."), prefix+"-md")
+		ts.Check(err)
+	}
+	td, err = os.MkdirTemp(ts.MkAbs("."), prefix+"-t")
+	ts.Check(err)
+	if _, err := os.Stat(filepath.Join(md, "root.json")); err != nil {
+		root, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		ts.Check(os.WriteFile(filepath.Join(md, "root.json"), root, 0o644))
+	}
+	return md, td
+}
+
 // tufjs-download MIRROR ROOT TARGET WANT [STATE-DIR]: tuf-js downloads
 // TARGET from the mirror at URL MIRROR trusting ROOT (or, with STATE-DIR, the
 // metadata a previous run left there), and the bytes must equal file WANT.
@@ -337,23 +360,7 @@ func cmdTufJSDownload(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	script, err := filepath.Abs(filepath.Join("..", "..", "testdata", "interop", "tufjs-download.cjs"))
 	ts.Check(err)
-	// With STATE-DIR, a returning client: its metadata stays there between
-	// runs, and ROOT is only its first trust.
-	var md string
-	if len(args) == 5 {
-		md = ts.MkAbs(args[4])
-		ts.Check(os.MkdirAll(md, 0o755))
-	} else {
-		md, err = os.MkdirTemp(ts.MkAbs("."), "tufjs-md")
-		ts.Check(err)
-	}
-	td, err := os.MkdirTemp(ts.MkAbs("."), "tufjs-t")
-	ts.Check(err)
-	if _, err := os.Stat(filepath.Join(md, "root.json")); err != nil {
-		root, err := os.ReadFile(ts.MkAbs(args[1]))
-		ts.Check(err)
-		ts.Check(os.WriteFile(filepath.Join(md, "root.json"), root, 0o644))
-	}
+	md, td := clientDirs(ts, args, "tufjs")
 	cmd := exec.Command("node", script, args[0]+"/metadata", args[0]+"/targets", md, td, args[2])
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
 	out, err := cmd.CombinedOutput()

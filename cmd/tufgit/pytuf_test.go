@@ -61,21 +61,7 @@ func cmdPyTUFDownload(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	script, err := filepath.Abs(filepath.Join("..", "..", "testdata", "python-tuf", "download.py"))
 	ts.Check(err)
-	var md string
-	if len(args) == 5 {
-		md = ts.MkAbs(args[4])
-		ts.Check(os.MkdirAll(md, 0o755))
-	} else {
-		md, err = os.MkdirTemp(ts.MkAbs("."), "pytuf-md")
-		ts.Check(err)
-	}
-	td, err := os.MkdirTemp(ts.MkAbs("."), "pytuf-t")
-	ts.Check(err)
-	if _, err := os.Stat(filepath.Join(md, "root.json")); err != nil {
-		root, err := os.ReadFile(ts.MkAbs(args[1]))
-		ts.Check(err)
-		ts.Check(os.WriteFile(filepath.Join(md, "root.json"), root, 0o644))
-	}
+	md, td := clientDirs(ts, args, "pytuf")
 	cmd := exec.Command(pytufPython(), script, args[0]+"/metadata/", args[0]+"/targets/", md, td, args[2])
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+site, "PYTHONDONTWRITEBYTECODE=1")
 	var stdout, stderr bytes.Buffer

@@ -202,6 +202,14 @@ type Index struct {
 	// MaxProjects is how many projects one index role may delegate to
 	// before the admins split it by the next character.
 	MaxProjects int `json:"max_projects"`
+	// ShardBits splits the repository into 2^ShardBits hash shards
+	// (issue #13; shard.go): 0, the default, is one repository. Each
+	// shard has its own index roles (metadata/index/SHARD/idx_P.json)
+	// and is published as its own TUF repository. This copy is a
+	// convenience: what clients trust is the admin-signed shard map
+	// (metadata/shards.json, listed by targets.json), and verify
+	// refuses a tree where the two disagree.
+	ShardBits int `json:"shard_bits,omitempty"`
 }
 
 // DefaultMaxProjects keeps an index role under about 128 KB.
@@ -278,6 +286,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Index.MaxProjects < 1 || c.Index.MaxProjects > 10000 {
 		return fmt.Errorf("index.max_projects %d is out of range 1..10000", c.Index.MaxProjects)
+	}
+	if c.Index.ShardBits < 0 || c.Index.ShardBits > MaxShardBits {
+		return fmt.Errorf("index.shard_bits %d is out of range 0..%d", c.Index.ShardBits, MaxShardBits)
 	}
 	return nil
 }

@@ -270,9 +270,15 @@ func IndexRoleName(prefix string) string { return IndexRolePrefix + prefix }
 // IndexPathPattern is the single path pattern an index role is delegated.
 func IndexPathPattern(prefix string) string { return prefix + "*/*/*" }
 
-// IndexPrefix returns the prefix of an index role name and whether name is
-// a well-formed index role name.
+// IndexPrefix returns the prefix of an index role name, or of an index
+// role id "SHARD/idx_P" (IndexRoleID), and whether it is well formed.
 func IndexPrefix(role string) (string, bool) {
+	if sh, name, ok := strings.Cut(role, "/"); ok {
+		if !validShardDir(sh) {
+			return "", false
+		}
+		role = name
+	}
 	if !strings.HasPrefix(role, IndexRolePrefix) {
 		return "", false
 	}

@@ -8,12 +8,15 @@ import (
 
 // Paths of tufgit's files in the repository tree. See metadata-layout/README.md.
 const (
-	ConfigPath      = "tufgit.json"
-	ReadmePath      = "README.md"
-	MetadataDir     = "metadata"
-	RootPath        = "metadata/root.json"
-	RootHistoryDir  = "metadata/root_history"
-	TargetsPath     = "metadata/targets.json"
+	ConfigPath     = "tufgit.json"
+	ReadmePath     = "README.md"
+	MetadataDir    = "metadata"
+	RootPath       = "metadata/root.json"
+	RootHistoryDir = "metadata/root_history"
+	TargetsPath    = "metadata/targets.json"
+	// ShardMapPath holds the shard map of a sharded repository: the bytes
+	// targets.json lists as ShardMapTarget.
+	ShardMapPath    = "metadata/shards.json"
 	IndexDir        = "metadata/index"
 	ProjectRolesDir = "metadata/projects"
 	// RetiredRolesDir keeps the last metadata of each removed project.
@@ -39,6 +42,7 @@ const (
 	MaxRequestSize  = 64 << 10
 	MaxReadmeSize   = 256 << 10
 	MaxArtifactSize = 1 << 30
+	MaxShardMapSize = 4 << 10
 )
 
 // RootHistoryPath is where version v of root is kept forever.
@@ -117,6 +121,7 @@ const (
 	KindRequestProjectConfig
 	KindRequestWithdrawal
 	KindRetiredRole
+	KindShardMap
 )
 
 func (k Kind) String() string {
@@ -151,6 +156,8 @@ func (k Kind) String() string {
 		return "request withdrawal"
 	case KindRetiredRole:
 		return "retired project role"
+	case KindShardMap:
+		return "shard map"
 	}
 	return "unknown file"
 }
@@ -163,6 +170,7 @@ type Entry struct {
 	Project string // project name for project kinds
 	Request string // request id for request kinds
 	SHA256  string // hex digest for artifacts
+	Shard   string // hash shard of an index role in a sharded repository
 }
 
 // Classify maps a path of the tree to what it holds. A path that is not
@@ -177,6 +185,8 @@ func Classify(p string) (Entry, error) {
 		return Entry{Kind: KindRoot, Role: RoleRoot}, nil
 	case TargetsPath:
 		return Entry{Kind: KindTargets, Role: RoleTargets}, nil
+	case ShardMapPath:
+		return Entry{Kind: KindShardMap}, nil
 	}
 	parts := strings.Split(p, "/")
 	bad := func(why string) (Entry, error) {
@@ -198,6 +208,13 @@ func Classify(p string) (Entry, error) {
 				return bad("index role files are named idx_PREFIX.json")
 			}
 			return Entry{Kind: KindIndexRole, Role: role}, nil
+		}
+		if len(parts) == 4 && parts[1] == "index" {
+			role, ok := strings.CutSuffix(parts[3], ".json")
+			if _, isIdx := IndexPrefix(role); !ok || !isIdx || !validShardDir(parts[2]) {
+				return bad("index role files of a shard are named index/SHARD/idx_PREFIX.json (SHARD: 1 to 3 lowercase hex digits)")
+			}
+			return Entry{Kind: KindIndexRole, Role: parts[2] + "/" + role, Shard: parts[2]}, nil
 		}
 		if len(parts) == 4 && parts[1] == "projects" {
 			name, ok := strings.CutSuffix(parts[3], ".json")
@@ -251,10 +268,15 @@ func Classify(p string) (Entry, error) {
 			if ok && isRoleName(role) {
 				return Entry{Kind: KindRequestRole, Request: parts[1], Role: role}, nil
 			}
+		case len(parts) == 5 && parts[2] == "metadata" && validShardDir(parts[3]):
+			role, ok := strings.CutSuffix(parts[4], ".json")
+			if _, isIdx := IndexPrefix(role); ok && isIdx {
+				return Entry{Kind: KindRequestRole, Request: parts[1], Role: parts[3] + "/" + role, Shard: parts[3]}, nil
+			}
 		case len(parts) == 4 && parts[2] == "artifacts" && isHex64(parts[3]):
 			return Entry{Kind: KindRequestArtifact, Request: parts[1], SHA256: parts[3]}, nil
 		}
-		return bad("a request holds request.json, project.json, metadata/ROLE.json, artifacts/SHA256 and withdrawal.json files only")
+		return bad("a request holds request.json, project.json, metadata/ROLE.json (metadata/SHARD/idx_P.json), artifacts/SHA256 and withdrawal.json files only")
 	case "artifacts":
 		if len(parts) == 5 && parts[1] == "sha256" && isHex64(parts[4]) &&
 			parts[2] == parts[4][0:2] && parts[3] == parts[4][2:4] {
@@ -330,7 +352,8 @@ func RoleOrder(role string) string {
 	case KindTargets:
 		return "1"
 	case KindIndexRole:
-		return fmt.Sprintf("2%03d%s", len(role), role)
+		p, _ := IndexPrefix(role)
+		return fmt.Sprintf("2%03d%s", len(p), role)
 	}
 	return "3" + role
 }

@@ -3,6 +3,7 @@ package layout
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -168,4 +169,105 @@ func ParseShardMap(data []byte) (*ShardMap, error) {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// Role ids. Every shard of a sharded repository has its own index roles,
+// all named idx_0 … idx_z as TUF sees them (each shard is its own TUF
+// repository, delegated from the one shared targets.json). In the tree,
+// and everywhere tufgit names a role file, an index role of shard S is
+// the id "S/idx_P", and its file is metadata/index/S/idx_P.json. Root,
+// targets and project roles are their own ids; so is every index role of
+// a single-shard repository, whose files stay metadata/index/idx_P.json.
+
+// IndexRoleID is the id of shard's index role for prefix ("" shard: the
+// single-shard layout).
+func IndexRoleID(shard, prefix string) string {
+	if shard == "" {
+		return IndexRoleName(prefix)
+	}
+	return shard + "/" + IndexRoleName(prefix)
+}
+
+// RoleName is the TUF role name of a role id: the id without its shard.
+func RoleName(id string) string {
+	if i := strings.IndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// RoleShard is the shard of an index role id, "" for every other id.
+func RoleShard(id string) string {
+	if i := strings.IndexByte(id, '/'); i >= 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+// ProjectShard is the name of the shard that holds project name when the
+// repository has 2^bits shards ("" for one shard).
+func ProjectShard(name string, bits int) string {
+	return ShardName(ShardOf(name, bits), bits)
+}
+
+// ShardNames lists every shard of a repository with 2^bits shards, in
+// order ([""] for one shard).
+func ShardNames(bits int) []string {
+	if bits <= 0 {
+		return []string{""}
+	}
+	out := make([]string, 1<<bits)
+	for i := range out {
+		out[i] = ShardName(i, bits)
+	}
+	return out
+}
+
+// ChildIDs are the ids of the role files that a delegation from the role
+// delegator (an id) to the TUF role name names: targets' delegation to
+// idx_P names idx_P in every shard, an index role's delegation to idx_P
+// names idx_P of its own shard, and a project is its own id.
+func ChildIDs(delegator, name string, bits int) []string {
+	prefix, isIdx := IndexPrefix(name)
+	if !isIdx || strings.IndexByte(name, '/') >= 0 {
+		return []string{name}
+	}
+	if delegator != RoleTargets {
+		return []string{IndexRoleID(RoleShard(delegator), prefix)}
+	}
+	shards := ShardNames(bits)
+	out := make([]string, len(shards))
+	for i, s := range shards {
+		out[i] = IndexRoleID(s, prefix)
+	}
+	return out
+}
+
+// validShardDir reports whether s may name a shard in the tree: 1 to 3
+// lowercase hex digits. Whether it is a shard of this repository (its
+// width and range follow index.shard_bits) is verify's to say.
+func validShardDir(s string) bool {
+	if len(s) < 1 || len(s) > (MaxShardBits+3)/4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// EncodeShardMap is the canonical bytes tufgit writes for a shard map
+// (metadata/shards.json): indented JSON with a final newline.
+func EncodeShardMap(m ShardMap) ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }

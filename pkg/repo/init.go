@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type InitOptions struct {
 	OnlineKey        *keys.Key
 	Expiry           layout.Expiry // zero: layout.DefaultExpiry()
 	ArtifactStore    string        // "" or "git": embedded; else a blob URL
+	// Shards is K, the number of hash shards (a power of two up to
+	// 4096); 0 or 1 is today's single repository.
+	Shards int
 	Now              time.Time     // zero: time.Now()
 }
 
@@ -68,6 +72,10 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	bits, err := ShardBits(opts.Shards)
+	if err != nil {
+		return nil, err
+	}
 	existed, err := checkEmptyDir(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -107,8 +115,26 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 			Name: name, KeyIDs: keyIDs(opts.TargetsKeys), Threshold: opts.TargetsThreshold,
 			Terminating: true, Paths: []string{layout.IndexPathPattern(prefix)},
 		})
-		index = append(index, metadata.Targets(layout.ExpiresAt(now, opts.Expiry.For(name))))
-		indexNames = append(indexNames, name)
+	}
+	// Every shard has its own idx_0 … idx_z, all delegated by targets'
+	// one entry each.
+	for _, shard := range layout.ShardNames(bits) {
+		for _, c := range layout.FirstChars {
+			id := layout.IndexRoleID(shard, string(c))
+			index = append(index, metadata.Targets(layout.ExpiresAt(now, opts.Expiry.For(id))))
+			indexNames = append(indexNames, id)
+		}
+	}
+	var shardMap []byte
+	if bits > 0 {
+		if shardMap, err = layout.EncodeShardMap(layout.DefaultShardMap(bits)); err != nil {
+			return nil, err
+		}
+		tf, err := metadata.TargetFile().FromBytes(layout.ShardMapTarget, shardMap, "sha256", "sha512")
+		if err != nil {
+			return nil, err
+		}
+		targets.Signed.Targets[layout.ShardMapTarget] = tf
 	}
 
 	res := &InitResult{RootThreshold: opts.RootThreshold, TargetsThreshold: opts.TargetsThreshold, IndexRoles: len(index)}
@@ -146,6 +172,7 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	if opts.ArtifactStore != "" {
 		cfg.Artifacts.Store = opts.ArtifactStore
 	}
+	cfg.Index.ShardBits = bits
 	if layout.IsKMSURI(opts.OnlineKey.Ref) {
 		cfg.OnlineKey.URI = opts.OnlineKey.Ref
 	}
@@ -171,6 +198,9 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 		files = append(files, gitstore.FileChange{Path: layout.RootHistoryPath(1), Data: rootRaw})
 	}
 	place(layout.RoleTargets, layout.TargetsPath, targetsRaw)
+	if shardMap != nil {
+		files = append(files, gitstore.FileChange{Path: layout.ShardMapPath, Data: shardMap})
+	}
 	for i, m := range index {
 		raw, err := encode(m)
 		if err != nil {
@@ -294,4 +324,16 @@ is either signed TUF metadata, tufgit configuration, a pending signature
 request, or an artifact. Do not edit these files by hand: use the tufgit
 commands, and run ` + "`tufgit verify`" + ` before pushing.
 `
+}
+
+// ShardBits turns a shard count K (a power of two from 1 to 4096; 0 means
+// 1) into index.shard_bits.
+func ShardBits(k int) (int, error) {
+	if k == 0 {
+		k = 1
+	}
+	if k < 1 || k > 1<<layout.MaxShardBits || k&(k-1) != 0 {
+		return 0, fmt.Errorf("%d shards: want a power of two from 1 to %d", k, 1<<layout.MaxShardBits)
+	}
+	return bits.TrailingZeros(uint(k)), nil
 }

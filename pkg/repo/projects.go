@@ -189,7 +189,7 @@ func (s *Session) splitIfFull(idxName string, m *metadata.Metadata[metadata.Targ
 			}
 		}
 		sort.SliceStable(del.Roles, func(i, j int) bool { return del.Roles[i].Name < del.Roles[j].Name })
-		name := layout.IndexRoleName(node.Prefix)
+		name := layout.IndexRoleID(layout.RoleShard(idxName), node.Prefix)
 		nm := base
 		if nm == nil {
 			nm = metadata.Targets()
@@ -271,7 +271,7 @@ func (s *Session) ListProjects() ([]ProjectInfo, error) {
 		for _, d := range r.Meta.Signed.Delegations.Roles {
 			switch layout.RoleKind(d.Name) {
 			case layout.KindIndexRole:
-				queue = append(queue, d.Name)
+				queue = append(queue, s.View.ChildIDs(name, d.Name)...)
 			case layout.KindProjectRole:
 				info := ProjectInfo{Name: d.Name, Index: name, Threshold: d.Threshold}
 				for _, id := range d.KeyIDs {

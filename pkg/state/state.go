@@ -277,38 +277,59 @@ func (v *View) Remember(name string, r *Role, err error) {
 	v.roles[name] = r
 }
 
-// Parent is the role that delegates name, by the layout's structure:
-// root for targets, targets for a one-character index role, the index role
-// one character shorter for a longer one, and for a project the deepest
-// index role whose prefix covers it (found by reading the index).
+// ShardBits is the tree's index.shard_bits (0, one shard, when tufgit.json
+// can not be read: verify reports that on its own).
+func (v *View) ShardBits() int {
+	if cfg, err := v.Config(); err == nil {
+		return cfg.Index.ShardBits
+	}
+	return 0
+}
+
+// ChildIDs are the role ids a delegation from delegator to the TUF role
+// name reaches in this tree (layout.ChildIDs).
+func (v *View) ChildIDs(delegator, name string) []string {
+	return layout.ChildIDs(delegator, name, v.ShardBits())
+}
+
+// Parent is the role that delegates name (a role id), by the layout's
+// structure: root for targets, targets for a one-character index role,
+// the index role one character shorter (in the same shard) for a longer
+// one, and for a project the deepest index role of its shard whose prefix
+// covers it (found by reading the index).
 func (v *View) Parent(name string) (string, error) {
 	switch layout.RoleKind(name) {
 	case layout.KindTargets:
 		return layout.RoleRoot, nil
 	case layout.KindIndexRole:
+		if _, err := layout.ParseShardName(layout.RoleShard(name), v.ShardBits()); err != nil {
+			return "", fmt.Errorf("index role %s is in no shard of this repository: %v", name, err)
+		}
 		p, _ := layout.IndexPrefix(name)
 		if len(p) == 1 {
 			return layout.RoleTargets, nil
 		}
-		return layout.IndexRoleName(p[:len(p)-1]), nil
+		return layout.IndexRoleID(layout.RoleShard(name), p[:len(p)-1]), nil
 	case layout.KindProjectRole:
 		return v.IndexFor(name)
 	}
 	return "", fmt.Errorf("role %q has no place in the layout", name)
 }
 
-// IndexFor finds the index role that delegates (or would delegate) the
-// project: start at the one-character index role and step to the child
-// index role for the next character for as long as one is delegated.
+// IndexFor finds the index role (its id) that delegates, or would
+// delegate, the project: start at the one-character index role of the
+// project's shard and step to the child index role for the next character
+// for as long as one is delegated.
 func (v *View) IndexFor(project string) (string, error) {
+	shard := layout.ProjectShard(project, v.ShardBits())
 	parentName := layout.RoleTargets
-	cur := layout.IndexRoleName(project[:1])
+	cur := layout.IndexRoleID(shard, project[:1])
 	for depth := 1; ; depth++ {
 		parent, err := v.Role(parentName)
 		if err != nil {
 			return "", fmt.Errorf("finding the index role for %s: %w", project, err)
 		}
-		if !delegates(parent.Meta, cur) {
+		if !delegates(parent.Meta, layout.RoleName(cur)) {
 			if parentName == layout.RoleTargets {
 				return "", fmt.Errorf("targets delegates no index role for projects starting with %q", project[:1])
 			}
@@ -317,7 +338,7 @@ func (v *View) IndexFor(project string) (string, error) {
 		if depth >= len(project) {
 			return cur, nil
 		}
-		parentName, cur = cur, layout.IndexRoleName(project[:depth+1])
+		parentName, cur = cur, layout.IndexRoleID(shard, project[:depth+1])
 	}
 }
 
@@ -351,7 +372,7 @@ func (v *View) Delegation(name string) (*trust.Delegation, string, error) {
 	if err != nil {
 		return nil, parent, err
 	}
-	d, err := trust.FromTargets(pr.Meta, name)
+	d, err := trust.FromTargets(pr.Meta, layout.RoleName(name))
 	if err != nil {
 		return nil, parent, fmt.Errorf("%s does not delegate %s", parent, name)
 	}

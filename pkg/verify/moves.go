@@ -39,6 +39,9 @@ func checkMoves(rep *Report, before, after *state.View, delegators []string, pat
 			if was[r.Name] {
 				continue // not a move: an ordinary change of this delegator
 			}
+			if layout.RoleKind(r.Name) != layout.KindProjectRole {
+				continue // index roles never move: their place is their prefix
+			}
 			od, from, err := before.Delegation(r.Name)
 			if err != nil || from == name {
 				continue // a new role, not a move

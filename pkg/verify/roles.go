@@ -128,9 +128,13 @@ func (c *checker) judgeRole(rc roleCheck, name string, d *trust.Delegation, pr *
 // with prefix P to index roles P+c and to projects starting with P that no
 // child index role covers, each with exactly its one path pattern.
 func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *metadata.Metadata[metadata.TargetsType], pr *prepared) {
-	if len(m.Signed.Targets) > 0 {
+	if name == layout.RoleTargets {
+		c.checkShardMap(rc, m)
+	} else if len(m.Signed.Targets) > 0 {
 		c.rep.add(rc.path, name, CodeDelegation, "lists %d target(s); only project roles may list targets", len(m.Signed.Targets))
 	}
+	bits := rc.view.ShardBits()
+	shard := layout.RoleShard(name)
 	del := m.Signed.Delegations
 	if del == nil {
 		return
@@ -188,11 +192,13 @@ func (c *checker) checkIndexStructure(rc roleCheck, name, prefix string, m *meta
 		if layout.IsNormalizedProjectName(r.Name) {
 			switch {
 			case name == layout.RoleTargets:
-				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s directly; projects belong in index role %s", r.Name, layout.IndexRoleName(r.Name[:1]))
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s directly; projects belong in index role %s", r.Name, layout.IndexRoleID(layout.ProjectShard(r.Name, bits), r.Name[:1]))
+			case layout.ProjectShard(r.Name, bits) != shard:
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which belongs in shard %s, not %s (index.shard_bits %d)", r.Name, layout.ProjectShard(r.Name, bits), shard, bits)
 			case !strings.HasPrefix(r.Name, prefix):
 				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which does not start with %q", r.Name, prefix)
 			case len(r.Name) > len(prefix) && children[r.Name[:len(prefix)+1]]:
-				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which belongs in child index role %s", r.Name, layout.IndexRoleName(r.Name[:len(prefix)+1]))
+				c.rep.add(rc.path, name, CodeDelegation, "delegates project %s, which belongs in child index role %s", r.Name, layout.IndexRoleID(shard, r.Name[:len(prefix)+1]))
 			}
 			if !onePath(r.Paths, layout.ProjectPathPattern(r.Name)) {
 				c.rep.add(rc.path, name, CodeDelegation, "delegation to %s must have exactly the path %q", r.Name, layout.ProjectPathPattern(r.Name))
@@ -522,16 +528,19 @@ func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
 				if kind != layout.KindIndexRole && kind != layout.KindProjectRole {
 					continue // reported by the structure check
 				}
-				p := layout.RolePath(r.Name)
-				if c.reached[p] {
-					continue // a second delegation: reported by the structure check
-				}
-				c.reached[p] = true
 				d, _ := trust.FromTargets(parent.Meta, r.Name)
-				j := &roleJob{parent: parent.Name, name: r.Name, path: p, kind: kind, d: d, done: make(chan struct{})}
-				j.raw, j.readErr = c.view.ReadRole(r.Name)
-				ordered <- j
-				work <- j
+				// targets' delegation to idx_P reaches idx_P of every shard.
+				for _, id := range c.view.ChildIDs(parent.Name, r.Name) {
+					p := layout.RolePath(id)
+					if c.reached[p] {
+						continue // a second delegation: reported by the structure check
+					}
+					c.reached[p] = true
+					j := &roleJob{parent: parent.Name, name: id, path: p, kind: kind, d: d, done: make(chan struct{})}
+					j.raw, j.readErr = c.view.ReadRole(id)
+					ordered <- j
+					work <- j
+				}
 			}
 		}
 	}()

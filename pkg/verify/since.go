@@ -70,6 +70,9 @@ type transition struct {
 	artifacts map[string]gitstore.ChangeAction // sha256 -> action
 	root      bool
 	config    bool
+	// shards: the shard map or index.shard_bits changed, which moves
+	// every index role: the whole tree is checked.
+	shards bool
 }
 
 func (t *transition) run() error {
@@ -105,6 +108,8 @@ func (t *transition) run() error {
 			}
 		case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
 			t.roles[le.Role] = ch.Action
+		case layout.KindShardMap:
+			t.shards = true
 		case layout.KindProjectConfig:
 			if ch.Action != gitstore.Deleted {
 				t.projCfgs[le.Project] = true
@@ -128,7 +133,10 @@ func (t *transition) run() error {
 	defer closeStore()
 
 	oldRoot, oldRootErr := t.oldView.Root()
-	if oldRootErr != nil || t.root || storeChanged {
+	if !t.shards && t.config && t.oldView.ShardBits() != c.view.ShardBits() {
+		t.shards = true
+	}
+	if oldRootErr != nil || t.root || storeChanged || t.shards {
 		// A new root (or the first one) changes who may sign everything:
 		// check the whole tree, then the transition rules.
 		if err := c.full(); err != nil {
@@ -352,7 +360,9 @@ func (t *transition) expandDelegations(name string, recheck map[string]bool) {
 				do, _ = trust.FromTargets(oldMeta, r.Name)
 			}
 			if do == nil || !dn.Equal(do) {
-				recheck[r.Name] = true
+				for _, id := range c.view.ChildIDs(name, r.Name) {
+					recheck[id] = true
+				}
 			}
 		}
 	}
@@ -365,11 +375,16 @@ func (t *transition) expandDelegations(name string, recheck map[string]bool) {
 		}
 		// Removed here. Fine if it moved (an index split) or if its file
 		// and project config are gone too.
-		if _, _, err := c.view.Delegation(r.Name); err == nil {
-			continue
+		ids := c.view.ChildIDs(name, r.Name)
+		if len(ids) == 1 {
+			if _, _, err := c.view.Delegation(ids[0]); err == nil {
+				continue
+			}
 		}
-		if ok, _ := c.tree.Exists(layout.RolePath(r.Name)); ok {
-			c.rep.add(layout.RolePath(r.Name), r.Name, CodeOrphan, "%s no longer delegates %s, but its metadata is still here", name, r.Name)
+		for _, id := range ids {
+			if ok, _ := c.tree.Exists(layout.RolePath(id)); ok {
+				c.rep.add(layout.RolePath(id), id, CodeOrphan, "%s no longer delegates %s, but its metadata is still here", name, id)
+			}
 		}
 		if layout.RoleKind(r.Name) == layout.KindProjectRole {
 			if ok, _ := c.tree.Exists(layout.ProjectConfigPath(r.Name)); ok {

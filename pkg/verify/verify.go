@@ -209,12 +209,12 @@ func (c *checker) underBroken(role string) bool {
 	if c.broken[layout.RoleTargets] || c.broken[layout.RoleRoot] {
 		return true
 	}
-	name := role
+	name, shard := role, layout.ProjectShard(role, c.view.ShardBits())
 	if p, ok := layout.IndexPrefix(role); ok {
-		name = p
+		name, shard = p, layout.RoleShard(role)
 	}
 	for i := 1; i <= len(name); i++ {
-		if c.broken[layout.IndexRoleName(name[:i])] {
+		if c.broken[layout.IndexRoleID(shard, name[:i])] {
 			return true
 		}
 	}

@@ -24,6 +24,7 @@ type InitOptions struct {
 	OnlineKey        string
 	Expiry           []string
 	ArtifactStore    string
+	Shards           int
 }
 
 func newInitCmd(io *IOStreams) *cobra.Command {
@@ -48,13 +49,25 @@ request named "init" instead of signed metadata; its holders add their
 signatures with 'tufgit sign init'. 'tufgit verify' reports it as pending.
 
 Expiry periods default to: root, targets, index and project roles 365d,
-snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
+snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.
+
+--shards K splits the repository into K hash shards (a power of two up to
+4096), each published as its own small TUF repository with its own snapshot
+and timestamp, all sharing root and targets. A project's shard is the top bits
+of sha256 of its normalized name; every shard has its own 36 index roles
+(K × 36 in all, signed now), and targets lists the admin-signed shard map
+_tufgit/shards.json that clients read to find a shard. Choose K so that a
+shard holds about a thousand projects or fewer (1024 at a million projects,
+see docs/sharding.md); the default, 1, is one repository.`,
 		Example: `  # One admin, all keys at hand: signed at once
   tufgit init myrepo --root-key admin.key --targets-key admin.key --online-key online.pub
 
   # Two of three admins must sign root; the others sign later
   tufgit init myrepo --root-key a1.key --root-key a2.pub --root-key a3.pub --root-threshold 2 \
-      --targets-key a1.key --online-key awskms:///alias/tufgit-online --expiry timestamp=12h`,
+      --targets-key a1.key --online-key awskms:///alias/tufgit-online --expiry timestamp=12h
+
+  # A large index: 1024 hash shards
+  tufgit init bigrepo --root-key admin.key --targets-key admin.key --online-key online.pub --shards 1024`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
@@ -70,6 +83,7 @@ snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.`,
 	f.StringVar(&o.Name, "name", "", "a human name for the repository")
 	f.StringArrayVar(&o.Expiry, "expiry", nil, "ROLE=DURATION, ROLE one of root, targets, index, project, snapshot, timestamp (e.g. timestamp=12h); capped: timestamp 7d, snapshot 30d, others 5 years")
 	f.StringVar(&o.ArtifactStore, "artifact-store", "git", "where artifact bytes live: git (in the repository) or s3://, gs://, azblob://, file:// URL")
+	f.IntVar(&o.Shards, "shards", 1, "number of hash shards, a power of two from 1 to 4096")
 	_ = cmd.MarkFlagRequired("root-key")
 	_ = cmd.MarkFlagRequired("targets-key")
 	_ = cmd.MarkFlagRequired("online-key")
@@ -81,6 +95,9 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	exp, err := parseExpiry(o.Expiry)
 	if err != nil {
 		return err
+	}
+	if _, err := repo.ShardBits(o.Shards); err != nil || o.Shards < 1 {
+		return usageError("--shards %d: want a power of two from 1 to %d", o.Shards, 1<<layout.MaxShardBits)
 	}
 	now := o.IO.Now()
 	pass := cachedPassphrase(o.IO.Passphrase())
@@ -112,7 +129,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		Dir: o.Dir, Name: o.Name,
 		RootKeys: rootKeys, RootThreshold: o.RootThreshold,
 		TargetsKeys: targetsKeys, TargetsThreshold: o.TargetsThreshold,
-		OnlineKey: online, Expiry: exp, Now: now, ArtifactStore: o.ArtifactStore,
+		OnlineKey: online, Expiry: exp, Now: now, ArtifactStore: o.ArtifactStore, Shards: o.Shards,
 	})
 	if err != nil {
 		return err
@@ -121,7 +138,11 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	fmt.Fprintf(w, "created tufgit repository %s (commit %s)\n", o.Dir, res.Commit[:12])
 	fmt.Fprintf(w, "  root     v1: %d of %d signature(s) needed are present\n", res.RootSigned, res.RootThreshold)
 	fmt.Fprintf(w, "  targets  v1: %d of %d signature(s) needed are present\n", min(res.TargetsSigned, res.TargetsThreshold), res.TargetsThreshold)
-	fmt.Fprintf(w, "  %d index roles, signed like targets\n", res.IndexRoles)
+	if o.Shards > 1 {
+		fmt.Fprintf(w, "  %d hash shards, each with its own index: %d index roles, signed like targets\n", o.Shards, res.IndexRoles)
+	} else {
+		fmt.Fprintf(w, "  %d index roles, signed like targets\n", res.IndexRoles)
+	}
 	fmt.Fprintf(w, "  online key %s will sign snapshot and timestamp when publishing\n", online.ID[:12])
 	if res.Pending {
 		fmt.Fprintf(w, "\nThe keys at hand do not meet every threshold, so the metadata waits in request %q.\n", res.RequestID)

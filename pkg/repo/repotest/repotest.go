@@ -38,6 +38,7 @@ type Spec struct {
 	ArtifactSize   int // bytes per artifact; default 64
 	Seed           uint64
 	Names          []string  // project names; default Names(Projects, Seed)
+	ShardBits      int       // 2^ShardBits hash shards; default 0 (one)
 	Now            time.Time // default 2026-01-01
 }
 
@@ -162,6 +163,7 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 	cfg := layout.DefaultConfig()
 	cfg.OnlineKey.KeyID = f.Online.ID
 	cfg.Index.MaxProjects = spec.MaxPerIndex
+	cfg.Index.ShardBits = spec.ShardBits
 	raw, err = layout.EncodeFile(cfg)
 	if err != nil {
 		return nil, err
@@ -174,15 +176,43 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 	adminKeys := map[string]*metadata.Key{f.Admin.ID: f.Admin.Public}
 	targets := metadata.Targets(expires(layout.RoleTargets))
 	targets.Signed.Delegations = &metadata.Delegations{Keys: adminKeys}
-	byFirst := map[byte][]string{}
-	for _, p := range f.Projects {
-		byFirst[p[0]] = append(byFirst[p[0]], p)
+	type shardFirst struct {
+		shard string
+		c     byte
 	}
-	var nodes []layout.IndexNode
+	byFirst := map[shardFirst][]string{}
+	for _, p := range f.Projects {
+		k := shardFirst{layout.ProjectShard(p, spec.ShardBits), p[0]}
+		byFirst[k] = append(byFirst[k], p)
+	}
 	for i := 0; i < len(layout.FirstChars); i++ {
 		c := layout.FirstChars[i]
 		targets.Signed.Delegations.Roles = append(targets.Signed.Delegations.Roles, admin(layout.IndexRoleName(string(c)), layout.IndexPathPattern(string(c))))
-		nodes = append(nodes, layout.PlanIndex(string(c), byFirst[c], spec.MaxPerIndex)...)
+	}
+	type shardNode struct {
+		shard string
+		layout.IndexNode
+	}
+	var nodes []shardNode
+	for _, shard := range layout.ShardNames(spec.ShardBits) {
+		for i := 0; i < len(layout.FirstChars); i++ {
+			c := layout.FirstChars[i]
+			for _, n := range layout.PlanIndex(string(c), byFirst[shardFirst{shard, c}], spec.MaxPerIndex) {
+				nodes = append(nodes, shardNode{shard, n})
+			}
+		}
+	}
+	if spec.ShardBits > 0 {
+		sm, err := layout.EncodeShardMap(layout.DefaultShardMap(spec.ShardBits))
+		if err != nil {
+			return nil, err
+		}
+		tf, err := metadata.TargetFile().FromBytes(layout.ShardMapTarget, sm, "sha256", "sha512")
+		if err != nil {
+			return nil, err
+		}
+		targets.Signed.Targets[layout.ShardMapTarget] = tf
+		put(layout.ShardMapPath, sm)
 	}
 	if err := sign(targets, f.Admin, layout.TargetsPath, put); err != nil {
 		return nil, err
@@ -190,7 +220,7 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 
 	pk := 0
 	for _, n := range nodes {
-		name := layout.IndexRoleName(n.Prefix)
+		name := layout.IndexRoleID(n.shard, n.Prefix)
 		f.IndexRoles = append(f.IndexRoles, name)
 		m := metadata.Targets(expires(name))
 		del := &metadata.Delegations{Keys: map[string]*metadata.Key{}}

@@ -2,16 +2,13 @@ package publish
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +54,9 @@ type published struct {
 	Timestamp        int64     `json:"timestamp_version"`
 	SnapshotExpires  time.Time `json:"snapshot_expires"`
 	TimestampExpires time.Time `json:"timestamp_expires"`
+	// Shards holds each shard's versions and expiries in a sharded
+	// repository (their snapshots are shards/SHARD.snapshot.json).
+	Shards map[string]*published `json:"shards,omitempty"`
 }
 
 // Options describe one publish.
@@ -94,6 +94,10 @@ type Result struct {
 	UIWritten int
 	UIChecked int
 	UIParsed  int
+	// Shards counts the shards of a sharded repository that got a new
+	// timestamp (and maybe snapshot); Snapshot and Timestamp are then the
+	// top-level repository's.
+	Shards int
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last
@@ -117,15 +121,21 @@ func Publish(ctx context.Context, o Options) (*Result, error) {
 
 type publisher struct {
 	Options
-	ctx      context.Context
-	res      *Result
-	tree     *gitstore.Tree
-	view     *state.View
-	cfg      *layout.Config
+	ctx  context.Context
+	res  *Result
+	tree *gitstore.Tree
+	view *state.View
+	cfg  *layout.Config
+	// prev is the last publish's record; its top level is the single
+	// repository, or the top-level repository of a sharded one.
 	prev     *published
-	prevSnap *metadata.Metadata[metadata.SnapshotType]
-	prevRaw  []byte
 	prevTree *gitstore.Tree
+	// top is the single repository, or the top level of a sharded one,
+	// with the snapshot the last publish left (read by readState).
+	top *unit
+	// all is every role's snapshot entry by unit, from one walk of the
+	// tree; made only when some unit is rewritten whole.
+	all map[string]*walked
 }
 
 func (p *publisher) run() error {
@@ -147,6 +157,7 @@ func (p *publisher) run() error {
 	if err := p.Key.check(root); err != nil {
 		return err
 	}
+	p.top = &unit{top: p.cfg.Index.ShardBits > 0}
 	p.readState()
 
 	// Verify: incrementally from the last published commit when it is an
@@ -187,134 +198,7 @@ func (p *publisher) run() error {
 		return ErrNotInitialized
 	}
 
-	// What the mirror serves now. It is not trusted: it only ever pushes
-	// version numbers up, never down.
-	mTS, mSnap := p.mirrorVersions()
-	intact := incremental && p.prevSnap != nil && mTS >= p.prev.Timestamp
-	if intact {
-		ok, err := p.Mirror.Exists(p.ctx, snapshotName(p.prev.Snapshot))
-		if err != nil {
-			return err
-		}
-		intact = ok
-	}
-	p.res.Full = !intact
-
-	meta, changed, err := p.snapshotMeta(intact)
-	if err != nil {
-		return err
-	}
-	snapV, tsV := mSnap, mTS
-	if p.prev != nil {
-		snapV, tsV = max(snapV, p.prev.Snapshot), max(tsV, p.prev.Timestamp)
-	}
-	needSnap := !intact || !sameMeta(meta, p.prevSnap) || (p.Refresh && dueSoon(p.prev.SnapshotExpires, p.Now, p.cfg.Expiry.For(layout.RoleSnapshot))) ||
-		!signedBy(p.prevRaw, p.Key.ID()) || // the online key was rotated: the old snapshot no longer verifies
-		!p.prev.SnapshotExpires.After(p.Now) // expired: re-sign even without --refresh
-	needTS := needSnap || p.prev.Root != root.Signed.Version || (p.Refresh && dueSoon(p.prev.TimestampExpires, p.Now, p.cfg.Expiry.For(layout.RoleTimestamp))) ||
-		!p.prev.TimestampExpires.After(p.Now)
-	if !needSnap && !needTS {
-		p.res.UpToDate = true
-		p.res.Snapshot, p.res.Timestamp = p.prev.Snapshot, p.prev.Timestamp
-		return nil
-	}
-
-	// 1. Target files, then 2. every root version and the changed roles:
-	// nothing the new snapshot points at is missing when it appears.
-	if err := p.writeTargets(changed, intact); err != nil {
-		return err
-	}
-	rootRaw, err := p.tree.ReadFile(layout.RootPath, layout.MaxRootSize)
-	if err != nil {
-		return err
-	}
-	for v := int64(1); v <= root.Signed.Version; v++ {
-		name := fmt.Sprintf("metadata/%d.root.json", v)
-		if ok, err := p.Mirror.Exists(p.ctx, name); err != nil {
-			return err
-		} else if ok {
-			continue // a root version never changes
-		}
-		data, err := p.tree.ReadFile(layout.RootHistoryPath(v), layout.MaxRootSize)
-		if err != nil {
-			return err
-		}
-		if err := p.write(name, data); err != nil {
-			return err
-		}
-	}
-	if err := p.write("metadata/root.json", rootRaw); err != nil {
-		return err
-	}
-	for _, role := range changed {
-		r, err := p.view.Role(role)
-		if err != nil {
-			return err
-		}
-		if err := p.write(fmt.Sprintf("metadata/%d.%s.json", r.Meta.Signed.Version, role), r.Raw); err != nil {
-			return err
-		}
-	}
-
-	// 3. Snapshot and 4. timestamp, checked the way a client will check
-	// them before they are written.
-	snapRaw := p.prevRaw
-	if needSnap {
-		snapV++
-		s := metadata.Snapshot(layout.ExpiresAt(p.Now, p.cfg.Expiry.For(layout.RoleSnapshot)))
-		s.Signed.Version = snapV
-		if err := p.checkOnlineExpiry(layout.RoleSnapshot, s.Signed.Expires, layout.MaxSnapshotExpiry); err != nil {
-			return err
-		}
-		for name, v := range meta {
-			s.Signed.Meta[name] = metadata.MetaFile(v)
-		}
-		if err := p.Key.signSnapshot(s); err != nil {
-			return err
-		}
-		if snapRaw, err = s.ToBytes(false); err != nil {
-			return err
-		}
-	} else {
-		snapV = p.prev.Snapshot
-	}
-	tsV++
-	ts := metadata.Timestamp(layout.ExpiresAt(p.Now, p.cfg.Expiry.For(layout.RoleTimestamp)))
-	ts.Signed.Version = tsV
-	if err := p.checkOnlineExpiry(layout.RoleTimestamp, ts.Signed.Expires, layout.MaxTimestampExpiry); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(snapRaw)
-	mf := metadata.MetaFile(snapV)
-	mf.Length = int64(len(snapRaw))
-	mf.Hashes = metadata.Hashes{"sha256": sum[:]}
-	ts.Signed.Meta["snapshot.json"] = mf
-	if err := p.Key.signTimestamp(ts); err != nil {
-		return err
-	}
-	tsRaw, err := ts.ToBytes(false)
-	if err != nil {
-		return err
-	}
-	if err := p.clientCheck(rootRaw, tsRaw, snapRaw); err != nil {
-		return fmt.Errorf("the new snapshot/timestamp would not pass a client's checks, nothing written: %w", err)
-	}
-	if needSnap {
-		if err := p.write(snapshotName(snapV), snapRaw); err != nil {
-			return err
-		}
-	}
-	if err := p.write("metadata/timestamp.json", tsRaw); err != nil {
-		return err
-	}
-	p.res.Snapshot, p.res.Timestamp = snapV, tsV
-	if p.UI {
-		if err := p.writeUI(intact, tsRaw, snapRaw); err != nil {
-			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
-		}
-	}
-	return p.saveState(published{Commit: p.Rev.String(), Root: root.Signed.Version, Snapshot: snapV, Timestamp: tsV,
-		SnapshotExpires: snapExpires(snapRaw), TimestampExpires: ts.Signed.Expires}, snapRaw)
+	return p.publishUnits(root, incremental)
 }
 
 // sourceOnly hides Close, so that verification can not close the
@@ -332,7 +216,6 @@ func (p *publisher) checkOnlineExpiry(role string, exp time.Time, max time.Durat
 	return nil
 }
 
-func snapshotName(v int64) string { return fmt.Sprintf("metadata/%d.snapshot.json", v) }
 
 // dueSoon reports whether metadata expiring at exp, valid for period,
 // has less than half its period left.
@@ -366,114 +249,6 @@ func (p *publisher) write(name string, data []byte) error {
 	}
 	p.res.Written = append(p.res.Written, name)
 	return nil
-}
-
-// mirrorVersions reads the timestamp the mirror serves now, if any: its
-// version and the snapshot version it names. Unparseable means zero.
-func (p *publisher) mirrorVersions() (int64, int64) {
-	raw, err := p.Mirror.Read(p.ctx, "metadata/timestamp.json", 16<<10)
-	if err != nil {
-		return 0, 0
-	}
-	var doc struct {
-		Signed struct {
-			Version int64 `json:"version"`
-			Meta    map[string]struct {
-				Version int64 `json:"version"`
-			} `json:"meta"`
-		} `json:"signed"`
-	}
-	if json.Unmarshal(raw, &doc) != nil || doc.Signed.Version < 0 {
-		return 0, 0
-	}
-	return doc.Signed.Version, doc.Signed.Meta["snapshot.json"].Version
-}
-
-// snapshotMeta lists every role file's version, and which roles must be
-// written to the mirror: those changed since the last publish, or all.
-func (p *publisher) snapshotMeta(incremental bool) (map[string]int64, []string, error) {
-	meta := map[string]int64{}
-	var changed []string
-	if incremental {
-		for name, mf := range p.prevSnap.Signed.Meta {
-			meta[name] = mf.Version
-		}
-		diff, err := gitstore.Diff(p.prevTree, p.tree, func(gitstore.BadName) error { return nil })
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, ch := range diff {
-			le, err := layout.Classify(ch.Path)
-			if err != nil {
-				continue
-			}
-			switch le.Kind {
-			case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
-			case layout.KindRetiredRole:
-				// Clients refuse a snapshot that drops a role it listed,
-				// so a removed project keeps its entry at its last version
-				// (unless it was created again).
-				if ch.Action != gitstore.Deleted {
-					if _, err := p.view.Role(le.Role); state.IsNotExist(err) {
-						if v, err := p.retiredVersion(le.Role); err == nil {
-							meta[le.Role+".json"] = v
-						}
-					}
-				}
-				continue
-			default:
-				continue
-			}
-			if ch.Action == gitstore.Deleted {
-				if v, err := p.retiredVersion(le.Role); err == nil {
-					meta[le.Role+".json"] = v
-				} else {
-					delete(meta, le.Role+".json")
-				}
-				continue
-			}
-			r, err := p.view.Role(le.Role)
-			if err != nil {
-				return nil, nil, err
-			}
-			meta[le.Role+".json"] = r.Meta.Signed.Version
-			changed = append(changed, le.Role)
-		}
-	} else {
-		err := p.tree.WalkDir(layout.MetadataDir, func(e gitstore.Entry) error {
-			le, err := layout.Classify(e.Path)
-			if err != nil {
-				return nil
-			}
-			switch le.Kind {
-			case layout.KindTargets, layout.KindIndexRole, layout.KindProjectRole:
-				r, err := p.view.Role(le.Role)
-				if err != nil {
-					return err
-				}
-				meta[le.Role+".json"] = r.Meta.Signed.Version
-				changed = append(changed, le.Role)
-			case layout.KindRetiredRole:
-				if _, ok := meta[le.Role+".json"]; ok {
-					return nil // created again: the live role counts
-				}
-				if _, err := p.view.Role(le.Role); err == nil {
-					return nil
-				}
-				v, err := p.retiredVersion(le.Role)
-				if err != nil {
-					return err
-				}
-				meta[le.Role+".json"] = v
-			}
-			return nil
-		}, func(gitstore.BadName) error { return nil })
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	sort.Strings(changed)
-	return meta, changed, nil
 }
 
 func sameMeta(meta map[string]int64, prev *metadata.Metadata[metadata.SnapshotType]) bool {

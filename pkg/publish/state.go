@@ -3,6 +3,8 @@ package publish
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -40,17 +42,44 @@ func (p *publisher) readState() {
 		return
 	}
 	p.prev = &st
-	if snap, err := tree.ReadFile(snapshotFile, 64<<20); err == nil {
-		if m, err := metadata.Snapshot().FromBytes(snap); err == nil && m.Signed.Version == st.Snapshot {
-			p.prevSnap, p.prevRaw = m, snap
+	p.top.prev = &st
+	p.loadSnapshot(p.top, tree)
+}
+
+// shardSnapshotFile is where StateRef's tree keeps a shard's snapshot.
+func shardSnapshotFile(shard string) string { return "shards/" + shard + ".snapshot.json" }
+
+// loadSnapshot reads the snapshot the last publish made for u, when the
+// record has one of the version it names.
+func (p *publisher) loadSnapshot(u *unit, tree *gitstore.Tree) {
+	if u.prev == nil {
+		return
+	}
+	if tree == nil {
+		h, err := p.Repo.ResolveRef(StateRef)
+		if err != nil || h == gitstore.ZeroHash {
+			return
+		}
+		if tree, err = p.Repo.TreeAt(h); err != nil {
+			return
+		}
+	}
+	name := snapshotFile
+	if !u.top && u.shard != "" {
+		name = shardSnapshotFile(u.shard)
+	}
+	if snap, err := tree.ReadFile(name, 64<<20); err == nil {
+		if m, err := metadata.Snapshot().FromBytes(snap); err == nil && m.Signed.Version == u.prev.Snapshot {
+			u.prevSnap, u.prevRaw = m, snap
 		}
 	}
 }
 
-// saveState records this publish. It runs after timestamp.json is on the
-// mirror; if it fails, the next publish reads the mirror's timestamp and
-// still never reuses a version.
-func (p *publisher) saveState(st published, snapRaw []byte) error {
+// saveState records this publish: state.json, the top level's snapshot
+// and the new snapshot of each shard in snaps. It runs after every
+// timestamp.json is on the mirror; if it fails, the next publish reads
+// the mirror's timestamps and still never reuses a version.
+func (p *publisher) saveState(st published, snaps map[string][]byte) error {
 	raw, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
@@ -65,7 +94,11 @@ func (p *publisher) saveState(st published, snapRaw []byte) error {
 			return err
 		}
 	}
-	tree, err := p.Repo.BuildTree(base, []gitstore.FileChange{{Path: stateFile, Data: append(raw, '\n')}, {Path: snapshotFile, Data: snapRaw}})
+	files := []gitstore.FileChange{{Path: stateFile, Data: append(raw, '\n')}}
+	for _, name := range slices.Sorted(maps.Keys(snaps)) {
+		files = append(files, gitstore.FileChange{Path: name, Data: snaps[name]})
+	}
+	tree, err := p.Repo.BuildTree(base, files)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,203 @@
+package publish_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+)
+
+const testShardBits = 2 // four shards
+
+func shardedFixture(t *testing.T, n int) *repotest.Fixture {
+	t.Helper()
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "repo.git"), repotest.Spec{
+		Names: repotest.Names(n, 7), Releases: 1, ShardBits: testShardBits,
+		Now: time.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func readSnapshot(t *testing.T, dir, rel string) *metadata.Metadata[metadata.SnapshotType] {
+	t.Helper()
+	tsRaw, err := os.ReadFile(filepath.Join(dir, rel, "timestamp.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := metadata.Timestamp().FromBytes(tsRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ts.Signed.Meta["snapshot.json"].Version
+	raw, err := os.ReadFile(filepath.Join(dir, rel, fmt.Sprintf("%d.snapshot.json", v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := metadata.Snapshot().FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A sharded repository is published as one TUF repository per shard, each
+// read by go-tuf's updater unchanged, plus a top level that serves root,
+// targets and the admin-signed shard map. A one-release push re-signs one
+// shard's snapshot and timestamp and no other.
+func TestPublishShards(t *testing.T) {
+	f := shardedFixture(t, 16)
+	m, dir := dirMirror(t)
+	res := doPublish(t, f, m, f.Now, false)
+	if !res.Full || res.Shards != 1<<testShardBits {
+		t.Fatalf("first publish: %+v", res)
+	}
+	url := serveDir(t, dir)
+
+	// The top level lists targets.json alone, and targets lists the map.
+	top := readSnapshot(t, dir, "metadata")
+	if len(top.Signed.Meta) != 1 || top.Signed.Meta["targets.json"] == nil {
+		t.Fatalf("top-level snapshot lists %v, want targets.json alone", top.Signed.Meta)
+	}
+	raw, err := clientAt(t, f, url+"/metadata", url+"/targets", layout.ShardMapTarget)
+	if err != nil {
+		t.Fatalf("the shard map from the top level: %v", err)
+	}
+	var sm layout.ShardMap
+	if err := json.Unmarshal(raw, &sm); err != nil || sm.Validate() != nil || sm.Bits != testShardBits {
+		t.Fatalf("shard map %s: %v", raw, err)
+	}
+
+	// Every project downloads from its own shard, and from no other.
+	seen := map[string]bool{}
+	for _, p := range f.Spec.Names {
+		shard := layout.ShardName(layout.ShardOf(p, testShardBits), testShardBits)
+		seen[shard] = true
+		tp, want := target(f, p)
+		metaURL := url + "/" + strings.Replace(sm.Metadata, layout.ShardPlaceholder, shard, 1)
+		got, err := clientAt(t, f, strings.TrimSuffix(metaURL, "/"), url+"/"+strings.TrimSuffix(sm.Targets, "/"), tp)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s from shard %s: %v", p, shard, err)
+		}
+		other := layout.ShardName((layout.ShardOf(p, testShardBits)+1)%(1<<testShardBits), testShardBits)
+		if _, err := clientAt(t, f, url+"/s/"+other+"/metadata", url+"/targets", tp); err == nil {
+			t.Fatalf("%s was found in shard %s, not its own (%s)", p, other, shard)
+		}
+		// A shard's snapshot lists its own roles and no other shard's.
+		for name := range readSnapshot(t, dir, "s/"+shard+"/metadata").Signed.Meta {
+			role := strings.TrimSuffix(name, ".json")
+			if layout.RoleKind(role) == layout.KindProjectRole && layout.ShardOf(role, testShardBits) != layout.ShardOf(p, testShardBits) {
+				t.Fatalf("shard %s's snapshot lists %s, of another shard", shard, role)
+			}
+		}
+	}
+	if len(seen) < 3 {
+		t.Fatalf("the fixture's projects fall in %d shards; pick names that spread", len(seen))
+	}
+
+	// One release of one project: only its shard is re-signed.
+	p := f.Spec.Names[0]
+	shard := layout.ShardName(layout.ShardOf(p, testShardBits), testShardBits)
+	before := map[string][]byte{}
+	for _, s := range layout.ShardNames(testShardBits) {
+		before[s], _ = os.ReadFile(filepath.Join(dir, "s", s, "metadata", "timestamp.json"))
+	}
+	topTS, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
+	data := []byte("release 2")
+	tp := layout.TargetPath(p, "2.0.0", p+"-2.0.0.tar.gz")
+	tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+	role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(fmt.Sprintf("%x", []byte(tf.Hashes["sha256"]))), Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	res = doPublish(t, f, m, f.Now, false)
+	if res.Full || res.Shards != 1 {
+		t.Fatalf("one-release publish: %+v", res)
+	}
+	for _, w := range res.Written {
+		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s/"+shard+"/metadata/") {
+			t.Fatalf("a one-release publish in shard %s wrote %s", shard, w)
+		}
+	}
+	for _, s := range layout.ShardNames(testShardBits) {
+		now, _ := os.ReadFile(filepath.Join(dir, "s", s, "metadata", "timestamp.json"))
+		if changed := !bytes.Equal(now, before[s]); changed != (s == shard) {
+			t.Fatalf("shard %s's timestamp changed: %v (the push was in %s)", s, changed, shard)
+		}
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); !bytes.Equal(now, topTS) {
+		t.Fatal("a one-release publish re-signed the top level")
+	}
+	got, err := clientAt(t, f, url+"/s/"+shard+"/metadata", url+"/targets", tp)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the new release from shard %s: %v", shard, err)
+	}
+
+	// Nothing changed: nothing written.
+	if res := doPublish(t, f, m, f.Now, false); !res.UpToDate || len(res.Written) != 0 {
+		t.Fatalf("an idle publish wrote %v", res.Written)
+	}
+
+	// A refresh near expiry re-signs every shard's timestamp and the top.
+	later := f.Now.Add(23 * time.Hour)
+	res = doPublish(t, f, m, later, true)
+	if res.Shards != 1<<testShardBits {
+		t.Fatalf("refresh re-signed %d shards, want all %d: %+v", res.Shards, 1<<testShardBits, res)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); bytes.Equal(now, topTS) {
+		t.Fatal("refresh left the top level's timestamp")
+	}
+}
+
+// A change of targets (here: its version, as a key rotation would bump
+// it) reaches every shard, since each serves its own copy.
+func TestPublishShardsTargetsChangeReachesEveryShard(t *testing.T) {
+	f := shardedFixture(t, 8)
+	m, dir := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	ch, err := f.Resign(layout.RoleTargets, nil, f.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Commit("bump targets", ch); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := f.ReadRole(layout.RoleTargets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := doPublish(t, f, m, f.Now, false)
+	if res.Shards != 1<<testShardBits {
+		t.Fatalf("a targets change re-signed %d shards: %+v", res.Shards, res)
+	}
+	for _, s := range append(layout.ShardNames(testShardBits), "") {
+		rel := "metadata"
+		if s != "" {
+			rel = "s/" + s + "/metadata"
+		}
+		if got := readSnapshot(t, dir, rel).Signed.Meta["targets.json"].Version; got != tm.Signed.Version {
+			t.Fatalf("%s lists targets v%d, want v%d", rel, got, tm.Signed.Version)
+		}
+		if _, err := os.Stat(filepath.Join(dir, rel, fmt.Sprintf("%d.targets.json", tm.Signed.Version))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.ContainsFunc(res.Written, func(w string) bool { return w == "metadata/timestamp.json" }) {
+		t.Fatalf("the top level was not re-signed: %v", res.Written)
+	}
+}

@@ -323,6 +323,26 @@ func cmdSSHFingerprint(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], ssh.FingerprintSHA256(pub))
 }
 
+// interopURLs are the metadata and targets base URLs (no trailing slash)
+// of a *-download command's first argument: a mirror's URL, or a file of
+// `tufgit shard --json` output naming one shard's URLs.
+func interopURLs(ts *testscript.TestScript, arg string) (metadataURL, targetsURL string) {
+	if !strings.HasSuffix(arg, ".json") {
+		return arg + "/metadata", arg + "/targets"
+	}
+	raw, err := os.ReadFile(ts.MkAbs(arg))
+	ts.Check(err)
+	var info struct {
+		MetadataURL string `json:"metadata_url"`
+		TargetsURL  string `json:"targets_url"`
+	}
+	ts.Check(json.Unmarshal(raw, &info))
+	if info.MetadataURL == "" || info.TargetsURL == "" {
+		ts.Fatalf("%s names no metadata_url and targets_url", arg)
+	}
+	return info.MetadataURL, info.TargetsURL
+}
+
 // clientDirs makes an independent client's metadata and target
 // directories for a *-download command (args: MIRROR ROOT TARGET WANT
 // [STATE-DIR]). With STATE-DIR, a returning client: its metadata stays
@@ -347,9 +367,10 @@ func clientDirs(ts *testscript.TestScript, args []string, prefix string) (md, td
 }
 
 // tufjs-download MIRROR ROOT TARGET WANT [STATE-DIR]: tuf-js downloads
-// TARGET from the mirror at URL MIRROR trusting ROOT (or, with STATE-DIR, the
-// metadata a previous run left there), and the bytes must equal file WANT.
-// Negated, the download must fail.
+// TARGET from the mirror at URL MIRROR (or the shard a `tufgit shard --json`
+// file names) trusting ROOT (or, with STATE-DIR, the metadata a previous
+// run left there), and the bytes must equal file WANT. Negated, the
+// download must fail.
 func cmdTufJSDownload(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 4 && len(args) != 5 {
 		ts.Fatalf("usage: tufjs-download MIRROR-URL ROOT TARGET WANT [STATE-DIR]")
@@ -361,7 +382,8 @@ func cmdTufJSDownload(ts *testscript.TestScript, neg bool, args []string) {
 	script, err := filepath.Abs(filepath.Join("..", "..", "testdata", "interop", "tufjs-download.cjs"))
 	ts.Check(err)
 	md, td := clientDirs(ts, args, "tufjs")
-	cmd := exec.Command("node", script, args[0]+"/metadata", args[0]+"/targets", md, td, args[2])
+	metaURL, targetsURL := interopURLs(ts, args[0])
+	cmd := exec.Command("node", script, metaURL, targetsURL, md, td, args[2])
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
 	out, err := cmd.CombinedOutput()
 	ts.Logf("tuf-js: %s", out)

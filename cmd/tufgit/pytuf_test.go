@@ -48,7 +48,8 @@ func pytufSite() string {
 }
 
 // pytuf-download MIRROR ROOT TARGET WANT [STATE-DIR]: python-tuf downloads
-// TARGET from the mirror at URL MIRROR trusting ROOT (or, with STATE-DIR,
+// TARGET from the mirror at URL MIRROR (or the shard a `tufgit shard
+// --json` file names) trusting ROOT (or, with STATE-DIR,
 // the metadata a previous run left there), and the bytes must equal file
 // WANT. Negated, the download must fail.
 func cmdPyTUFDownload(ts *testscript.TestScript, neg bool, args []string) {
@@ -62,7 +63,8 @@ func cmdPyTUFDownload(ts *testscript.TestScript, neg bool, args []string) {
 	script, err := filepath.Abs(filepath.Join("..", "..", "testdata", "python-tuf", "download.py"))
 	ts.Check(err)
 	md, td := clientDirs(ts, args, "pytuf")
-	cmd := exec.Command(pytufPython(), script, args[0]+"/metadata/", args[0]+"/targets/", md, td, args[2])
+	metaURL, targetsURL := interopURLs(ts, args[0])
+	cmd := exec.Command(pytufPython(), script, metaURL+"/", targetsURL+"/", md, td, args[2])
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+site, "PYTHONDONTWRITEBYTECODE=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

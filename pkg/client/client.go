@@ -108,6 +108,11 @@ type Client struct {
 	// DownloadTarget look up in it, Releases, Download and Projects
 	// refresh it first.
 	state *trustedmetadata.TrustedMetadata
+	// shardMap is the verified shard map of a sharded repository, from
+	// the same refresh as state (nil: not sharded); shardState is each
+	// shard's trusted metadata, by shard name.
+	shardMap   *layout.ShardMap
+	shardState map[string]*trustedmetadata.TrustedMetadata
 
 	// testNow replaces the system clock in this package's tests only
 	// (export_test.go). Nothing else can set it: a clock from anywhere but
@@ -309,13 +314,21 @@ func Open(dir string) (*Client, error) {
 	return &Client{Dir: dir, Config: cfg, Timeout: 5 * time.Minute}, nil
 }
 
-// session is one locked client with trusted metadata.
+// session is one locked client with trusted metadata: of the repository,
+// or of one shard of a sharded repository (shards.go).
 type session struct {
 	c          *Client
 	tm         *trustedmetadata.TrustedMetadata
 	fetch      *fetcher
+	metaURL    string // the metadata base URL of this repository or shard
+	metaDir    string // its trusted metadata on disk
 	targetsURL string
 	unlock     func()
+	// refreshed: this session refreshed the top level, so each shard it
+	// uses is refreshed too (once).
+	refreshed bool
+	shards    map[string]*session // the shard sessions opened so far
+	shard     string              // the shard this session reads ("": the top level)
 }
 
 // session locks the client's directory and, with refresh or when the
@@ -331,49 +344,57 @@ func (c *Client) session(refresh bool) (*session, error) {
 	}
 	f := newFetcher(c.Timeout)
 	f.progress = c.Progress
-	s := &session{c: c, fetch: f, targetsURL: targetsURL, unlock: unlock}
+	s := &session{c: c, fetch: f, metaURL: metaURL, metaDir: filepath.Join(c.Dir, "metadata"), targetsURL: targetsURL, unlock: unlock}
 	if refresh || c.state == nil {
-		if err := s.refresh(metaURL); err != nil {
+		tm, err := s.update()
+		if err == nil {
+			c.state, c.shardMap = tm, nil
+			s.tm = tm
+			c.shardMap, err = s.loadShardMap()
+		}
+		if err != nil {
+			c.state = nil
 			unlock()
 			return nil, err
 		}
+		s.refreshed = true
 	}
 	s.tm = c.state
 	return s, nil
 }
 
-// refresh updates root, timestamp, snapshot and targets with go-tuf's
-// updater (TUF spec 5.3 to 5.5), and keeps the trusted set. Delegated
-// roles are this package's own walk (walk.go).
-func (s *session) refresh(metaURL string) error {
+// update refreshes root, timestamp, snapshot and targets of s's
+// repository (or shard) with go-tuf's updater (TUF spec 5.3 to 5.5), and
+// returns the trusted set. Delegated roles are this package's own walk
+// (walk.go).
+func (s *session) update() (*trustedmetadata.TrustedMetadata, error) {
 	c := s.c
-	root, err := os.ReadFile(filepath.Join(c.Dir, "metadata", "root.json"))
+	root, err := os.ReadFile(filepath.Join(s.metaDir, "root.json"))
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Dir, ErrNotInitialized)
+		return nil, fmt.Errorf("%s: %w", c.Dir, ErrNotInitialized)
 	}
-	cfg, err := config.New(metaURL, root)
+	cfg, err := config.New(s.metaURL, root)
 	if err != nil {
-		return Classify(err)
+		return nil, Classify(err)
 	}
-	cfg.LocalMetadataDir = filepath.Join(c.Dir, "metadata")
+	cfg.LocalMetadataDir = s.metaDir
 	cfg.LocalTargetsDir = filepath.Join(c.Dir, "targets")
 	cfg.RootMaxLength, cfg.TimestampMaxLength, cfg.SnapshotMaxLength, cfg.TargetsMaxLength = MaxRoot, MaxTimestamp, MaxSnapshot, MaxTargets
 	cfg.Fetcher = s.fetch
 	up, err := updater.New(cfg)
 	if err != nil {
-		return Classify(err)
+		return nil, Classify(err)
 	}
 	if !c.testNow.IsZero() {
 		up.UnsafeSetRefTime(c.testNow)
 	}
 	if err := noPanic("refresh", up.Refresh); err != nil {
-		return Classify(err)
+		return nil, Classify(err)
 	}
 	// A copy the updater no longer touches: the walk adds delegated roles.
 	tm := up.GetTrustedMetadataSet()
 	tm.Targets = maps.Clone(tm.Targets)
-	c.state = &tm
-	return nil
+	return &tm, nil
 }
 
 // Refresh updates the trusted metadata from the repository (root
@@ -421,6 +442,9 @@ func (c *Client) Releases(project string) ([]Release, error) {
 func (s *session) releases(project string) ([]Release, error) {
 	name, err := layout.NormalizeProjectName(project)
 	if err != nil {
+		return nil, err
+	}
+	if s, err = s.forProject(name); err != nil {
 		return nil, err
 	}
 	// Walk the delegations for a path inside the project: this loads,
@@ -514,6 +538,9 @@ func (c *Client) DownloadFile(project, version, file, outDir string) (*Download,
 		return nil, err
 	}
 	name, _ := layout.NormalizeProjectName(project)
+	if s, err = s.forProject(name); err != nil { // the top level's lock stays held
+		return nil, err
+	}
 	res := &Download{}
 	switch {
 	case version == "":

@@ -74,6 +74,36 @@ func (c *Client) Projects(match Matcher) ([]string, error) {
 		return nil, err
 	}
 	defer s.unlock()
+	m := c.shardMap
+	if m == nil {
+		return s.projects(match)
+	}
+	// Every shard, each refreshed and walked on its own: listing every
+	// project of a sharded repository reads all of it.
+	var out []string
+	for _, shard := range layout.ShardNames(m.Bits) {
+		ss, err := s.openShard(shard)
+		if err != nil {
+			return nil, err
+		}
+		names, err := ss.projects(match)
+		if err != nil {
+			return nil, fmt.Errorf("shard %s: %w", shard, err)
+		}
+		// A name counts only in its own shard: a shard's index roles
+		// cannot claim another shard's project.
+		for _, n := range names {
+			if layout.ShardName(layout.ShardOf(n, m.Bits), m.Bits) == shard {
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// projects is Projects of one repository or shard.
+func (s *session) projects(match Matcher) ([]string, error) {
 	top := s.tm.Targets[layout.RoleTargets]
 	if top == nil {
 		return nil, &TUFError{Cause: CauseOther, Err: errors.New("no trusted targets role")}

@@ -294,6 +294,9 @@ func (c *Client) Target(targetPath string) (*metadata.TargetFiles, error) {
 		return nil, err
 	}
 	defer s.unlock()
+	if s, err = s.forTarget(targetPath); err != nil {
+		return nil, err
+	}
 	r, err := s.find(targetPath)
 	if err != nil {
 		return nil, err
@@ -325,6 +328,9 @@ func (c *Client) DownloadTarget(targetPath, dst string) (*TargetResult, error) {
 		return nil, err
 	}
 	defer s.unlock()
+	if s, err = s.forTarget(targetPath); err != nil {
+		return nil, err
+	}
 	r, err := s.find(targetPath)
 	if err != nil {
 		return nil, err

@@ -161,7 +161,7 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 	if !ok {
 		return nil, &missingRoleError{role: role}
 	}
-	local := filepath.Join(s.c.Dir, "metadata", url.PathEscape(role)+".json")
+	local := filepath.Join(s.metaDir, url.PathEscape(role)+".json")
 	if data, err := readBounded(local, MaxTargets); err == nil {
 		var t *metadata.Metadata[metadata.TargetsType]
 		if err := noPanic("role "+role, func() (err error) { t, err = tm.UpdateDelegatedTargets(data, role, parent); return err }); err == nil {
@@ -176,8 +176,7 @@ func (s *session) loadRole(role, parent string) (*metadata.Metadata[metadata.Tar
 	if tm.Root.Signed.ConsistentSnapshot {
 		name = strconv.FormatInt(meta.Version, 10) + "." + name
 	}
-	metaURL, _, _ := s.c.Config.URLs()
-	data, err := s.fetch.DownloadFile(metaURL+"/"+name, length, 0)
+	data, err := s.fetch.DownloadFile(s.metaURL+"/"+name, length, 0)
 	if err != nil {
 		return nil, Classify(err)
 	}

@@ -116,7 +116,7 @@ make a client accept a file the project's maintainers did not sign.
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
-		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newServeCmd(io), newUICmd(io),
+		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newShardCmd(io), newServeCmd(io), newUICmd(io),
 		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io), newVersionCmd(io))
 	typedUsage(root)
 	return root

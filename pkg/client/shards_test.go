@@ -1,0 +1,248 @@
+package client_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/client"
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/repo/repotest"
+)
+
+const testBits = 2 // four shards
+
+// shardWorld is a published repository of four hash shards, served on
+// 127.0.0.1 with a log of the paths fetched.
+type shardWorld struct {
+	world
+	mu      sync.Mutex
+	fetched []string
+}
+
+func newShardWorld(t *testing.T) *shardWorld {
+	t.Helper()
+	f, err := repotest.Generate(filepath.Join(t.TempDir(), "repo.git"), repotest.Spec{Names: repotest.Names(12, 7), Releases: 2, ShardBits: testBits, Now: time.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &shardWorld{world: world{f: f, mirror: filepath.Join(t.TempDir(), "mirror")}}
+	w.publish(t)
+	files := http.FileServer(http.Dir(w.mirror))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rec := &statusOf{ResponseWriter: rw, code: http.StatusOK}
+		files.ServeHTTP(rec, r)
+		if rec.code == http.StatusOK { // not the 404 of the next root's probe
+			w.mu.Lock()
+			w.fetched = append(w.fetched, r.URL.Path)
+			w.mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	w.url = srv.URL
+	w.c = w.newClient(t)
+	return w
+}
+
+type statusOf struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusOf) WriteHeader(code int) { s.code = code; s.ResponseWriter.WriteHeader(code) }
+
+func (w *shardWorld) newClient(t *testing.T) *client.Client {
+	t.Helper()
+	tree, _ := w.f.Repo.TreeAt(w.f.Head)
+	root, _ := tree.ReadFile(layout.RootHistoryPath(1), layout.MaxRootSize)
+	dir := filepath.Join(t.TempDir(), "client")
+	if err := client.Init(dir, w.url, root); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// log returns the paths fetched since the last call (those served: each
+// refresh also asks for the next root version, TUF 5.3.3, and gets 404).
+func (w *shardWorld) log() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.fetched
+	w.fetched = nil
+	return out
+}
+
+func shardOf(p string) string { return layout.ShardName(layout.ShardOf(p, testBits), testBits) }
+
+// tufgit's client finds each project in its own shard, fetches nothing of
+// any other shard, and a returning client after a publish in another
+// shard fetches two timestamps and nothing else.
+func TestShardedClient(t *testing.T) {
+	w := newShardWorld(t)
+	names := w.f.Spec.Names
+	for _, p := range names {
+		w.log()
+		rels, err := w.c.Releases(p)
+		if err != nil || len(rels) != 2 {
+			t.Fatalf("releases %s: %v %v", p, rels, err)
+		}
+		for _, path := range w.log() {
+			if strings.HasPrefix(path, "/s/") && !strings.HasPrefix(path, "/s/"+shardOf(p)+"/") {
+				t.Fatalf("releases of %s (shard %s) fetched %s", p, shardOf(p), path)
+			}
+		}
+		out := t.TempDir()
+		res, err := w.c.Download(p, "", out)
+		if err != nil {
+			t.Fatalf("download %s: %v", p, err)
+		}
+		got, _ := os.ReadFile(res.Files[0])
+		if want := repotest.Artifact(p, res.Release.Version, w.f.Spec.ArtifactSize); !bytes.Equal(got, want) {
+			t.Fatalf("%s: downloaded bytes differ", p)
+		}
+		info, err := w.c.Shard(p)
+		if err != nil || info.Shard != shardOf(p) || info.Shards != 1<<testBits ||
+			info.MetadataURL != w.url+"/s/"+shardOf(p)+"/metadata" || info.TargetsURL != w.url+"/targets" {
+			t.Fatalf("shard of %s: %+v %v", p, info, err)
+		}
+	}
+	got, err := w.c.Projects(nil)
+	if err != nil || !slices.Equal(got, slices.Sorted(slices.Values(names))) {
+		t.Fatalf("projects: %v %v", got, err)
+	}
+
+	// A returning client: a release in another shard costs it two
+	// timestamps (the top level's and its shard's), nothing more.
+	a := names[0]
+	var b string
+	for _, n := range names {
+		if shardOf(n) != shardOf(a) {
+			b = n
+			break
+		}
+	}
+	w.release(t, b, "9.0.0", []byte("b 9"))
+	w.log()
+	if _, err := w.c.Releases(a); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/metadata/timestamp.json", "/s/" + shardOf(a) + "/metadata/timestamp.json"}
+	if got := w.log(); !slices.Equal(got, want) {
+		t.Fatalf("a returning client after a publish elsewhere fetched %v, want %v", got, want)
+	}
+	// A release in its own shard: its timestamp, snapshot and role.
+	w.release(t, a, "9.0.0", []byte("a 9"))
+	w.log()
+	rels, err := w.c.Releases(a)
+	if err != nil || rels[len(rels)-1].Version != "9.0.0" {
+		t.Fatalf("releases of %s after a release: %v %v", a, rels, err)
+	}
+	if got := w.log(); len(got) != 4 || !strings.HasSuffix(got[3], "."+a+".json") {
+		t.Fatalf("a returning client after a publish in its shard fetched %v", got)
+	}
+}
+
+// shardAttack re-signs one shard's snapshot and timestamp with the online
+// key (which an attacker holding the server has), after edit changes the
+// snapshot.
+func (w *shardWorld) shardAttack(t *testing.T, shard string, edit func(*metadata.Metadata[metadata.SnapshotType])) {
+	t.Helper()
+	dir := filepath.Join(w.mirror, "s", shard, "metadata")
+	online := repotest.Key("online")
+	tsRaw, _ := os.ReadFile(filepath.Join(dir, "timestamp.json"))
+	ts, err := metadata.Timestamp().FromBytes(tsRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapRaw, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.snapshot.json", ts.Signed.Meta["snapshot.json"].Version)))
+	snap, err := metadata.Snapshot().FromBytes(snapRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(snap)
+	snap.Signed.Version++
+	snap.Signatures = nil
+	snap.Sign(online.Signer)
+	snapRaw, _ = snap.ToBytes(false)
+	os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.snapshot.json", snap.Signed.Version)), snapRaw, 0o644)
+	ts.Signed.Version++
+	sum := sha256.Sum256(snapRaw)
+	ts.Signed.Meta["snapshot.json"] = &metadata.MetaFiles{Version: snap.Signed.Version, Length: int64(len(snapRaw)), Hashes: metadata.Hashes{"sha256": sum[:]}}
+	ts.Signatures = nil
+	ts.Sign(online.Signer)
+	tsRaw, _ = ts.ToBytes(false)
+	os.WriteFile(filepath.Join(dir, "timestamp.json"), tsRaw, 0o644)
+}
+
+// The online key can make a shard serve an older targets.json to a client
+// that never read that shard: the client compares it with the top level's
+// and refuses. Other shards still work.
+func TestShardServingOlderTargetsIsRefused(t *testing.T) {
+	w := newShardWorld(t)
+	ch, err := w.f.Resign(layout.RoleTargets, nil, w.f.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.f.Commit("targets v2", ch); err != nil {
+		t.Fatal(err)
+	}
+	w.publish(t)
+	victim := w.f.Spec.Names[0]
+	w.shardAttack(t, shardOf(victim), func(s *metadata.Metadata[metadata.SnapshotType]) {
+		s.Signed.Meta["targets.json"] = metadata.MetaFile(1) // 1.targets.json is still on the mirror
+	})
+	c := w.newClient(t)
+	_, err = c.Releases(victim)
+	var te *client.TUFError
+	if !errors.As(err, &te) || te.Cause != client.CauseRollback || !strings.Contains(err.Error(), "older than the top level") {
+		t.Fatalf("a shard serving targets v1 under a top level at v2: %v", err)
+	}
+	for _, p := range w.f.Spec.Names {
+		if shardOf(p) != shardOf(victim) {
+			if _, err := c.Releases(p); err != nil {
+				t.Fatalf("%s, in an untouched shard: %v", p, err)
+			}
+			break
+		}
+	}
+}
+
+// The shard map is a target signed with the offline targets keys: other
+// bytes on the mirror are refused, whatever the online key signs.
+func TestShardMapIsVerified(t *testing.T) {
+	w := newShardWorld(t)
+	matches, _ := filepath.Glob(filepath.Join(w.mirror, "targets", "_tufgit", "*.shards.json"))
+	if len(matches) == 0 {
+		t.Fatal("no shard map on the mirror")
+	}
+	for _, m := range matches {
+		raw, _ := os.ReadFile(m)
+		// Same length; all shards in s/0/ instead.
+		evil := bytes.Replace(raw, []byte(`"s/{shard}/metadata/"`), []byte(`"x/{shard}/metadata/"`), 1)
+		if bytes.Equal(evil, raw) {
+			t.Fatalf("the map %s has no metadata path to replace: %s", m, raw)
+		}
+		os.WriteFile(m, evil, 0o644)
+	}
+	_, err := w.newClient(t).Releases(w.f.Spec.Names[0])
+	var te *client.TUFError
+	if !errors.As(err, &te) || te.Cause != client.CauseHash {
+		t.Fatalf("a replaced shard map: %v", err)
+	}
+}

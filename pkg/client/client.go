@@ -110,7 +110,7 @@ type Client struct {
 	state *trustedmetadata.TrustedMetadata
 	// shardMap is the verified shard map of a sharded repository, from
 	// the same refresh as state (nil: not sharded); shardState is each
-	// shard's trusted metadata, by shard name.
+	// shard's trusted metadata, by its metadata path.
 	shardMap   *layout.ShardMap
 	shardState map[string]*trustedmetadata.TrustedMetadata
 

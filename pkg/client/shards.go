@@ -19,7 +19,8 @@ import (
 // targets keys. Each shard is an ordinary TUF repository of its own (its
 // own snapshot and timestamp, the same root and targets). The client reads
 // the map from the top level, computes a project's shard from its name,
-// and keeps one trusted state per shard it uses, in DIR/shards/SHARD/;
+// and keeps one trusted state per shard it uses, in DIR/shards/ under the
+// shard's metadata path (DIR/shards/s/SHARD/metadata/);
 // it never fetches a shard it does not need.
 
 // maxShardMap bounds the shard map's size (its signed length must be
@@ -170,9 +171,14 @@ func (s *session) openShard(shard string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The shard's state lives under its metadata path, as the signed map
+	// spells it (relative, checked by Validate): a later map that moves
+	// shards elsewhere (a reshard) starts from fresh state, never from
+	// another shard's versions.
+	rel := strings.TrimSuffix(strings.Replace(c.shardMap.Metadata, layout.ShardPlaceholder, shard, 1), "/")
 	ss := &session{c: c, fetch: s.fetch, metaURL: metaURL, targetsURL: targetsURL, shard: shard,
-		metaDir: filepath.Join(c.Dir, "shards", shard, "metadata"), unlock: func() {}}
-	if tm := c.shardState[shard]; tm != nil && !s.refreshed {
+		metaDir: filepath.Join(c.Dir, "shards", filepath.FromSlash(rel)), unlock: func() {}}
+	if tm := c.shardState[rel]; tm != nil && !s.refreshed {
 		ss.tm = tm
 	} else {
 		if err := seedRoot(ss.metaDir, filepath.Join(s.metaDir, "root.json"), s.tm.Root.Signed.Version); err != nil {
@@ -188,7 +194,7 @@ func (s *session) openShard(shard string) (*session, error) {
 		if c.shardState == nil {
 			c.shardState = map[string]*trustedmetadata.TrustedMetadata{}
 		}
-		c.shardState[shard] = tm
+		c.shardState[rel] = tm
 		ss.tm = tm
 	}
 	if s.shards == nil {

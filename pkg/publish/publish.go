@@ -98,6 +98,9 @@ type Result struct {
 	// timestamp (and maybe snapshot); Snapshot and Timestamp are then the
 	// top-level repository's.
 	Shards int
+	// UISkipped says why the web UI was not written although asked for
+	// ("": it was, or was not asked for).
+	UISkipped string
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last

@@ -258,6 +258,9 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		p.res.UpToDate = true
 		return nil
 	}
+	if p.UI && bits > 0 {
+		p.res.UISkipped = "the web UI is not rendered for a sharded repository yet (docs/sharding.md)"
+	}
 	if p.UI && bits == 0 {
 		if topTS == nil {
 			topTS, _ = p.Mirror.Read(p.ctx, "metadata/timestamp.json", 16<<10)

@@ -83,6 +83,8 @@ type PublishJSON struct {
 	Timestamp int64    `json:"timestamp_version"`
 	Written   []string `json:"written"` // the files written, in order
 	UI        string   `json:"ui,omitempty"`
+	UISkipped string   `json:"ui_skipped,omitempty"` // why the web UI was not written
+	Shards    int      `json:"shards,omitempty"`     // shards re-signed, in a sharded repository
 }
 
 // Run publishes.
@@ -143,11 +145,11 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	}
 	if o.JSON {
 		j := PublishJSON{Commit: rev.String(), Mirror: m.String(), UpToDate: res.UpToDate, Full: res.Full,
-			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written}
+			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written, UISkipped: res.UISkipped, Shards: res.Shards}
 		if j.Written == nil {
 			j.Written = []string{}
 		}
-		if !o.NoUI && !res.UpToDate {
+		if !o.NoUI && !res.UpToDate && res.UISkipped == "" {
 			j.UI = m.String() + "/ui/index.html"
 		}
 		return writeJSON(o.IO.Out, j)
@@ -162,7 +164,13 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		how = "full"
 	}
 	fmt.Fprintf(w, "published %s to %s (%s): snapshot v%d, timestamp v%d, %d file(s) written\n", rev.String()[:12], m, how, res.Snapshot, res.Timestamp, len(res.Written))
-	if !o.NoUI {
+	if res.Shards > 0 {
+		fmt.Fprintf(w, "shards re-signed: %d\n", res.Shards)
+	}
+	switch {
+	case res.UISkipped != "":
+		fmt.Fprintf(w, "web UI: not written: %s\n", res.UISkipped)
+	case !o.NoUI:
 		fmt.Fprintf(w, "web UI: %s/ui/index.html\n", m)
 	}
 	return nil

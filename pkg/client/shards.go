@@ -20,7 +20,7 @@ import (
 // own snapshot and timestamp, the same root and targets). The client reads
 // the map from the top level, computes a project's shard from its name,
 // and keeps one trusted state per shard it uses, in DIR/shards/ under the
-// shard's metadata path (DIR/shards/s/SHARD/metadata/);
+// shard's metadata path (DIR/shards/sBITS/SHARD/metadata/);
 // it never fetches a shard it does not need.
 
 // maxShardMap bounds the shard map's size (its signed length must be

@@ -103,7 +103,7 @@ func TestShardedClient(t *testing.T) {
 			t.Fatalf("releases %s: %v %v", p, rels, err)
 		}
 		for _, path := range w.log() {
-			if strings.HasPrefix(path, "/s/") && !strings.HasPrefix(path, "/s/"+shardOf(p)+"/") {
+			if strings.HasPrefix(path, "/s2/") && !strings.HasPrefix(path, "/s2/"+shardOf(p)+"/") {
 				t.Fatalf("releases of %s (shard %s) fetched %s", p, shardOf(p), path)
 			}
 		}
@@ -118,7 +118,7 @@ func TestShardedClient(t *testing.T) {
 		}
 		info, err := w.c.Shard(p)
 		if err != nil || info.Shard != shardOf(p) || info.Shards != 1<<testBits ||
-			info.MetadataURL != w.url+"/s/"+shardOf(p)+"/metadata" || info.TargetsURL != w.url+"/targets" {
+			info.MetadataURL != w.url+"/s2/"+shardOf(p)+"/metadata" || info.TargetsURL != w.url+"/targets" {
 			t.Fatalf("shard of %s: %+v %v", p, info, err)
 		}
 	}
@@ -142,7 +142,7 @@ func TestShardedClient(t *testing.T) {
 	if _, err := w.c.Releases(a); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"/metadata/timestamp.json", "/s/" + shardOf(a) + "/metadata/timestamp.json"}
+	want := []string{"/metadata/timestamp.json", "/s2/" + shardOf(a) + "/metadata/timestamp.json"}
 	if got := w.log(); !slices.Equal(got, want) {
 		t.Fatalf("a returning client after a publish elsewhere fetched %v, want %v", got, want)
 	}
@@ -163,7 +163,7 @@ func TestShardedClient(t *testing.T) {
 // snapshot.
 func (w *shardWorld) shardAttack(t *testing.T, shard string, edit func(*metadata.Metadata[metadata.SnapshotType])) {
 	t.Helper()
-	dir := filepath.Join(w.mirror, "s", shard, "metadata")
+	dir := filepath.Join(w.mirror, "s2", shard, "metadata")
 	online := repotest.Key("online")
 	tsRaw, _ := os.ReadFile(filepath.Join(dir, "timestamp.json"))
 	ts, err := metadata.Timestamp().FromBytes(tsRaw)
@@ -234,7 +234,7 @@ func TestShardMapIsVerified(t *testing.T) {
 	for _, m := range matches {
 		raw, _ := os.ReadFile(m)
 		// Same length; all shards in s/0/ instead.
-		evil := bytes.Replace(raw, []byte(`"s/{shard}/metadata/"`), []byte(`"x/{shard}/metadata/"`), 1)
+		evil := bytes.Replace(raw, []byte(`"s2/{shard}/metadata/"`), []byte(`"x2/{shard}/metadata/"`), 1)
 		if bytes.Equal(evil, raw) {
 			t.Fatalf("the map %s has no metadata path to replace: %s", m, raw)
 		}

@@ -92,7 +92,7 @@ type ShardMap struct {
 	Rule          string `json:"rule"`
 	Bits          int    `json:"bits"`
 	// Metadata is the path of a shard's metadata directory below the
-	// mirror's base, with ShardPlaceholder: "s/{shard}/metadata/".
+	// mirror's base, with ShardPlaceholder: "s10/{shard}/metadata/".
 	Metadata string `json:"metadata"`
 	// Targets is the path of the target files below the mirror's base,
 	// shared by every shard: "targets/".
@@ -100,10 +100,20 @@ type ShardMap struct {
 }
 
 // DefaultShardMap is the map of a repository with 2^bits shards laid out
-// as tufgit publishes them.
+// as tufgit publishes them: shard S under sBITS/S/metadata/. The bits are
+// in the path so that shards of another count (after a reshard) never
+// share a directory, and so never a version line, with these: shard "0"
+// of 4 and shard "0" of 16 hold different projects.
 func DefaultShardMap(bits int) ShardMap {
 	return ShardMap{Type: ShardMapType, FormatVersion: FormatVersion, Rule: ShardRuleSHA256Prefix, Bits: bits,
-		Metadata: "s/" + ShardPlaceholder + "/metadata/", Targets: "targets/"}
+		Metadata: fmt.Sprintf("s%d/%s/metadata/", bits, ShardPlaceholder), Targets: "targets/"}
+}
+
+// ShardMetadataDir is where shard (a name) of a repository of 2^bits
+// shards publishes its metadata, relative to the mirror's base.
+func ShardMetadataDir(bits int, shard string) string {
+	m := DefaultShardMap(bits)
+	return strings.Replace(m.Metadata, ShardPlaceholder, shard, 1)
 }
 
 // Validate checks a shard map. Its paths are relative, stay below the

@@ -85,7 +85,7 @@ func TestShardNameRoundTrip(t *testing.T) {
 }
 
 func TestParseShardMap(t *testing.T) {
-	good := `{"type": "tufgit-shards", "format_version": 1, "rule": "sha256-prefix", "bits": 10, "metadata": "s/{shard}/metadata/", "targets": "targets/"}`
+	good := `{"type": "tufgit-shards", "format_version": 1, "rule": "sha256-prefix", "bits": 10, "metadata": "s10/{shard}/metadata/", "targets": "targets/"}`
 	m, err := layout.ParseShardMap([]byte(good))
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestParseShardMap(t *testing.T) {
 	if *m != layout.DefaultShardMap(10) {
 		t.Fatalf("parsed %+v, want the default map", m)
 	}
-	if got := m.MetadataPath(layout.ShardOf("hello", 10)); got != "s/"+layout.ShardName(layout.ShardOf("hello", 10), 10)+"/metadata/" {
+	if got := m.MetadataPath(layout.ShardOf("hello", 10)); got != "s10/"+layout.ShardName(layout.ShardOf("hello", 10), 10)+"/metadata/" {
 		t.Fatalf("MetadataPath = %q", got)
 	}
 	for _, c := range []struct{ from, to, want string }{
@@ -101,10 +101,10 @@ func TestParseShardMap(t *testing.T) {
 		{`"bits": 10`, `"bits": 0`, "bits 0 out of range"},
 		{`"rule": "sha256-prefix"`, `"rule": "md5"`, `rule "md5" is not supported`},
 		{`"type": "tufgit-shards"`, `"type": "tufgit-config"`, "type is"},
-		{`"s/{shard}/metadata/"`, `"s/metadata/"`, "exactly once"},
-		{`"s/{shard}/metadata/"`, `"s/{shard}/{shard}/"`, "exactly once"},
-		{`"s/{shard}/metadata/"`, `"../{shard}/"`, "segment"},
-		{`"s/{shard}/metadata/"`, `"/s/{shard}/"`, "segment"},
+		{`"s10/{shard}/metadata/"`, `"s/metadata/"`, "exactly once"},
+		{`"s10/{shard}/metadata/"`, `"s/{shard}/{shard}/"`, "exactly once"},
+		{`"s10/{shard}/metadata/"`, `"../{shard}/"`, "segment"},
+		{`"s10/{shard}/metadata/"`, `"/s/{shard}/"`, "segment"},
 		{`"targets/"`, `"targets"`, "must end in /"},
 		{`"targets/"`, `"t?x=1/"`, "segment"},
 		{`"targets/"`, `"https:%2f%2fevil/"`, "segment"},
@@ -121,7 +121,7 @@ func TestParseShardMap(t *testing.T) {
 }
 
 func FuzzParseShardMap(f *testing.F) {
-	f.Add([]byte(`{"type": "tufgit-shards", "format_version": 1, "rule": "sha256-prefix", "bits": 10, "metadata": "s/{shard}/metadata/", "targets": "targets/"}`))
+	f.Add([]byte(`{"type": "tufgit-shards", "format_version": 1, "rule": "sha256-prefix", "bits": 10, "metadata": "s10/{shard}/metadata/", "targets": "targets/"}`))
 	f.Add([]byte(`{"type": "tufgit-shards", "format_version": 1, "rule": "sha256-prefix", "bits": 1, "metadata": "{shard}/", "targets": "t/"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := layout.ParseShardMap(data)

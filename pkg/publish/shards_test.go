@@ -92,11 +92,11 @@ func TestPublishShards(t *testing.T) {
 			t.Fatalf("%s from shard %s: %v", p, shard, err)
 		}
 		other := layout.ShardName((layout.ShardOf(p, testShardBits)+1)%(1<<testShardBits), testShardBits)
-		if _, err := clientAt(t, f, url+"/s/"+other+"/metadata", url+"/targets", tp); err == nil {
+		if _, err := clientAt(t, f, url+"/s2/"+other+"/metadata", url+"/targets", tp); err == nil {
 			t.Fatalf("%s was found in shard %s, not its own (%s)", p, other, shard)
 		}
 		// A shard's snapshot lists its own roles and no other shard's.
-		for name := range readSnapshot(t, dir, "s/"+shard+"/metadata").Signed.Meta {
+		for name := range readSnapshot(t, dir, "s2/"+shard+"/metadata").Signed.Meta {
 			role := strings.TrimSuffix(name, ".json")
 			if layout.RoleKind(role) == layout.KindProjectRole && layout.ShardOf(role, testShardBits) != layout.ShardOf(p, testShardBits) {
 				t.Fatalf("shard %s's snapshot lists %s, of another shard", shard, role)
@@ -112,7 +112,7 @@ func TestPublishShards(t *testing.T) {
 	shard := layout.ShardName(layout.ShardOf(p, testShardBits), testShardBits)
 	before := map[string][]byte{}
 	for _, s := range layout.ShardNames(testShardBits) {
-		before[s], _ = os.ReadFile(filepath.Join(dir, "s", s, "metadata", "timestamp.json"))
+		before[s], _ = os.ReadFile(filepath.Join(dir, "s2", s, "metadata", "timestamp.json"))
 	}
 	topTS, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
 	data := []byte("release 2")
@@ -130,12 +130,12 @@ func TestPublishShards(t *testing.T) {
 		t.Fatalf("one-release publish: %+v", res)
 	}
 	for _, w := range res.Written {
-		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s/"+shard+"/metadata/") {
+		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s2/"+shard+"/metadata/") {
 			t.Fatalf("a one-release publish in shard %s wrote %s", shard, w)
 		}
 	}
 	for _, s := range layout.ShardNames(testShardBits) {
-		now, _ := os.ReadFile(filepath.Join(dir, "s", s, "metadata", "timestamp.json"))
+		now, _ := os.ReadFile(filepath.Join(dir, "s2", s, "metadata", "timestamp.json"))
 		if changed := !bytes.Equal(now, before[s]); changed != (s == shard) {
 			t.Fatalf("shard %s's timestamp changed: %v (the push was in %s)", s, changed, shard)
 		}
@@ -143,7 +143,7 @@ func TestPublishShards(t *testing.T) {
 	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); !bytes.Equal(now, topTS) {
 		t.Fatal("a one-release publish re-signed the top level")
 	}
-	got, err := clientAt(t, f, url+"/s/"+shard+"/metadata", url+"/targets", tp)
+	got, err := clientAt(t, f, url+"/s2/"+shard+"/metadata", url+"/targets", tp)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the new release from shard %s: %v", shard, err)
 	}
@@ -188,7 +188,7 @@ func TestPublishShardsTargetsChangeReachesEveryShard(t *testing.T) {
 	for _, s := range append(layout.ShardNames(testShardBits), "") {
 		rel := "metadata"
 		if s != "" {
-			rel = "s/" + s + "/metadata"
+			rel = "s2/" + s + "/metadata"
 		}
 		if got := readSnapshot(t, dir, rel).Signed.Meta["targets.json"].Version; got != tm.Signed.Version {
 			t.Fatalf("%s lists targets v%d, want v%d", rel, got, tm.Signed.Version)

@@ -21,12 +21,13 @@ import (
 // A unit is one TUF repository on the mirror, with its own snapshot and
 // timestamp: the whole repository when it has one shard. A repository
 // with hash shards (issue #13) is published as one unit per shard under
-// s/SHARD/ (its index and project roles, plus the shared root and
+// sBITS/SHARD/metadata/ (its index and project roles, plus the shared root and
 // targets.json) and a small top-level unit (root, targets and a snapshot
 // of targets alone) from which a client holding only root learns the
 // admin-signed shard map. Target files are shared by all, under targets/.
 type unit struct {
 	shard string // the shard; "" for the single repository or the top level
+	bits  int    // the repository's shard bits
 	top   bool   // the top level of a sharded repository
 	// The last publish's record and snapshot of this unit (nil: none).
 	prev     *published
@@ -52,7 +53,7 @@ func (u *unit) path(name string) string {
 	if u.shard == "" {
 		return name
 	}
-	return "s/" + u.shard + "/" + name
+	return layout.ShardMetadataDir(u.bits, u.shard) + strings.TrimPrefix(name, "metadata/")
 }
 
 func (u *unit) snapshotName(v int64) string {
@@ -93,7 +94,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		if u, ok := shards[s]; ok {
 			return u
 		}
-		u := &unit{shard: s}
+		u := &unit{shard: s, bits: bits}
 		if p.prev != nil {
 			u.prev = p.prev.Shards[s]
 		}

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -18,7 +19,10 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/client"
+	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
+	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
 
@@ -245,4 +249,85 @@ func TestShardMapIsVerified(t *testing.T) {
 	if !errors.As(err, &te) || te.Cause != client.CauseHash {
 		t.Fatalf("a replaced shard map: %v", err)
 	}
+}
+
+// A client of a single-shard repository follows a reshard to four shards,
+// then to sixteen: it reads the new map from the top level and starts
+// fresh state for each new shard directory. Releases made after each
+// reshard download. From one shard, publishing waits for a new online
+// key: the top level's snapshot drops the old index, which clients accept
+// only from a new snapshot key.
+func TestClientFollowsReshard(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.c.Download("hello", "", t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	session := func(do func(*repo.Session) error) {
+		t.Helper()
+		s, err := repo.Open(context.Background(), w.f.Dir, time.Now().UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = do(s)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		br, _ := w.f.Repo.HeadBranch()
+		if w.f.Head, err = w.f.Repo.Branch(br); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, k := range []int{4, 16} {
+		session(func(s *repo.Session) error {
+			_, err := s.Reshard(repo.ReshardOptions{Shards: k, Keys: []*keys.Key{w.f.Admin}})
+			return err
+		})
+		if i == 0 {
+			_, err := w.f.Publish(w.mirror, false)
+			if !errors.Is(err, publish.ErrTopDrops) || !strings.Contains(err.Error(), "would drop") {
+				t.Fatalf("publishing a reshard from one shard with the old online key: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(w.mirror, "s2")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a refused publish wrote shards: %v", err)
+			}
+			// Still the old repository, to every client.
+			if _, err := w.c.Releases("hello"); err != nil {
+				t.Fatalf("after a refused publish: %v", err)
+			}
+			session(func(s *repo.Session) error {
+				res, err := s.UpdateRoot(repo.RootUpdate{OnlineKey: repotest.Key("online2"), Key: w.f.Admin})
+				if err == nil && !res.Applied {
+					err = fmt.Errorf("root update not applied: %+v", res)
+				}
+				return err
+			})
+			w.f.Online, w.f.OnlineName = repotest.Key("online2"), "online2"
+		}
+		w.publish(t)
+		v := fmt.Sprintf("%d.0.0", 5+i)
+		w.release(t, "hello", v, []byte("hello "+v))
+		for _, p := range []string{"alice", "bob", "hello"} {
+			rels, err := w.c.Releases(p)
+			if err != nil || len(rels) == 0 {
+				t.Fatalf("%s after a reshard to %d: %v %v", p, k, rels, err)
+			}
+		}
+		res, err := w.c.Download("hello", v, t.TempDir())
+		if err != nil || res.Release.Version != v {
+			t.Fatalf("the release after a reshard to %d: %+v %v", k, res, err)
+		}
+		info, err := w.c.Shard("hello")
+		if err != nil || info.Shards != k || !strings.Contains(info.MetadataURL, fmt.Sprintf("/s%d/", bitsOf(k))) {
+			t.Fatalf("shard of hello at %d shards: %+v %v", k, info, err)
+		}
+	}
+}
+
+func bitsOf(k int) int {
+	b := 0
+	for 1<<b < k {
+		b++
+	}
+	return b
 }

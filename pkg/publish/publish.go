@@ -31,6 +31,8 @@ const StateRef = "refs/tufgit/published"
 var (
 	ErrNotInitialized = errors.New("nothing to publish: the repository has no root yet")
 	ErrInvalid        = errors.New("refusing to publish a commit that does not verify")
+	// ErrTopDrops: a reshard from one shard needs a new online key first.
+	ErrTopDrops = errors.New("the online key must change first")
 )
 
 // InvalidError lists why a commit may not be published.
@@ -55,7 +57,8 @@ type published struct {
 	SnapshotExpires  time.Time `json:"snapshot_expires"`
 	TimestampExpires time.Time `json:"timestamp_expires"`
 	// Shards holds each shard's versions and expiries in a sharded
-	// repository (their snapshots are shards/SHARD.snapshot.json).
+	// repository, by metadata directory (sBITS/SHARD/metadata/; their
+	// snapshots are shards/sBITS/SHARD/metadata/snapshot.json).
 	Shards map[string]*published `json:"shards,omitempty"`
 }
 

@@ -46,8 +46,9 @@ func (p *publisher) readState() {
 	p.loadSnapshot(p.top, tree)
 }
 
-// shardSnapshotFile is where StateRef's tree keeps a shard's snapshot.
-func shardSnapshotFile(shard string) string { return "shards/" + shard + ".snapshot.json" }
+// shardSnapshotFile is where StateRef's tree keeps the snapshot of the
+// shard whose record key is key.
+func shardSnapshotFile(key string) string { return "shards/" + key + "snapshot.json" }
 
 // loadSnapshot reads the snapshot the last publish made for u, when the
 // record has one of the version it names.
@@ -66,7 +67,7 @@ func (p *publisher) loadSnapshot(u *unit, tree *gitstore.Tree) {
 	}
 	name := snapshotFile
 	if !u.top && u.shard != "" {
-		name = shardSnapshotFile(u.shard)
+		name = shardSnapshotFile(u.key())
 	}
 	if snap, err := tree.ReadFile(name, 64<<20); err == nil {
 		if m, err := metadata.Snapshot().FromBytes(snap); err == nil && m.Signed.Version == u.prev.Snapshot {

@@ -48,6 +48,10 @@ func (u *unit) name() string {
 	return "shard " + u.shard
 }
 
+// key names a shard's record in the publish state: its metadata directory
+// on the mirror (sBITS/SHARD/metadata/), unique across shard counts.
+func (u *unit) key() string { return layout.ShardMetadataDir(u.bits, u.shard) }
+
 // path is a mirror file name of this unit ("metadata/…").
 func (u *unit) path(name string) string {
 	if u.shard == "" {
@@ -96,7 +100,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		}
 		u := &unit{shard: s, bits: bits}
 		if p.prev != nil {
-			u.prev = p.prev.Shards[s]
+			u.prev = p.prev.Shards[u.key()]
 		}
 		shards[s] = u
 		return u
@@ -131,7 +135,13 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 				}
 				continue
 			}
-			if s := p.unitOf(le); s != "" {
+			s := p.unitOf(le)
+			if _, err := layout.ParseShardName(s, bits); le.Kind == layout.KindIndexRole && err != nil {
+				// An index role of another shard count, removed by a
+				// reshard: no shard of this count serves it.
+				continue
+			}
+			if s != "" {
 				get(s).changes = append(get(s).changes, ch)
 			} else {
 				for _, name := range layout.ShardNames(bits) {
@@ -150,8 +160,9 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		} else if p.prev != nil {
 			// Untouched shards whose record says they expired are renewed
 			// without --refresh, as the single repository is.
-			for name, st := range p.prev.Shards {
-				if !st.TimestampExpires.After(p.Now) || !st.SnapshotExpires.After(p.Now) {
+			for _, name := range layout.ShardNames(bits) {
+				st := p.prev.Shards[layout.ShardMetadataDir(bits, name)]
+				if st != nil && (!st.TimestampExpires.After(p.Now) || !st.SnapshotExpires.After(p.Now)) {
 					get(name)
 				}
 			}
@@ -203,6 +214,11 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		}
 	}
 	p.res.Full = !allIntact
+	if bits > 0 {
+		if err := p.checkTopDrops(plans[len(plans)-1].meta); err != nil {
+			return err
+		}
+	}
 	if err := p.writeTargets(projects, incremental); err != nil {
 		return err
 	}
@@ -213,8 +229,17 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 	}
 
 	st := published{Commit: p.Rev.String(), Root: root.Signed.Version}
-	if p.prev != nil && p.prev.Shards != nil {
-		st.Shards = maps.Clone(p.prev.Shards)
+	if p.prev != nil && bits > 0 {
+		// The records of this count's shards (those of another count,
+		// before a reshard, are no longer published).
+		for _, name := range layout.ShardNames(bits) {
+			if r := p.prev.Shards[layout.ShardMetadataDir(bits, name)]; r != nil {
+				if st.Shards == nil {
+					st.Shards = map[string]*published{}
+				}
+				st.Shards[layout.ShardMetadataDir(bits, name)] = r
+			}
+		}
 	}
 	snaps := map[string][]byte{}
 	upToDate := true
@@ -237,7 +262,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		if res.newSnap {
 			name := snapshotFile
 			if u != p.top {
-				name = shardSnapshotFile(u.shard)
+				name = shardSnapshotFile(u.key())
 			}
 			snaps[name] = res.snapRaw
 		}
@@ -250,7 +275,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		if st.Shards == nil {
 			st.Shards = map[string]*published{}
 		}
-		st.Shards[u.shard] = &published{Root: root.Signed.Version, Snapshot: res.snapV, Timestamp: res.tsV,
+		st.Shards[u.key()] = &published{Root: root.Signed.Version, Snapshot: res.snapV, Timestamp: res.tsV,
 			SnapshotExpires: res.snapExpires, TimestampExpires: res.tsExpires}
 		p.res.Shards++
 	}
@@ -583,4 +608,34 @@ func (p *publisher) writeShardMap() error {
 		}
 	}
 	return nil
+}
+
+// checkTopDrops refuses to publish a top level whose snapshot would drop
+// roles the last one listed, signed by the same online key: after a
+// reshard from one shard, the top level lists targets.json alone, and
+// every TUF client refuses a snapshot that drops a role its trusted
+// snapshot lists, unless the snapshot key changed (which makes it discard
+// its trusted snapshot). Keeping the old entries instead would keep the
+// single-shard index trusted by old clients, frozen, with keys the admins
+// may since have revoked.
+func (p *publisher) checkTopDrops(meta map[string]int64) error {
+	prev := p.top.prevSnap
+	if prev == nil || !signedBy(p.top.prevRaw, p.Key.ID()) {
+		return nil
+	}
+	var dropped []string
+	for name := range prev.Signed.Meta {
+		if _, ok := meta[name]; !ok {
+			dropped = append(dropped, name)
+		}
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	sort.Strings(dropped)
+	if len(dropped) > 3 {
+		dropped = append(dropped[:3], fmt.Sprintf("and %d more", len(dropped)-3))
+	}
+	return fmt.Errorf("%w: the top level's snapshot would drop %s, listed by the last one; clients refuse that while the same online key signs, so rotate the online key first (tufgit root update --online-key NEW.pub), then publish with the new key (nothing written)",
+		ErrTopDrops, strings.Join(dropped, ", "))
 }

@@ -117,7 +117,7 @@ make a client accept a file the project's maintainers did not sign.
 	root.AddCommand(newKeyCmd(io), newInitCmd(io), newVerifyCmd(io), newProjectCmd(io), newReleaseCmd(io),
 		newMaintainerCmd(io), newRequestCmd(io), newSignCmd(io), newHookCmd(io), newPublishCmd(io),
 		newClientCmd(io), newProjectsCmd(io), newReleasesCmd(io), newDownloadCmd(io), newShardCmd(io), newServeCmd(io), newUICmd(io),
-		newRenewCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io), newVersionCmd(io))
+		newRenewCmd(io), newReshardCmd(io), newStatusCmd(io), newRootKeysCmd(io), newAuditCmd(io), newVersionCmd(io))
 	typedUsage(root)
 	return root
 }

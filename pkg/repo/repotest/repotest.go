@@ -49,6 +49,7 @@ type Fixture struct {
 	Head        gitstore.Hash
 	Admin       *keys.Key
 	Online      *keys.Key
+	OnlineName  string // the name Key(OnlineName) of Online ("": "online"); Publish signs with it
 	Maintainers []*keys.Key
 	ProjectKeys map[string][]*keys.Key
 	Projects    []string
@@ -407,8 +408,14 @@ func (f *Fixture) IndexOf(project string) string {
 // OnlineKey returns the fixture's online key the way publish takes keys:
 // written as an encrypted key file in dir, then loaded by LoadOnlineKey.
 func OnlineKey(dir string) (*publish.OnlineKey, error) {
-	p := filepath.Join(dir, "online")
-	if _, err := keys.WriteKeyPair(p, PrivateKey("online"), []byte("pw")); err != nil && !errors.Is(err, keys.ErrKeyExists) {
+	return OnlineKeyNamed(dir, "online")
+}
+
+// OnlineKeyNamed is OnlineKey for the deterministic key Key(name): a test
+// that rotates the online key publishes with the new one.
+func OnlineKeyNamed(dir, name string) (*publish.OnlineKey, error) {
+	p := filepath.Join(dir, name)
+	if _, err := keys.WriteKeyPair(p, PrivateKey(name), []byte("pw")); err != nil && !errors.Is(err, keys.ErrKeyExists) {
 		return nil, err
 	}
 	return publish.LoadOnlineKey(context.Background(), p+".key", func(string) ([]byte, error) { return []byte("pw"), nil })
@@ -417,7 +424,11 @@ func OnlineKey(dir string) (*publish.OnlineKey, error) {
 // Publish publishes the fixture's head to the directory mirror, with the
 // web UI when ui is set.
 func (f *Fixture) Publish(mirror string, ui bool) (*publish.Result, error) {
-	k, err := OnlineKey(filepath.Dir(mirror))
+	name := f.OnlineName
+	if name == "" {
+		name = "online"
+	}
+	k, err := OnlineKeyNamed(filepath.Dir(mirror), name)
 	if err != nil {
 		return nil, err
 	}

@@ -66,13 +66,7 @@ func (w *world) publish(t *testing.T) {
 // release adds a release through the real workflow's metadata and publishes.
 func (w *world) release(t *testing.T, project, version string, data []byte) {
 	t.Helper()
-	tp := layout.TargetPath(project, version, project+"-"+version+".tar.gz")
-	tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
-	role, err := w.f.Resign(project, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, w.f.ProjectKeys[project]...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), Data: data}); err != nil {
+	if _, err := w.f.Release(project, version, project+"-"+version+".tar.gz", data); err != nil {
 		t.Fatal(err)
 	}
 	w.publish(t)

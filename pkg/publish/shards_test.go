@@ -13,7 +13,6 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
-	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
@@ -117,12 +116,7 @@ func TestPublishShards(t *testing.T) {
 	topTS, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
 	data := []byte("release 2")
 	tp := layout.TargetPath(p, "2.0.0", p+"-2.0.0.tar.gz")
-	tf, _ := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
-	role, err := f.Resign(p, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[p]...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Commit("release", role, gitstore.FileChange{Path: layout.ArtifactPath(fmt.Sprintf("%x", []byte(tf.Hashes["sha256"]))), Data: data}); err != nil {
+	if _, err := f.Release(p, "2.0.0", p+"-2.0.0.tar.gz", data); err != nil {
 		t.Fatal(err)
 	}
 	res = doPublish(t, f, m, f.Now, false)

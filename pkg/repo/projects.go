@@ -174,21 +174,7 @@ func (s *Session) splitIfFull(idxName string, m *metadata.Metadata[metadata.Targ
 				}
 			}
 		}
-		for _, c := range node.Children {
-			del.Roles = append(del.Roles, metadata.DelegatedRole{Name: layout.IndexRoleName(c), KeyIDs: admin.KeyIDs,
-				Threshold: admin.Threshold, Terminating: true, Paths: []string{layout.IndexPathPattern(c)}})
-			for _, id := range admin.KeyIDs {
-				del.Keys[id] = admin.Keys[id]
-			}
-		}
-		for _, p := range node.Projects {
-			r := entries[p]
-			del.Roles = append(del.Roles, r)
-			for _, id := range r.KeyIDs {
-				del.Keys[id] = allKeys[id]
-			}
-		}
-		sort.SliceStable(del.Roles, func(i, j int) bool { return del.Roles[i].Name < del.Roles[j].Name })
+		indexDelegations(del, node, admin, func(p string) (metadata.DelegatedRole, map[string]*metadata.Key) { return entries[p], allKeys })
 		name := layout.IndexRoleID(layout.RoleShard(idxName), node.Prefix)
 		nm := base
 		if nm == nil {
@@ -346,4 +332,26 @@ func Releases(m *metadata.Metadata[metadata.TargetsType]) []Release {
 	}
 	sort.Slice(out, func(i, j int) bool { return layout.CompareVersions(out[i].Version, out[j].Version) < 0 })
 	return out
+}
+
+// indexDelegations adds to del what the index node delegates: its child
+// index roles (with the admin keys, as targets delegates index roles) and
+// its projects (each with the delegation project returns and its keys,
+// found in keys by keyid), sorted by name.
+func indexDelegations(del *metadata.Delegations, node layout.IndexNode, admin *trust.Delegation, project func(string) (metadata.DelegatedRole, map[string]*metadata.Key)) {
+	for _, c := range node.Children {
+		del.Roles = append(del.Roles, metadata.DelegatedRole{Name: layout.IndexRoleName(c), KeyIDs: admin.KeyIDs,
+			Threshold: admin.Threshold, Terminating: true, Paths: []string{layout.IndexPathPattern(c)}})
+		for _, id := range admin.KeyIDs {
+			del.Keys[id] = admin.Keys[id]
+		}
+	}
+	for _, p := range node.Projects {
+		r, keys := project(p)
+		del.Roles = append(del.Roles, r)
+		for _, id := range r.KeyIDs {
+			del.Keys[id] = keys[id]
+		}
+	}
+	sort.SliceStable(del.Roles, func(i, j int) bool { return del.Roles[i].Name < del.Roles[j].Name })
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -164,19 +163,9 @@ func (s *Session) Reshard(o ReshardOptions) (*ReshardResult, error) {
 					m.Signed.Version = r.Meta.Signed.Version + 1
 				}
 				del := &metadata.Delegations{Keys: map[string]*metadata.Key{}}
-				for _, child := range node.Children {
-					del.Roles = append(del.Roles, metadata.DelegatedRole{Name: layout.IndexRoleName(child), KeyIDs: admin.KeyIDs,
-						Threshold: admin.Threshold, Terminating: true, Paths: []string{layout.IndexPathPattern(child)}})
-					for _, kid := range admin.KeyIDs {
-						del.Keys[kid] = admin.Keys[kid]
-					}
-				}
-				for _, p := range node.Projects {
-					e := projects[p]
-					del.Roles = append(del.Roles, e.role)
-					maps.Copy(del.Keys, e.keys)
-				}
-				sort.SliceStable(del.Roles, func(i, j int) bool { return del.Roles[i].Name < del.Roles[j].Name })
+				indexDelegations(del, node, admin, func(p string) (metadata.DelegatedRole, map[string]*metadata.Key) {
+					return projects[p].role, projects[p].keys
+				})
 				if len(del.Roles) > 0 {
 					m.Signed.Delegations = del
 				}

@@ -389,6 +389,27 @@ func (f *Fixture) Resign(name string, edit func(*metadata.Metadata[metadata.Targ
 	return gitstore.FileChange{Path: layout.RolePath(name), Data: raw}, nil
 }
 
+// Release commits a release of project the way `release add` leaves it:
+// the project role re-signed by its maintainers listing file under
+// PROJECT/VERSION/ (sha256 and sha512), and the artifact in the embedded
+// store. It returns the target.
+func (f *Fixture) Release(project, version, file string, data []byte) (*metadata.TargetFiles, error) {
+	tp := layout.TargetPath(project, version, file)
+	tf, err := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+	if err != nil {
+		return nil, err
+	}
+	role, err := f.Resign(project, func(m *metadata.Metadata[metadata.TargetsType]) { m.Signed.Targets[tp] = tf }, f.ProjectKeys[project]...)
+	if err != nil {
+		return nil, err
+	}
+	art := gitstore.FileChange{Path: layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), Data: data}
+	if _, err := f.Commit("release "+project+" "+version, role, art); err != nil {
+		return nil, err
+	}
+	return tf, nil
+}
+
 // IndexOf returns the index role that delegates project at the head.
 func (f *Fixture) IndexOf(project string) string {
 	for _, n := range f.IndexRoles {

@@ -14,6 +14,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 )
 
@@ -145,6 +146,11 @@ func TestPublishShards(t *testing.T) {
 	// Nothing changed: nothing written.
 	if res := doPublish(t, f, m, f.Now, false); !res.UpToDate || len(res.Written) != 0 {
 		t.Fatalf("an idle publish wrote %v", res.Written)
+	}
+
+	// The record status reads counts every shard.
+	if rec, err := publish.ReadRecord(f.Repo); err != nil || rec.Shards != 1<<testShardBits {
+		t.Fatalf("record: %+v %v", rec, err)
 	}
 
 	// A refresh near expiry re-signs every shard's timestamp and the top.

@@ -18,6 +18,9 @@ import (
 // Each publish adds a commit, so its history is a log of publishes.
 const (
 	stateFile    = "state.json"
+	// maxState bounds state.json: a record for each of up to 4096 shards
+	// (about 250 bytes each) and the top level's.
+	maxState = 4 << 20
 	snapshotFile = "snapshot.json"
 )
 
@@ -33,7 +36,7 @@ func (p *publisher) readState() {
 	if err != nil {
 		return
 	}
-	raw, err := tree.ReadFile(stateFile, 64<<10)
+	raw, err := tree.ReadFile(stateFile, maxState)
 	if err != nil {
 		return
 	}
@@ -116,12 +119,16 @@ func (p *publisher) saveState(st published, snaps map[string][]byte) error {
 // commit it published and the versions and expiries of the snapshot and
 // timestamp it signed. Nothing in it is trusted; `tufgit status` shows it.
 type Record struct {
-	Commit           string    `json:"commit"`
-	RootVersion      int64     `json:"root_version"`
-	SnapshotVersion  int64     `json:"snapshot_version"`
-	TimestampVersion int64     `json:"timestamp_version"`
+	Commit           string `json:"commit"`
+	RootVersion      int64  `json:"root_version"`
+	SnapshotVersion  int64  `json:"snapshot_version"`
+	TimestampVersion int64  `json:"timestamp_version"`
+	// The expiries are the earliest of the top level's and every
+	// shard's: what an operator must renew first.
 	SnapshotExpires  time.Time `json:"snapshot_expires"`
 	TimestampExpires time.Time `json:"timestamp_expires"`
+	// Shards counts the shards published, in a sharded repository.
+	Shards int `json:"shards,omitempty"`
 }
 
 // ReadRecord reads the last publish's record from g. It returns nil and
@@ -138,7 +145,7 @@ func ReadRecord(g *gitstore.Repo) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", StateRef, err)
 	}
-	raw, err := tree.ReadFile(stateFile, 64<<10)
+	raw, err := tree.ReadFile(stateFile, maxState)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", StateRef, stateFile, err)
 	}
@@ -146,6 +153,20 @@ func ReadRecord(g *gitstore.Repo) (*Record, error) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", StateRef, stateFile, err)
 	}
-	return &Record{Commit: st.Commit, RootVersion: st.Root, SnapshotVersion: st.Snapshot, TimestampVersion: st.Timestamp,
-		SnapshotExpires: st.SnapshotExpires, TimestampExpires: st.TimestampExpires}, nil
+	return st.record(), nil
+}
+
+// record is the Record of st.
+func (st *published) record() *Record {
+	rec := &Record{Commit: st.Commit, RootVersion: st.Root, SnapshotVersion: st.Snapshot, TimestampVersion: st.Timestamp,
+		SnapshotExpires: st.SnapshotExpires, TimestampExpires: st.TimestampExpires, Shards: len(st.Shards)}
+	for _, s := range st.Shards {
+		if s.SnapshotExpires.Before(rec.SnapshotExpires) {
+			rec.SnapshotExpires = s.SnapshotExpires
+		}
+		if s.TimestampExpires.Before(rec.TimestampExpires) {
+			rec.TimestampExpires = s.TimestampExpires
+		}
+	}
+	return rec
 }

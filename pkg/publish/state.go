@@ -17,10 +17,10 @@ import (
 // snapshot.json (the snapshot as published, for incremental publishing).
 // Each publish adds a commit, so its history is a log of publishes.
 const (
-	stateFile    = "state.json"
+	stateFile = "state.json"
 	// maxState bounds state.json: a record for each of up to 4096 shards
 	// (about 250 bytes each) and the top level's.
-	maxState = 4 << 20
+	maxState     = 4 << 20
 	snapshotFile = "snapshot.json"
 )
 

@@ -101,9 +101,6 @@ type Result struct {
 	// timestamp (and maybe snapshot); Snapshot and Timestamp are then the
 	// top-level repository's.
 	Shards int
-	// UISkipped says why the web UI was not written although asked for
-	// ("": it was, or was not asked for).
-	UISkipped string
 }
 
 // Publish verifies opts.Rev, then writes what changed since the last
@@ -142,6 +139,9 @@ type publisher struct {
 	// all is every role's snapshot entry by unit, from one walk of the
 	// tree; made only when some unit is rewritten whole.
 	all map[string]*walked
+	// site is what git says beyond metadata, for the web UI: read once a
+	// publish, shared by every shard's pages.
+	site *webui.Site
 }
 
 func (p *publisher) run() error {
@@ -458,36 +458,47 @@ func signedBy(snapshotRaw []byte, keyid string) bool {
 // change are not written again, and git history is read only since the
 // commit the manifest names.
 func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
+	return p.writeUIAt("ui/", treeSource{p: p, ts: tsRaw, snap: snapRaw}, intact, "", "")
+}
+
+// writeUIAt renders the site of one TUF repository (the repository, or
+// one shard, as src serves it) into dir on the mirror. metadataURL and
+// targetsURL, when set, are where its pages find the metadata and the
+// target files. The git history behind the pages is read once a publish.
+func (p *publisher) writeUIAt(dir string, src treeSource, intact bool, metadataURL, targetsURL string) error {
 	var prev *webui.Manifest
 	if intact {
-		if data, err := p.Mirror.Read(p.ctx, "ui/"+webui.ManifestName, maxManifest); err == nil {
+		if data, err := p.Mirror.Read(p.ctx, dir+webui.ManifestName, maxManifest); err == nil {
 			prev = webui.ParseManifest(data)
 		}
 	}
-	src := treeSource{p: p, ts: tsRaw, snap: snapRaw}
 	repo, err := webui.LoadCached(src, p.Now, prev)
 	if err != nil {
 		return err
 	}
-	var memo *webui.SiteMemo
-	if prev != nil {
-		memo = prev.Site
-	}
-	site := &webui.Site{}
-	if p.UISite != nil {
-		if site, err = p.UISite(memo); err != nil {
-			return err
+	if p.site == nil {
+		var memo *webui.SiteMemo
+		if prev != nil {
+			memo = prev.Site
+		}
+		p.site = &webui.Site{}
+		if p.UISite != nil {
+			if p.site, err = p.UISite(memo); err != nil {
+				return err
+			}
 		}
 	}
+	site := *p.site
+	site.MetadataURL, site.TargetsURL = metadataURL, targetsURL
 	m := prev
 	if m == nil {
 		m = &webui.Manifest{}
 	}
-	defer func() { p.res.UIChecked, p.res.UIParsed = repo.Checked, repo.Parsed }()
+	defer func() { p.res.UIChecked, p.res.UIParsed = p.res.UIChecked+repo.Checked, p.res.UIParsed+repo.Parsed }()
 	return webui.Build(repo, func(name string, data []byte) error {
 		p.res.UIWritten++
-		return p.Mirror.Write(p.ctx, "ui/"+name, data)
-	}, webui.Options{Site: site, Manifest: m})
+		return p.Mirror.Write(p.ctx, dir+name, data)
+	}, webui.Options{Site: &site, Manifest: m})
 }
 
 // maxManifest bounds the UI manifest read back from the mirror.
@@ -498,6 +509,18 @@ const maxManifest = 256 << 20
 type treeSource struct {
 	p        *publisher
 	ts, snap []byte
+	shard    string // the shard whose index roles "idx_P" names ("": none)
+}
+
+// id is the role id a mirror file's role name stands for: in a shard,
+// idx_P is that shard's index role.
+func (s treeSource) id(base string) string {
+	if s.shard != "" {
+		if prefix, ok := layout.IndexPrefix(base); ok {
+			return layout.IndexRoleID(s.shard, prefix)
+		}
+	}
+	return base
 }
 
 // Digest is the git blob hash of a targets-type role's file, found
@@ -507,7 +530,7 @@ func (s treeSource) Digest(name string) (string, bool) {
 	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
 		return "", false
 	}
-	e, err := s.p.tree.Lookup(layout.RolePath(base))
+	e, err := s.p.tree.Lookup(layout.RolePath(s.id(base)))
 	if err != nil || !e.IsRegular() {
 		return "", false
 	}
@@ -520,7 +543,7 @@ func (s treeSource) ReadTargets(name string) ([]byte, *metadata.Metadata[metadat
 	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
 		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
 	}
-	r, err := s.p.view.Role(base)
+	r, err := s.p.view.Role(s.id(base))
 	if err != nil {
 		if state.IsNotExist(err) {
 			return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
@@ -576,7 +599,7 @@ func (s treeSource) Read(name string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	r, err := s.p.view.Role(base)
+	r, err := s.p.view.Role(s.id(base))
 	if err != nil {
 		return notExist(err)
 	}

@@ -2,6 +2,7 @@ package publish_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -199,5 +200,79 @@ func TestPublishShardsTargetsChangeReachesEveryShard(t *testing.T) {
 	}
 	if !slices.ContainsFunc(res.Written, func(w string) bool { return w == "metadata/timestamp.json" }) {
 		t.Fatalf("the top level was not re-signed: %v", res.Written)
+	}
+}
+
+// With the web UI on, each shard gets its own site (an ordinary TUF
+// repository's pages) under ui/sBITS/SHARD/, and ui/index.html links them;
+// a one-release publish re-renders its shard's site and no other.
+func TestPublishShardsUI(t *testing.T) {
+	f := shardedFixture(t, 12)
+	m, dir := dirMirror(t)
+	pub := func() *publish.Result {
+		t.Helper()
+		res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now, UI: true, UISite: f.UISite})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	pub()
+	home, err := os.ReadFile(filepath.Join(dir, "ui", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range layout.ShardNames(testShardBits) {
+		if !bytes.Contains(home, []byte(`href="s2/`+s+`/index.html"`)) {
+			t.Fatalf("ui/index.html does not link shard %s", s)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ui", "s2", s, "index.html")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := f.Spec.Names[0]
+	shard := layout.ShardName(layout.ShardOf(p, testShardBits), testShardBits)
+	page, err := os.ReadFile(filepath.Join(dir, "ui", "s2", shard, "project-"+p+".html"))
+	if err != nil {
+		t.Fatalf("%s's page in its shard's site: %v", p, err)
+	}
+	// Download links reach the shared targets from the shard's pages.
+	if !bytes.Contains(page, []byte(`../../../targets/`)) {
+		t.Fatalf("%s's page does not link ../../../targets/", p)
+	}
+	other := layout.ShardName((layout.ShardOf(p, testShardBits)+1)%(1<<testShardBits), testShardBits)
+	if _, err := os.Stat(filepath.Join(dir, "ui", "s2", other, "project-"+p+".html")); err == nil {
+		t.Fatalf("%s has a page in shard %s's site", p, other)
+	}
+	stamps := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		filepath.WalkDir(filepath.Join(dir, "ui"), func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				fi, _ := d.Info()
+				rel, _ := filepath.Rel(dir, path)
+				out[filepath.ToSlash(rel)] = fi.ModTime()
+			}
+			return err
+		})
+		return out
+	}
+	before := stamps()
+	time.Sleep(10 * time.Millisecond)
+	if _, err := f.Release(p, "2.0.0", p+"-2.0.0.tar.gz", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if res := pub(); res.UIWritten == 0 {
+		t.Fatal("a release rendered no page")
+	}
+	// Only the shard's site, and the home page, are written again.
+	for rel, mt := range stamps() {
+		if mt.Equal(before[rel]) || strings.HasPrefix(rel, "ui/s2/"+shard+"/") || strings.Count(rel, "/") == 1 {
+			continue
+		}
+		t.Errorf("a release in shard %s wrote %s", shard, rel)
+	}
+	page, _ = os.ReadFile(filepath.Join(dir, "ui", "s2", shard, "project-"+p+".html"))
+	if !bytes.Contains(page, []byte("2.0.0")) {
+		t.Fatalf("%s's page does not show the new release", p)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
 	"github.com/tufgit/tufgit/pkg/trust"
+	"github.com/tufgit/tufgit/pkg/webui"
 )
 
 // A unit is one TUF repository on the mirror, with its own snapshot and
@@ -242,6 +243,12 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		}
 	}
 	snaps := map[string][]byte{}
+	type uiWork struct {
+		u              *unit
+		intact         bool
+		tsRaw, snapRaw []byte
+	}
+	var uis []uiWork
 	upToDate := true
 	var topTS, topSnap []byte
 	for _, pl := range plans {
@@ -272,6 +279,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 			topTS, topSnap = res.tsRaw, res.snapRaw
 			continue
 		}
+		uis = append(uis, uiWork{u, pl.intact, res.tsRaw, res.snapRaw})
 		if st.Shards == nil {
 			st.Shards = map[string]*published{}
 		}
@@ -285,7 +293,26 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		return nil
 	}
 	if p.UI && bits > 0 {
-		p.res.UISkipped = "the web UI is not rendered for a sharded repository yet (docs/sharding.md)"
+		// Each re-signed shard's own site under ui/sBITS/SHARD/, then the
+		// home page that links them.
+		for _, w := range uis {
+			dir := "ui/" + strings.TrimSuffix(w.u.key(), "metadata/")
+			up := strings.Repeat("../", strings.Count(dir, "/"))
+			src := treeSource{p: p, ts: w.tsRaw, snap: w.snapRaw, shard: w.u.shard}
+			if err := p.writeUIAt(dir, src, w.intact, up+w.u.key(), up+"targets/"); err != nil {
+				return fmt.Errorf("the repository is published, but the web UI of shard %s failed: %w", w.u.shard, err)
+			}
+		}
+		x := webui.ShardIndex{Name: p.cfg.Name, Bits: bits, Generated: p.Now}
+		for _, name := range layout.ShardNames(bits) {
+			x.Shards = append(x.Shards, webui.ShardLink{Name: name, Href: strings.TrimSuffix(layout.ShardMetadataDir(bits, name), "metadata/")})
+		}
+		if err := webui.BuildShardIndex(func(name string, data []byte) error {
+			p.res.UIWritten++
+			return p.Mirror.Write(p.ctx, "ui/"+name, data)
+		}, x); err != nil {
+			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
+		}
 	}
 	if p.UI && bits == 0 {
 		if topTS == nil {

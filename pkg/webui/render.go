@@ -21,7 +21,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/atomicfile"
 )
 
-//go:embed templates/*.html templates/style.css templates/search.js templates/favicon.svg
+//go:embed templates/*.html templates/style.css templates/search.js templates/shards.js templates/favicon.svg
 var templatesFS embed.FS
 
 var tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(templatesFS, "templates/*.html"))

@@ -83,8 +83,7 @@ type PublishJSON struct {
 	Timestamp int64    `json:"timestamp_version"`
 	Written   []string `json:"written"` // the files written, in order
 	UI        string   `json:"ui,omitempty"`
-	UISkipped string   `json:"ui_skipped,omitempty"` // why the web UI was not written
-	Shards    int      `json:"shards,omitempty"`     // shards re-signed, in a sharded repository
+	Shards    int      `json:"shards,omitempty"` // shards re-signed, in a sharded repository
 }
 
 // Run publishes.
@@ -145,11 +144,11 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	}
 	if o.JSON {
 		j := PublishJSON{Commit: rev.String(), Mirror: m.String(), UpToDate: res.UpToDate, Full: res.Full,
-			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written, UISkipped: res.UISkipped, Shards: res.Shards}
+			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written, Shards: res.Shards}
 		if j.Written == nil {
 			j.Written = []string{}
 		}
-		if !o.NoUI && !res.UpToDate && res.UISkipped == "" {
+		if !o.NoUI && !res.UpToDate {
 			j.UI = m.String() + "/ui/index.html"
 		}
 		return writeJSON(o.IO.Out, j)
@@ -167,10 +166,7 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	if res.Shards > 0 {
 		fmt.Fprintf(w, "shards re-signed: %d\n", res.Shards)
 	}
-	switch {
-	case res.UISkipped != "":
-		fmt.Fprintf(w, "web UI: not written: %s\n", res.UISkipped)
-	case !o.NoUI:
+	if !o.NoUI {
 		fmt.Fprintf(w, "web UI: %s/ui/index.html\n", m)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -204,4 +205,66 @@ func TestHashBlobFile(t *testing.T) {
 	if got := strings.TrimSpace(runGit(t, filepath.Dir(p), "hash-object", p)); got != h.String() {
 		t.Fatalf("git hash-object says %s, HashBlobFile %s", got, h)
 	}
+}
+
+// allocated is the bytes fn allocates on the heap (a count, not a time).
+func allocated(fn func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	fn()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// Through go-git's reader too, a large blob streams, loose or packed: a
+// read of it allocates a small part of its size. ReadBlob, which returns
+// the bytes, is the positive control that the count sees a whole copy.
+func TestGoGitReaderStreamsLargeBlobs(t *testing.T) {
+	withReader(t, false, func(t *testing.T) {
+		r, dir := newRepo(t)
+		const size = 24 << 20
+		data := pseudoRandom(size)
+		h, err := r.WriteBlobFrom(bytes.NewReader(data), size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = nil
+		commit(t, r, ZeroHash, []FileChange{{Path: "big", Blob: h}}, "big")
+		stream := func(r *Repo) uint64 {
+			return allocated(func() {
+				rc, n, err := r.OpenBlob(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rc.Close()
+				if m, err := io.Copy(io.Discard, rc); err != nil || m != n || n != size {
+					t.Fatalf("read %d of %d (%d): %v", m, n, size, err)
+				}
+			})
+		}
+		for _, packed := range []bool{false, true} {
+			if packed {
+				runGit(t, dir, "repack", "-q", "-a", "-d")
+				runGit(t, dir, "prune-packed")
+				if m, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", h.String()[:2], "*")); len(m) != 0 {
+					t.Fatalf("still loose after repack: %v", m)
+				}
+			}
+			r2, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stream(r2); got > size/4 {
+				t.Errorf("packed=%v: OpenBlob of a %d-byte blob allocated %d bytes", packed, size, got)
+			}
+			if got := allocated(func() {
+				if _, err := r2.ReadBlob(h, size, "big"); err != nil {
+					t.Fatal(err)
+				}
+			}); got < size {
+				t.Errorf("packed=%v: ReadBlob allocated %d bytes, less than the blob: the count is broken", packed, got)
+			}
+			r2.Close()
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/objfile"
 )
 
 // ErrShortBlob is a blob source that ended before, or went on past, the
@@ -42,23 +42,33 @@ func (r *Repo) WriteBlobFrom(src io.Reader, size int64) (Hash, error) {
 			os.Remove(tmp)
 		}
 	}()
-	w := objfile.NewWriter(f)
-	if err := w.WriteHeader(plumbing.BlobObject, size); err != nil {
+	// git's loose object format: zlib of "blob SIZE\x00" and the bytes,
+	// named by the SHA-1 of the same. Compressed at git's default level
+	// for loose objects (core.looseCompression: best speed).
+	zw, err := zlib.NewWriterLevel(f, zlib.BestSpeed)
+	if err != nil {
 		return ZeroHash, err
 	}
-	n, err := io.Copy(w, io.LimitReader(src, size+1))
+	hasher := plumbing.NewHasher(plumbing.BlobObject, size)
+	if _, err := zw.Write(plumbing.BlobObject.Bytes()); err != nil {
+		return ZeroHash, err
+	}
+	if _, err := fmt.Fprintf(zw, " %d\x00", size); err != nil {
+		return ZeroHash, err
+	}
+	n, err := io.Copy(io.MultiWriter(zw, hasher), io.LimitReader(src, size+1))
 	switch {
-	case errors.Is(err, objfile.ErrOverflow):
-		return ZeroHash, fmt.Errorf("%w: more than %d bytes", ErrShortBlob, size)
 	case err != nil:
 		return ZeroHash, err
-	case n != size:
+	case n > size:
+		return ZeroHash, fmt.Errorf("%w: more than %d bytes", ErrShortBlob, size)
+	case n < size:
 		return ZeroHash, fmt.Errorf("%w: %d bytes, not %d", ErrShortBlob, n, size)
 	}
-	if err := w.Close(); err != nil {
+	if err := zw.Close(); err != nil {
 		return ZeroHash, err
 	}
-	h := Hash(w.Hash())
+	h := Hash(hasher.Sum())
 	if err := f.Sync(); err != nil {
 		return ZeroHash, err
 	}

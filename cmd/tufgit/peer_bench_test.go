@@ -135,9 +135,15 @@ type usage struct {
 	cpu    time.Duration
 	maxRSS int64 // bytes
 	out    string
+	wall   time.Duration // set by timed
 }
 
 func run(b *testing.B, env []string, dir string, okCodes []int, name string, args ...string) usage {
+	return runIn(b, env, dir, "", okCodes, name, args...)
+}
+
+// runIn is run with stdin as the process's standard input.
+func runIn(b *testing.B, env []string, dir, stdin string, okCodes []int, name string, args ...string) usage {
 	// GNU time measures the child: Go starts processes with vfork, and a
 	// vforked child's peak RSS counts the parent's memory (the benchmark's
 	// own), so ProcessState's Maxrss is not the child's alone.
@@ -149,6 +155,7 @@ func run(b *testing.B, env []string, dir string, okCodes []int, name string, arg
 	defer os.Remove(stats.Name())
 	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", stats.Name(), name}, args...)...)
 	cmd.Env, cmd.Dir = env, dir
+	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {

@@ -143,7 +143,7 @@ func (s *Session) storeArtifact(p, targetPath string, progress func(file string,
 	if s.Store == nil {
 		art.Blob, err = s.G.WriteBlobFrom(r, size)
 		if errors.Is(err, gitstore.ErrShortBlob) {
-			err = fmt.Errorf("%w while it was read (%v): try again once nothing writes to it", ErrFileChanged, err)
+			err = fmt.Errorf("%w while it was read (it had %d bytes when release add began): try again once nothing writes to it", ErrFileChanged, size)
 		}
 	} else {
 		art.Path = p

@@ -371,6 +371,12 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
+	for sha, a := range ch.Artifacts {
+		// A change without the blob would read as deleting the path.
+		if s.Store == nil && a.Blob == gitstore.ZeroHash {
+			return nil, fmt.Errorf("artifact %s: not written to git before the change", sha)
+		}
+	}
 	if s.Store != nil {
 		// Content-addressed and unreferenced until signed metadata lists
 		// them, so uploading before the commit is harmless.

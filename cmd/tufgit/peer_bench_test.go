@@ -139,11 +139,6 @@ type usage struct {
 }
 
 func run(b *testing.B, env []string, dir string, okCodes []int, name string, args ...string) usage {
-	return runIn(b, env, dir, "", okCodes, name, args...)
-}
-
-// runIn is run with stdin as the process's standard input.
-func runIn(b *testing.B, env []string, dir, stdin string, okCodes []int, name string, args ...string) usage {
 	// GNU time measures the child: Go starts processes with vfork, and a
 	// vforked child's peak RSS counts the parent's memory (the benchmark's
 	// own), so ProcessState's Maxrss is not the child's alone.
@@ -155,7 +150,6 @@ func runIn(b *testing.B, env []string, dir, stdin string, okCodes []int, name st
 	defer os.Remove(stats.Name())
 	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", stats.Name(), name}, args...)...)
 	cmd.Env, cmd.Dir = env, dir
-	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -170,7 +164,14 @@ func runIn(b *testing.B, env []string, dir, stdin string, okCodes []int, name st
 	if !ok {
 		b.Fatalf("%s %s: exit %d: %s", name, strings.Join(args, " "), code, lastLines(string(out), 20))
 	}
-	raw, err := os.ReadFile(stats.Name())
+	u := readGNUTime(b, stats.Name())
+	u.out = string(out)
+	return u
+}
+
+// readGNUTime reads what GNU time wrote with -f "%M %U %S".
+func readGNUTime(b *testing.B, path string) usage {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -184,7 +185,6 @@ func runIn(b *testing.B, env []string, dir, stdin string, okCodes []int, name st
 	return usage{
 		cpu:    time.Duration((user + sys) * float64(time.Second)),
 		maxRSS: kb * 1024,
-		out:    string(out),
 	}
 }
 

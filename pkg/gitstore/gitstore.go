@@ -8,7 +8,7 @@
 // (revisions, branches, refs), commits.go (reading commits and history),
 // tree.go (reading and walking trees), blob.go (reading blobs), diff.go
 // (what changed between two trees), write.go (building trees, writing
-// blobs and commits), worktree.go (the working tree), lock.go
+// blobs and commits), blobwrite.go (writing a blob from a stream), worktree.go (the working tree), lock.go
 // (repository locks), config.go (git config), hash.go (object ids and
 // modes), quarantine.go (a push's quarantined objects), catfile.go (the
 // git reader).

@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet lint docs docs-check demo bench bench-peer fuzz clean test-helpers
+.PHONY: all build test vet lint docs docs-check demo bench bench-peer bench-artifacts fuzz clean test-helpers
 
 all: build
 
@@ -80,6 +80,13 @@ PEER_PUBLISH_SIZES ?= 1000,10000
 bench-peer:
 	TUFGIT_PEER_SIZES=$(PEER_SIZES) TUFGIT_PEER_PUBLISH_SIZES=$(PEER_PUBLISH_SIZES) $(GO) test -run '^$$' -bench 'Peer' -benchtime 1x -timeout 3h ./cmd/tufgit/
 
+# Peak resident set of release add, the pre-receive hook, publish and
+# download, whole processes, for artifacts of ARTIFACT_SIZES MB (generated,
+# deleted after; 1024 needs about 9 GB of free disk). BENCH_BIN measures
+# another build (e.g. an older commit's) for a before and after.
+ARTIFACT_SIZES ?= 1,100,1024
+bench-artifacts:
+	TUFGIT_BENCH_SIZES=$(ARTIFACT_SIZES) TUFGIT_PEER_BIN=$(BENCH_BIN) $(GO) test -run '^$$' -bench 'ArtifactProcessMemory' -benchtime 1x -timeout 1h ./cmd/tufgit/
 
 # Fuzz every target for FUZZTIME (each target's seed corpus, in
 # testdata/fuzz/<Target>/ beside it, also runs in `make test`). FUZZFLAGS:

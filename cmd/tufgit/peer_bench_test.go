@@ -135,6 +135,7 @@ type usage struct {
 	cpu    time.Duration
 	maxRSS int64 // bytes
 	out    string
+	wall   time.Duration // set by timed
 }
 
 func run(b *testing.B, env []string, dir string, okCodes []int, name string, args ...string) usage {
@@ -163,7 +164,14 @@ func run(b *testing.B, env []string, dir string, okCodes []int, name string, arg
 	if !ok {
 		b.Fatalf("%s %s: exit %d: %s", name, strings.Join(args, " "), code, lastLines(string(out), 20))
 	}
-	raw, err := os.ReadFile(stats.Name())
+	u := readGNUTime(b, stats.Name())
+	u.out = string(out)
+	return u
+}
+
+// readGNUTime reads what GNU time wrote with -f "%M %U %S".
+func readGNUTime(b *testing.B, path string) usage {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -177,7 +185,6 @@ func run(b *testing.B, env []string, dir string, okCodes []int, name string, arg
 	return usage{
 		cpu:    time.Duration((user + sys) * float64(time.Second)),
 		maxRSS: kb * 1024,
-		out:    string(out),
 	}
 }
 

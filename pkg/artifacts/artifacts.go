@@ -54,23 +54,47 @@ func Key(sha256hex string) string {
 	return "sha256/" + sha256hex[0:2] + "/" + sha256hex[2:4] + "/" + sha256hex
 }
 
+// ErrMismatch is bytes that are not the length or the sha256 they were
+// stored under.
+var ErrMismatch = errors.New("the bytes do not match their hash")
+
 // Put stores data under its sha256, which must be sha256hex. An object
 // already there with the right size is kept (content addressing).
 func (s *Store) Put(ctx context.Context, sha256hex string, data []byte) error {
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != sha256hex {
-		return fmt.Errorf("artifact store: data does not hash to %s", sha256hex)
-	}
+	return s.PutFrom(ctx, sha256hex, bytes.NewReader(data), int64(len(data)))
+}
+
+// PutFrom stores size bytes read from r under sha256hex, hashing them as
+// they stream: bytes that are not size long or do not hash to sha256hex
+// are ErrMismatch, and the write is abandoned, so the bucket never holds
+// them. An object already there with the right size is kept without
+// reading r.
+func (s *Store) PutFrom(ctx context.Context, sha256hex string, r io.Reader, size int64) error {
 	k := Key(sha256hex)
-	if a, err := s.bucket.Attributes(ctx, k); err == nil && a.Size == int64(len(data)) {
+	if a, err := s.bucket.Attributes(ctx, k); err == nil && a.Size == size {
 		return nil
 	}
-	w, err := s.bucket.NewWriter(ctx, k, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	// Cancelling the writer's context abandons the write.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(wctx, k, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		return fmt.Errorf("artifact store %s: %w", s.URL, err)
 	}
-	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, size+1))
+	if err == nil && n != size {
+		err = fmt.Errorf("%w: %d bytes, not %d", ErrMismatch, n, size)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); err == nil && got != sha256hex {
+		err = fmt.Errorf("%w: sha256 %s, not %s", ErrMismatch, got[:12], sha256hex[:12])
+	}
+	if err != nil {
+		cancel()
 		w.Close()
+		if errors.Is(err, ErrMismatch) {
+			return fmt.Errorf("artifact store: %w", err)
+		}
 		return fmt.Errorf("artifact store %s: writing %s: %w", s.URL, k, err)
 	}
 	if err := w.Close(); err != nil {

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/objfile"
 )
 
 // BlobSize returns the size of a blob without reading its content when
@@ -75,10 +78,54 @@ func (r *Repo) OpenBlob(h Hash) (io.ReadCloser, int64, error) {
 	if rc, size, ok, err := r.catStream(h); ok {
 		return rc, size, err
 	}
+	if rc, size, ok, err := r.openLoose(h); ok {
+		return rc, size, err
+	}
 	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, plumbing.Hash(h))
 	if err != nil {
 		return nil, 0, err
 	}
 	rd, err := o.Reader()
 	return rd, o.Size(), err
+}
+
+// openLoose streams a loose blob straight from its file (ok false when
+// there is no such file): go-git's object storage inflates a loose object
+// whole into memory before handing out a reader.
+func (r *Repo) openLoose(h Hash) (rc io.ReadCloser, size int64, ok bool, err error) {
+	dir, err := r.objectsDir()
+	if err != nil {
+		return nil, 0, false, nil
+	}
+	hex := h.String()
+	f, err := os.Open(filepath.Join(dir, hex[:2], hex[2:]))
+	if err != nil {
+		return nil, 0, false, nil
+	}
+	zr, err := objfile.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, 0, true, fmt.Errorf("object %s: %w", hex, err)
+	}
+	typ, size, err := zr.Header()
+	if err == nil && typ != plumbing.BlobObject {
+		err = plumbing.ErrObjectNotFound // as go-git and the git reader say
+	}
+	if err != nil {
+		zr.Close()
+		f.Close()
+		return nil, 0, true, err
+	}
+	return &looseBlob{Reader: io.LimitReader(zr, size), zr: zr, f: f}, size, true, nil
+}
+
+type looseBlob struct {
+	io.Reader
+	zr *objfile.Reader
+	f  *os.File
+}
+
+func (b *looseBlob) Close() error {
+	b.zr.Close()
+	return b.f.Close()
 }

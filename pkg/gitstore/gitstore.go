@@ -8,7 +8,7 @@
 // (revisions, branches, refs), commits.go (reading commits and history),
 // tree.go (reading and walking trees), blob.go (reading blobs), diff.go
 // (what changed between two trees), write.go (building trees, writing
-// blobs and commits), worktree.go (the working tree), lock.go
+// blobs and commits), blobwrite.go (writing a blob from a stream), worktree.go (the working tree), lock.go
 // (repository locks), config.go (git config), hash.go (object ids and
 // modes), quarantine.go (a push's quarantined objects), catfile.go (the
 // git reader).
@@ -19,7 +19,11 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Errors callers test for with errors.Is.
@@ -52,6 +56,19 @@ type Repo struct {
 // wrapRepo wraps an opened go-git repository; receiving keeps a hook's
 // quarantine in view of the git reader.
 func wrapRepo(r *git.Repository, gitDir, worktree string, receiving bool) *Repo {
+	if st, ok := r.Storer.(*filesystem.Storage); ok {
+		// Objects over largeObject are read from their file or pack as
+		// they stream (go-git otherwise inflates a whole object into
+		// memory before handing out its reader).
+		var wt billy.Filesystem
+		if worktree != "" {
+			wt = osfs.New(worktree)
+		}
+		if r2, err := git.Open(filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRUDefault(),
+			filesystem.Options{LargeObjectThreshold: largeObject}), wt); err == nil {
+			r = r2
+		}
+	}
 	repo := &Repo{r: r, gitDir: gitDir, worktree: worktree, cat: newCatFilePool(gitDir, receiving)}
 	if repo.cat != nil {
 		// A Repo nobody closed stops its git processes when it is collected.
@@ -59,6 +76,10 @@ func wrapRepo(r *git.Repository, gitDir, worktree string, receiving bool) *Repo 
 	}
 	return repo
 }
+
+// largeObject is the size over which go-git streams an object instead of
+// reading it whole: artifacts, not metadata.
+const largeObject = 1 << 20
 
 // maxCachedTrees bounds the tree cache (a few MB for typical trees).
 const maxCachedTrees = 8192

@@ -56,7 +56,8 @@ func OpenReceiving(dir string) (*Repo, error) {
 			return nil, fmt.Errorf("object directory %s from the hook environment: %w", l, err)
 		}
 		fs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(l)))
-		st = transactional.NewStorage(st, filesystem.NewStorage(fs, cache.NewObjectLRUDefault()))
+		st = transactional.NewStorage(st, filesystem.NewStorageWithOptions(fs, cache.NewObjectLRUDefault(),
+			filesystem.Options{LargeObjectThreshold: largeObject}))
 	}
 	r, err := git.Open(st, nil)
 	if err != nil {

@@ -1,9 +1,9 @@
 package gitstore
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,7 +25,8 @@ func (r *Repo) CheckWorkTree(base *Tree, changes []FileChange) error {
 		return nil
 	}
 	for _, c := range changes {
-		local, err := os.ReadFile(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
+		// Hashed while read: a change may write an artifact of any size.
+		local, err := HashBlobFile(filepath.Join(r.worktree, filepath.FromSlash(c.Path)))
 		localExists := err == nil
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%s: %w", c.Path, err)
@@ -37,13 +38,21 @@ func (r *Repo) CheckWorkTree(base *Tree, changes []FileChange) error {
 		}
 		switch {
 		case !inBase && !localExists:
-		case inBase && localExists && HashBlob(local) == e.Hash:
-		case !inBase && localExists && c.Data != nil && bytes.Equal(local, c.Data):
+		case inBase && localExists && local == e.Hash:
+		case !inBase && localExists && !c.Deletes() && local == c.hash():
 		default:
 			return fmt.Errorf("%s: %w", c.Path, ErrDirtyWorkTree)
 		}
 	}
 	return nil
+}
+
+// hash is the blob id the change writes.
+func (c FileChange) hash() Hash {
+	if c.Data != nil {
+		return HashBlob(c.Data)
+	}
+	return c.Blob
 }
 
 // WriteWorkTree writes changes into the working tree (each file to a
@@ -55,11 +64,17 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 	}
 	for _, c := range changes {
 		dst := filepath.Join(r.worktree, filepath.FromSlash(c.Path))
-		if c.Data == nil {
+		if c.Deletes() {
 			if err := os.Remove(dst); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
 			removeEmptyDirs(r.worktree, filepath.Dir(dst))
+			continue
+		}
+		if c.Data == nil {
+			if err := r.writeBlobFile(dst, c.Blob); err != nil {
+				return fmt.Errorf("%s: %w", c.Path, err)
+			}
 			continue
 		}
 		if err := atomicfile.Write(dst, c.Data, 0o644); err != nil {
@@ -74,7 +89,7 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 		return err
 	}
 	for _, c := range changes {
-		if c.Data == nil {
+		if c.Deletes() {
 			_, _ = idx.Remove(c.Path)
 			continue
 		}
@@ -86,9 +101,9 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 		if err != nil {
 			return err
 		}
-		e.Hash = plumbing.Hash(HashBlob(c.Data))
+		e.Hash = plumbing.Hash(c.hash())
 		e.Mode = filemode.Regular
-		e.Size = uint32(len(c.Data))
+		e.Size = uint32(fi.Size())
 		e.ModifiedAt = fi.ModTime()
 		e.CreatedAt = fi.ModTime()
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -98,6 +113,23 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 	}
 	sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })
 	return r.r.Storer.SetIndex(idx)
+}
+
+// writeBlobFile streams blob h into the file dst (a temporary file beside
+// it, renamed into place).
+func (r *Repo) writeBlobFile(dst string, h Hash) error {
+	rc, size, err := r.OpenBlob(h)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return atomicfile.WriteFrom(dst, 0o644, true, func(w io.Writer) error {
+		n, err := io.Copy(w, io.LimitReader(rc, size+1))
+		if err == nil && n != size {
+			err = fmt.Errorf("blob %s: %w", h, ErrShortBlob)
+		}
+		return err
+	})
 }
 
 func removeEmptyDirs(top, dir string) {

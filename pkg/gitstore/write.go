@@ -15,11 +15,18 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// FileChange is one file to write (Data non-nil) or delete (Data nil).
+// FileChange is one file to write or delete: Data is written as a new
+// blob; a non-zero Blob is an object already stored (by WriteBlobFrom, or
+// a file of another tree) that the path takes as it is, never read into
+// memory; with neither, the path is deleted.
 type FileChange struct {
 	Path string
 	Data []byte
+	Blob Hash
 }
+
+// Deletes reports whether c removes its path.
+func (c FileChange) Deletes() bool { return c.Data == nil && c.Blob == ZeroHash }
 
 // BuildTree writes a new tree that is base with changes applied. Only the
 // trees on the changed paths are rewritten. Directories left empty vanish.
@@ -60,16 +67,21 @@ func (r *Repo) buildTree(base Hash, changes []FileChange) (Hash, bool, error) {
 	for _, c := range changes {
 		first, rest, isDir := strings.Cut(c.Path, "/")
 		if isDir {
-			sub[first] = append(sub[first], FileChange{Path: rest, Data: c.Data})
+			sub[first] = append(sub[first], FileChange{Path: rest, Data: c.Data, Blob: c.Blob})
 			continue
 		}
-		if c.Data == nil {
+		if c.Deletes() {
 			delete(m, first)
 			continue
 		}
-		h, err := r.writeBlob(c.Data)
-		if err != nil {
-			return ZeroHash, false, err
+		h := c.Blob
+		if c.Data != nil {
+			var err error
+			if h, err = r.writeBlob(c.Data); err != nil {
+				return ZeroHash, false, err
+			}
+		} else if _, err := r.BlobSize(h); err != nil {
+			return ZeroHash, false, fmt.Errorf("%s: blob %s: %w", c.Path, h, err)
 		}
 		m[first] = treeEntry{Name: first, Mode: ModeRegular, Hash: h}
 	}

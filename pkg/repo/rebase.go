@@ -86,13 +86,10 @@ func (s *Session) Rebase(o RebaseOptions) (*RebaseResult, error) {
 		return nil, fmt.Errorf("%w: everything request %s proposes is in the current head already; withdraw it", ErrNothingToDo, o.ID)
 	}
 	ch := &Change{Kind: req.Kind, Project: req.Project, Note: req.Note, Roles: roles, ProjectConfig: l.p.ProjectConfig,
-		Subject: fmt.Sprintf("request %s: rebased on the current head", o.ID), Artifacts: map[string][]byte{}}
+		Subject: fmt.Sprintf("request %s: rebased on the current head", o.ID), Artifacts: map[string]Artifact{}}
 	for sha, e := range l.p.Artifacts {
-		data, err := s.G.ReadBlob(e.Hash, layout.MaxArtifactSize, e.Path)
-		if err != nil {
-			return nil, err
-		}
-		ch.Artifacts[sha] = data
+		// The request's blob is carried over by id, not read.
+		ch.Artifacts[sha] = Artifact{Blob: e.Hash, Length: -1}
 	}
 	// The old request goes: anyone may remove it once it can not be
 	// applied; otherwise the rebaser withdraws it.

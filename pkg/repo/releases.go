@@ -1,8 +1,11 @@
 package repo
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
@@ -70,7 +74,7 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 		}
 	}
 	ch := &Change{Kind: layout.KindReleaseAdd, Project: name, Subject: fmt.Sprintf("%s: add release %s", name, o.Version),
-		Roles: map[string]*metadata.Metadata[metadata.TargetsType]{name: m}, Artifacts: map[string][]byte{}, Note: o.Note}
+		Roles: map[string]*metadata.Metadata[metadata.TargetsType]{name: m}, Artifacts: map[string]Artifact{}, Note: o.Note}
 	added := 0
 	seen := map[string]bool{}
 	for _, f := range o.Files {
@@ -82,12 +86,8 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 			return nil, fmt.Errorf("%s: two files named %s in one release", f, filename)
 		}
 		seen[filename] = true
-		data, err := readArtifact(f, o.Progress)
-		if err != nil {
-			return nil, err
-		}
 		tp := layout.TargetPath(name, o.Version, filename)
-		tf, err := metadata.TargetFile().FromBytes(tp, data, "sha256", "sha512")
+		tf, art, err := s.storeArtifact(f, tp, o.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +99,7 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 				ErrImmutable, tp, old.Length, []byte(old.Hashes["sha256"])[:6])
 		}
 		m.Signed.Targets[tp] = tf
-		ch.Artifacts[hex.EncodeToString(tf.Hashes["sha256"])] = data
+		ch.Artifacts[hex.EncodeToString(tf.Hashes["sha256"])] = art
 		added++
 	}
 	if added == 0 {
@@ -108,33 +108,58 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 	return s.Submit(ch, o.Key, o.SubmitOptions)
 }
 
-// readArtifact reads a release file, bounded by layout.MaxArtifactSize.
-// progress, when set, is told how much has been read.
-func readArtifact(p string, progress func(file string, done, total int64)) ([]byte, error) {
+// storeArtifact reads a release file once, bounded by
+// layout.MaxArtifactSize, hashing it (sha256 and sha512) as it streams
+// and, with the git store, writing it as a blob in the same pass: the
+// bytes hashed are the bytes stored, and memory is a buffer whatever the
+// file's size. A file whose length changes while it is read is refused.
+// With an external store the file is read again when the change is
+// submitted, and must still hash the same then. progress, when set, is
+// told how much has been read.
+func (s *Session) storeArtifact(p, targetPath string, progress func(file string, done, total int64)) (*metadata.TargetFiles, Artifact, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, err
+		return nil, Artifact{}, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, Artifact{}, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", p)
+		return nil, Artifact{}, fmt.Errorf("%s: not a regular file", p)
 	}
-	if fi.Size() > layout.MaxArtifactSize {
-		return nil, fmt.Errorf("%s: %d bytes is over the %d-byte limit for one file", p, fi.Size(), int64(layout.MaxArtifactSize))
+	size := fi.Size()
+	if size > layout.MaxArtifactSize {
+		return nil, Artifact{}, fmt.Errorf("%s: %d bytes is over the %d-byte limit for one file", p, size, int64(layout.MaxArtifactSize))
 	}
 	var r io.Reader = io.LimitReader(f, layout.MaxArtifactSize+1)
 	if progress != nil {
-		r = &countingReader{r: r, report: func(n int64) { progress(p, n, fi.Size()) }}
+		r = &countingReader{r: r, report: func(n int64) { progress(p, n, size) }}
 	}
-	data, err := io.ReadAll(r)
+	s256, s512 := sha256.New(), sha512.New()
+	r = io.TeeReader(r, io.MultiWriter(s256, s512))
+	art := Artifact{Length: size}
+	if s.Store == nil {
+		art.Blob, err = s.G.WriteBlobFrom(r, size)
+		if errors.Is(err, gitstore.ErrShortBlob) {
+			err = fmt.Errorf("%w while it was read (it had %d bytes when release add began): try again once nothing writes to it", ErrFileChanged, size)
+		}
+	} else {
+		art.Path = p
+		var n int64
+		if n, err = io.Copy(io.Discard, r); err == nil && n != size {
+			err = fmt.Errorf("%w while it was read (%d bytes, not %d): try again once nothing writes to it", ErrFileChanged, n, size)
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, Artifact{}, fmt.Errorf("%s: %w", p, err)
 	}
-	return data, nil
+	tf := metadata.TargetFile()
+	tf.Path = targetPath
+	tf.Length = size
+	tf.Hashes = metadata.Hashes{"sha256": s256.Sum(nil), "sha512": s512.Sum(nil)}
+	return tf, art, nil
 }
 
 // countingReader reports the bytes read so far after each read.

@@ -313,11 +313,8 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 			if ok, _ := s.Tree.Exists(layout.ArtifactPath(sha)); ok {
 				continue
 			}
-			data, err := s.G.ReadBlob(e.Hash, layout.MaxArtifactSize, e.Path)
-			if err != nil {
-				return nil, err
-			}
-			put(layout.ArtifactPath(sha), data)
+			// The request's blob moves by id: never read into memory.
+			changes = append(changes, gitstore.FileChange{Path: layout.ArtifactPath(sha), Blob: e.Hash})
 		}
 		rm, err := s.removals(l.p.View, l.p.Roles, o.ID)
 		if err != nil {

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +35,7 @@ var (
 	ErrUnknownRequest = errors.New("unknown request")
 	ErrConflict       = errors.New("the request conflicts with changes made since")
 	ErrNothingToDo    = errors.New("nothing to change")
+	ErrFileChanged    = errors.New("the file changed")
 )
 
 // InvalidChangeError is returned when a change would leave the repository
@@ -199,7 +203,7 @@ type Change struct {
 	// RootExpires, when set, is how long the new root is valid instead
 	// of the configured root expiry.
 	RootExpires   time.Duration
-	Artifacts     map[string][]byte // sha256 hex -> bytes
+	Artifacts     map[string]Artifact // by sha256 hex
 	ProjectConfig *layout.ProjectConfig
 	Note          string
 	// Expires is how long the roles stay valid; 0 takes tufgit.json's
@@ -208,6 +212,17 @@ type Change struct {
 	// Also are further file changes of the same commit (a rebased
 	// request's old files, or its withdrawal record).
 	Also []gitstore.FileChange
+}
+
+// Artifact is a release file on its way into a change, referenced and
+// never held in memory: a blob already in the git object database (the
+// git store; release add writes it while hashing), or a file on disk that
+// Submit streams to an external store, checked against its sha256 again
+// as it goes.
+type Artifact struct {
+	Length int64         // -1 when not known (a blob carried over by id)
+	Blob   gitstore.Hash // the git store: the blob, written already
+	Path   string        // an external store: the file to upload
 }
 
 // SubmitOptions tune Submit.
@@ -356,11 +371,17 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
+	for sha, a := range ch.Artifacts {
+		// A change without the blob would read as deleting the path.
+		if s.Store == nil && a.Blob == gitstore.ZeroHash {
+			return nil, fmt.Errorf("artifact %s: not written to git before the change", sha)
+		}
+	}
 	if s.Store != nil {
 		// Content-addressed and unreferenced until signed metadata lists
 		// them, so uploading before the commit is harmless.
-		for sha, data := range ch.Artifacts {
-			if err := s.Store.Put(s.context(), sha, data); err != nil {
+		for _, sha := range slices.Sorted(maps.Keys(ch.Artifacts)) {
+			if err := s.putArtifact(sha, ch.Artifacts[sha]); err != nil {
 				return nil, err
 			}
 		}
@@ -399,9 +420,9 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			return nil, err
 		}
 		changes = append(changes, rm...)
-		for sha, data := range ch.Artifacts {
+		for sha, a := range ch.Artifacts {
 			if ok, _ := s.Tree.Exists(layout.ArtifactPath(sha)); !ok {
-				put(layout.ArtifactPath(sha), data)
+				changes = append(changes, gitstore.FileChange{Path: layout.ArtifactPath(sha), Blob: a.Blob})
 			}
 		}
 		if pcRaw != nil {
@@ -438,8 +459,8 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			}
 			put(layout.RequestRolePath(id, name), raw)
 		}
-		for sha, data := range ch.Artifacts {
-			put(layout.RequestArtifactPath(id, sha), data)
+		for sha, a := range ch.Artifacts {
+			changes = append(changes, gitstore.FileChange{Path: layout.RequestArtifactPath(id, sha), Blob: a.Blob})
 		}
 		if pcRaw != nil {
 			put(layout.RequestProjectPath(id), pcRaw)
@@ -453,6 +474,28 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 	}
 	res.Commit = h.String()
 	return res, nil
+}
+
+// putArtifact streams a release file to the external store; the store
+// refuses it unless it still hashes to sha (a file changed since release
+// add hashed it).
+func (s *Session) putArtifact(sha string, a Artifact) error {
+	var src io.ReadCloser
+	var err error
+	if a.Path == "" {
+		src, a.Length, err = s.G.OpenBlob(a.Blob)
+	} else {
+		src, err = os.Open(a.Path)
+	}
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	err = s.Store.PutFrom(s.context(), sha, src, a.Length)
+	if errors.Is(err, artifacts.ErrMismatch) {
+		return fmt.Errorf("%s: %w since it was hashed (%v): nothing was uploaded; run release add again", a.Path, ErrFileChanged, err)
+	}
+	return err
 }
 
 func (s *Session) notAuthorized(key *keys.Key, ch *Change, names []string, delegs map[string]*trust.Delegation) error {

@@ -26,7 +26,7 @@ func reshard(t *testing.T, dir string, k int, ks ...*keys.Key) (*repo.ReshardRes
 	return s.Reshard(repo.ReshardOptions{Shards: k, Keys: ks})
 }
 
-func headOf(t *testing.T, g *gitstore.Repo) gitstore.Hash {
+func branchHead(t *testing.T, g *gitstore.Repo) gitstore.Hash {
 	t.Helper()
 	br, err := g.HeadBranch()
 	if err != nil {
@@ -58,7 +58,7 @@ func TestReshard(t *testing.T) {
 		before[p] = e.Hash
 	}
 	for _, step := range []struct{ k, bits int }{{4, 2}, {16, 4}} {
-		old := headOf(t, f.Repo)
+		old := branchHead(t, f.Repo)
 		res, err := reshard(t, f.Dir, step.k, f.Admin)
 		if err != nil {
 			t.Fatalf("reshard to %d: %v", step.k, err)
@@ -66,7 +66,7 @@ func TestReshard(t *testing.T) {
 		if res.Projects != len(names) || res.ToShards != step.k {
 			t.Fatalf("reshard to %d: %+v", step.k, res)
 		}
-		head := headOf(t, f.Repo)
+		head := branchHead(t, f.Repo)
 		for _, full := range []bool{true, false} {
 			var rep *verify.Report
 			if full {
@@ -113,7 +113,7 @@ func TestReshardRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := headOf(t, f.Repo)
+	head := branchHead(t, f.Repo)
 	for _, c := range []struct {
 		k    int
 		keys []*keys.Key
@@ -130,7 +130,7 @@ func TestReshardRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("reshard to %d: %v, want %q", c.k, err, c.want)
 		}
-		if h := headOf(t, f.Repo); h != head {
+		if h := branchHead(t, f.Repo); h != head {
 			t.Fatalf("a refused reshard moved the branch")
 		}
 	}

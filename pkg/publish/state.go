@@ -19,6 +19,9 @@ import (
 const (
 	stateFile    = "state.json"
 	snapshotFile = "snapshot.json"
+	// maxState bounds state.json: about 225 bytes a shard, so 1 MB at
+	// the 4096 shards of layout.MaxShardBits.
+	maxState = 8 << 20
 )
 
 // readState loads the last publish's record, if any. A record that can
@@ -33,7 +36,7 @@ func (p *publisher) readState() {
 	if err != nil {
 		return
 	}
-	raw, err := tree.ReadFile(stateFile, 64<<10)
+	raw, err := tree.ReadFile(stateFile, maxState)
 	if err != nil {
 		return
 	}
@@ -137,7 +140,7 @@ func ReadRecord(g *gitstore.Repo) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", StateRef, err)
 	}
-	raw, err := tree.ReadFile(stateFile, 64<<10)
+	raw, err := tree.ReadFile(stateFile, maxState)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", StateRef, stateFile, err)
 	}

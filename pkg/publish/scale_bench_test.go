@@ -83,6 +83,11 @@ func BenchmarkScale(b *testing.B) {
 					} else {
 						b.ReportMetric(r.TufJS.Seconds(), "tufjs-fresh-s")
 					}
+					if r.PyTUFSkipped != "" {
+						b.Logf("python-tuf: skipped: %s", r.PyTUFSkipped)
+					} else {
+						b.ReportMetric(r.PyTUF.Seconds(), "pytuf-fresh-s")
+					}
 				})
 				b.Run("shards", func(b *testing.B) {
 					avg, mx := stats(r.Entries)
@@ -109,7 +114,8 @@ func BenchmarkScale(b *testing.B) {
 						b.ReportMetric(r.VerifyWall.Seconds(), "full-verify-s")
 						b.ReportMetric(float64(r.VerifyWall.Microseconds())/float64(r.VerifyRoles), "wall-µs/role")
 						b.ReportMetric(float64(r.VerifyCPU.Microseconds())/float64(r.VerifyRoles), "cpu-µs/role")
-						b.ReportMetric(r.VerifyCPU.Seconds()/r.VerifyWall.Seconds(), "cores-used")
+						b.ReportMetric(r.VerifyCPU.Seconds()/r.VerifyWall.Seconds(), "go-cores-used")
+						b.ReportMetric(r.MachineBusy, "machine-cores-busy")
 						b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
 						b.ReportMetric(float64(r.VerifyRoles), "roles")
 					})

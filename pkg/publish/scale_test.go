@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -449,8 +450,11 @@ type scaleResult struct {
 	PublishRes            []*publish.Result
 	VerifyWall, VerifyCPU time.Duration
 	VerifyRoles           int
+	MachineBusy           float64 // cores busy machine-wide during full verify (git cat-file too)
 	TufJS                 time.Duration
 	TufJSSkipped          string
+	PyTUF                 time.Duration
+	PyTUFSkipped          string
 }
 
 // measureScale runs every measurement on e: fresh clients for samples
@@ -551,12 +555,16 @@ func measureScale(tb testing.TB, e *scaleEnv, samples, reps int, full bool) *sca
 
 	if full {
 		c0 := cpuTime()
+		busy0, all0 := machineCPU()
 		t0 := time.Now()
 		rep, err := verify.Commit(e.f.Repo, e.f.Head, verify.Options{Now: time.Now()})
 		if err != nil || !rep.Valid() {
 			tb.Fatalf("full verify: %v %v", err, rep.Problems)
 		}
 		r.VerifyWall, r.VerifyCPU, r.VerifyRoles = time.Since(t0), cpuTime()-c0, rep.Stats.RolesChecked
+		if busy1, all1 := machineCPU(); all1 > all0 {
+			r.MachineBusy = (busy1 - busy0) / (all1 - all0) * float64(runtime.NumCPU())
+		}
 	}
 
 	// tuf-js, when installed: a fresh download of one release.
@@ -575,7 +583,61 @@ func measureScale(tb testing.TB, e *scaleEnv, samples, reps int, full bool) *sca
 		}
 		r.TufJS = time.Since(t0)
 	}
+
+	// python-tuf 5.1 (testdata/python-tuf/install.sh), when installed.
+	if site := findPythonTUF(); site == "" {
+		r.PyTUFSkipped = "python-tuf not installed (testdata/python-tuf/install.sh, TUFGIT_PYTHON_DIR)"
+	} else {
+		p := r.Fresh[0].Project
+		md, td := tb.TempDir(), tb.TempDir()
+		os.WriteFile(filepath.Join(md, "root.json"), e.root, 0o644)
+		script, _ := filepath.Abs("../../testdata/python-tuf/download.py")
+		py := os.Getenv("TUFGIT_PYTHON")
+		if py == "" {
+			py = "/usr/bin/python3"
+		}
+		cmd := exec.Command(py, script, e.srv.URL+"/"+e.shardMetaPath(p)+"/", e.srv.URL+"/targets/", md, td, layout.TargetPath(p, "1.0.0", p+"-1.0.0.tar.gz"))
+		cmd.Env = append(os.Environ(), "PYTHONPATH="+site, "PYTHONDONTWRITEBYTECODE=1")
+		t0 := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("python-tuf: %v: %s", err, out)
+		}
+		r.PyTUF = time.Since(t0)
+	}
 	return r
+}
+
+// findPythonTUF is the dist-packages directory holding python-tuf, or "".
+func findPythonTUF() string {
+	dir := os.Getenv("TUFGIT_PYTHON_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.Getenv("HOME"), ".cache", "tufgit", "python")
+	}
+	site := filepath.Join(dir, "usr", "lib", "python3", "dist-packages")
+	if !fileExists(filepath.Join(site, "tuf", "ngclient", "updater.py")) {
+		return ""
+	}
+	return site
+}
+
+// machineCPU reads /proc/stat's busy and total jiffies of all CPUs: the
+// whole machine, so it counts git cat-file (and any other job) too.
+func machineCPU() (busy, total float64) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	for i, x := range f[1:] {
+		var v float64
+		fmt.Sscan(x, &v)
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
 }
 
 // findTufJS is a directory whose node_modules holds tuf-js, or "".

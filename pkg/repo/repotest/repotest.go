@@ -307,7 +307,9 @@ func (f *Fixture) writeAll(pl *genPlan, put func(string, []byte) error) error {
 	}
 
 	// One job per index role: the role and its projects' files.
-	node := func(n shardNode) ([]gitstore.FileChange, error) {
+	// A keys.Key is not safe for concurrent signing (it records its last
+	// error): each worker signs with its own copies.
+	node := func(n shardNode, ks signers) ([]gitstore.FileChange, error) {
 		var out []gitstore.FileChange
 		put := func(p string, data []byte) { out = append(out, gitstore.FileChange{Path: p, Data: data}) }
 		name := layout.IndexRoleID(n.shard, n.Prefix)
@@ -328,11 +330,11 @@ func (f *Fixture) writeAll(pl *genPlan, put func(string, []byte) error) error {
 		if len(del.Roles) > 0 {
 			m.Signed.Delegations = del
 		}
-		if err := sign(m, f.Admin, layout.RolePath(name), put); err != nil {
+		if err := sign(m, ks.of(f.Admin), layout.RolePath(name), put); err != nil {
 			return nil, err
 		}
 		for _, proj := range n.Projects {
-			if err := f.genProject(proj, put); err != nil {
+			if err := f.genProject(proj, put, ks); err != nil {
 				return nil, err
 			}
 		}
@@ -351,8 +353,9 @@ func (f *Fixture) writeAll(pl *genPlan, put func(string, []byte) error) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			ks := f.newSigners()
 			for n := range jobs {
-				out, err := node(n)
+				out, err := node(n, ks)
 				select {
 				case results <- result{out, err}:
 				case <-stop:
@@ -457,7 +460,30 @@ func (fi *fastImport) abort() {
 	fi.cmd.Wait()
 }
 
-func (f *Fixture) genProject(proj string, put func(string, []byte)) error {
+// signers are one goroutine's copies of the fixture's private keys.
+type signers map[string]*keys.Key
+
+func (f *Fixture) newSigners() signers {
+	s := signers{}
+	for _, k := range append([]*keys.Key{f.Admin, f.Online}, f.Maintainers...) {
+		c := Key(k.Ref)
+		if c.ID != k.ID {
+			panic("repotest: key " + k.Ref + " is not Key(" + k.Ref + ")")
+		}
+		s[c.ID] = c
+	}
+	return s
+}
+
+// of is this goroutine's copy of k.
+func (s signers) of(k *keys.Key) *keys.Key {
+	if c, ok := s[k.ID]; ok {
+		return c
+	}
+	return k
+}
+
+func (f *Fixture) genProject(proj string, put func(string, []byte), ks signers) error {
 	m := metadata.Targets(f.Now.Add(layout.DefaultExpiry().For(proj)))
 	for r := 1; r <= f.Spec.Releases; r++ {
 		version := fmt.Sprintf("1.%d.0", r-1)
@@ -472,7 +498,7 @@ func (f *Fixture) genProject(proj string, put func(string, []byte)) error {
 		put(layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), data)
 	}
 	for _, k := range f.ProjectKeys[proj] {
-		if err := repo.Sign(m, k); err != nil {
+		if err := repo.Sign(m, ks.of(k)); err != nil {
 			return err
 		}
 	}

@@ -62,6 +62,9 @@ func BenchmarkScale(b *testing.B) {
 					avg, mx := stats(fetchBytes(r.Fresh))
 					b.ReportMetric(avg/1000, "fresh-avg-KB")
 					b.ReportMetric(float64(mx)/1000, "fresh-max-KB")
+					if r.FreshBound > 0 {
+						b.ReportMetric(float64(r.FreshBound)/1000, "fresh-bound-KB")
+					}
 					var below []int
 					var took []time.Duration
 					for _, f := range r.Fresh {

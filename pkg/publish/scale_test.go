@@ -373,6 +373,83 @@ func (e *scaleEnv) shardEntries() ([]int, error) {
 	return out, nil
 }
 
+// freshBound bounds what any fresh client of any project fetches (root
+// included): root, timestamp, targets, the largest shard snapshot plus
+// that shard's largest index role, and the largest project role among
+// roles (the sampled ones; the sample holds the longest name). It holds
+// while no index role is split (each shard has its 36 first-character
+// roles alone, so every walk is one index role and the project); ok
+// reports that.
+func (e *scaleEnv) freshBound(roles []fetch) (bound int64, ok bool, err error) {
+	size := func(p string) (int64, error) {
+		fi, err := os.Stat(filepath.Join(e.mirror, p))
+		if err != nil {
+			return 0, err
+		}
+		return fi.Size(), nil
+	}
+	var worst, role int64
+	for _, s := range layout.ShardNames(e.bits) {
+		rel := "metadata"
+		if s != "" {
+			rel = "s/" + s + "/metadata"
+		}
+		tsRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, "timestamp.json"))
+		if err != nil {
+			return 0, false, err
+		}
+		ts, err := metadata.Timestamp().FromBytes(tsRaw)
+		if err != nil {
+			return 0, false, err
+		}
+		snapRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, fmt.Sprintf("%d.snapshot.json", ts.Signed.Meta["snapshot.json"].Version)))
+		if err != nil {
+			return 0, false, err
+		}
+		snap, err := metadata.Snapshot().FromBytes(snapRaw)
+		if err != nil {
+			return 0, false, err
+		}
+		var idx int64
+		n := 0
+		for name, mf := range snap.Signed.Meta {
+			if _, isIdx := layout.IndexPrefix(strings.TrimSuffix(name, ".json")); !isIdx {
+				continue
+			}
+			n++
+			sz, err := size(fmt.Sprintf("%s/%d.%s", rel, mf.Version, name))
+			if err != nil {
+				return 0, false, err
+			}
+			idx = max(idx, sz)
+		}
+		if n != len(layout.FirstChars) {
+			return 0, false, nil
+		}
+		worst = max(worst, int64(len(tsRaw)+len(snapRaw))+idx)
+		if s == "" || s == layout.ShardNames(e.bits)[0] {
+			tv := snap.Signed.Meta["targets.json"].Version
+			t, err := size(fmt.Sprintf("%s/%d.targets.json", rel, tv))
+			if err != nil {
+				return 0, false, err
+			}
+			bound += t + int64(len(e.root))
+		}
+	}
+	for _, f := range roles {
+		for _, name := range f.Files {
+			if r, _, _ := splitName(name); r == f.Project {
+				sz, err := size(e.shardMetaPath(f.Project) + "/" + name)
+				if err != nil {
+					return 0, false, err
+				}
+				role = max(role, sz)
+			}
+		}
+	}
+	return bound + worst + role, true, nil
+}
+
 // plannedEntries is what each shard's snapshot lists when names are laid
 // out in 2^bits shards, from the names alone: targets, the shard's index
 // roles (36, or more where a prefix splits) and its projects. It prices a
@@ -444,6 +521,7 @@ func median(ds []time.Duration) time.Duration {
 // scaleResult is one run of the measurements.
 type scaleResult struct {
 	Fresh                 []fetch
+	FreshBound            int64 // 0: not computed (split index roles)
 	InShard, Elsewhere    fetch
 	Entries, Planned      []int
 	Publish, Since, Hook  []time.Duration
@@ -479,6 +557,12 @@ func measureScale(tb testing.TB, e *scaleEnv, samples, reps int, full bool) *sca
 			tb.Fatalf("fresh client for %s: %v", p, err)
 		}
 		r.Fresh = append(r.Fresh, ft)
+	}
+
+	if bound, ok, err := e.freshBound(r.Fresh); err != nil {
+		tb.Fatal(err)
+	} else if ok {
+		r.FreshBound = bound
 	}
 
 	// Returning clients: two, in two shards, both up to date; one push to
@@ -700,6 +784,15 @@ func TestScaleShape(t *testing.T) {
 		}
 		if ft.Below < 2 || ft.Below > 4 {
 			t.Errorf("fresh client of %s walked %d roles below targets (%v), want 2 to 4", ft.Project, ft.Below, ft.Files)
+		}
+	}
+	t.Logf("tuf-js %v %s; python-tuf %v %s; fresh bound %d B", r.TufJS, r.TufJSSkipped, r.PyTUF, r.PyTUFSkipped, r.FreshBound)
+	if r.FreshBound == 0 {
+		t.Error("no bound on fresh clients' bytes: the fixture's index roles split")
+	}
+	for _, ft := range r.Fresh {
+		if ft.Meta > r.FreshBound {
+			t.Errorf("fresh client of %s fetched %d bytes, above the bound %d", ft.Project, ft.Meta, r.FreshBound)
 		}
 	}
 	if got := r.Elsewhere.Files; !slices.Equal(got, []string{"timestamp.json"}) {

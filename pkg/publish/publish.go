@@ -216,7 +216,6 @@ func (p *publisher) checkOnlineExpiry(role string, exp time.Time, max time.Durat
 	return nil
 }
 
-
 // dueSoon reports whether metadata expiring at exp, valid for period,
 // has less than half its period left.
 func dueSoon(exp, now time.Time, period time.Duration) bool {

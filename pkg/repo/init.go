@@ -31,7 +31,7 @@ type InitOptions struct {
 	// Shards is K, the number of hash shards (a power of two up to
 	// 4096); 0 or 1 is today's single repository.
 	Shards int
-	Now              time.Time     // zero: time.Now()
+	Now    time.Time // zero: time.Now()
 }
 
 // InitResult says what Init did.

@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet lint docs docs-check demo bench bench-peer bench-artifacts fuzz clean test-helpers
+.PHONY: all build test vet lint docs docs-check demo bench bench-peer bench-artifacts bench-scale fuzz clean test-helpers
 
 all: build
 
@@ -87,6 +87,19 @@ bench-peer:
 ARTIFACT_SIZES ?= 1,100,1024
 bench-artifacts:
 	TUFGIT_BENCH_SIZES=$(ARTIFACT_SIZES) TUFGIT_PEER_BIN=$(BENCH_BIN) $(GO) test -run '^$$' -bench 'ArtifactProcessMemory' -benchtime 1x -timeout 1h ./cmd/tufgit/
+
+# Issue #13's million-project table (see docs/performance.md): per size in
+# SCALE_SIZES and shard bits in SHARD_BITS, a repository of realistic names
+# is generated (kept in the user cache dir, tufgit/bench/scale-N-bB; the
+# first run at 1,000,000 takes about an hour), published, and measured:
+# fresh and returning client bytes, roles walked, snapshot entries per
+# shard, one-release publish, verify --since and the hook, full verify,
+# go-tuf (and tuf-js with TUFGIT_TUFJS_DIR) downloading over 127.0.0.1.
+# Not part of `make test`; TestScaleShape runs the same code small there.
+SCALE_SIZES ?= 10000,100000,1000000
+SHARD_BITS ?= 10
+bench-scale:
+	TUFGIT_SCALE_SIZES=$(SCALE_SIZES) TUFGIT_SCALE_BITS=$(SHARD_BITS) $(GO) test -run '^$$' -bench '^BenchmarkScale' -benchtime 1x -timeout 12h ./pkg/publish/
 
 # Fuzz every target for FUZZTIME (each target's seed corpus, in
 # testdata/fuzz/<Target>/ beside it, also runs in `make test`). FUZZFLAGS:

@@ -5,16 +5,23 @@
 package repotest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -56,6 +63,9 @@ type Fixture struct {
 	IndexRoles  []string
 	Now         time.Time
 	Spec        Spec
+	// GitMaxRSS is the peak memory of the `git fast-import` that Generate
+	// wrote the repository with, in bytes (0 after Open).
+	GitMaxRSS int64
 }
 
 // PrivateKey is the deterministic ed25519 key Key wraps.
@@ -101,8 +111,72 @@ func Names(n int, seed uint64) []string {
 	return out
 }
 
-// Generate writes a bare repository at dir.
+// Generate writes a bare repository at dir. The files stream into one
+// pack through `git fast-import` while every core signs, so that a
+// million projects fit in memory and in an hour (see docs/performance.md).
 func Generate(dir string, spec Spec) (*Fixture, error) {
+	f, pl, err := plan(dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gitstore.InitBare(dir)
+	if err != nil {
+		return nil, err
+	}
+	g.Close()
+	w, err := startFastImport(dir, f.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.writeAll(pl, w.put); err != nil {
+		w.abort()
+		return nil, err
+	}
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	if ru, ok := w.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		f.GitMaxRSS = ru.Maxrss << 10
+	}
+	if f.Repo, err = gitstore.Open(dir); err != nil {
+		return nil, err
+	}
+	if f.Head, err = f.Repo.Branch(gitstore.DefaultBranch); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Open returns the fixture that Generate(dir, spec) wrote earlier, as it
+// is now (its head is the branch's current commit), without writing: the
+// plan (names, keys, index roles) is deterministic, so it is made again.
+func Open(dir string, spec Spec) (*Fixture, error) {
+	f, _, err := plan(dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	if f.Repo, err = gitstore.Open(dir); err != nil {
+		return nil, err
+	}
+	if f.Head, err = f.Repo.Branch(gitstore.DefaultBranch); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type shardNode struct {
+	shard string
+	layout.IndexNode
+}
+
+// genPlan is what plan decided beyond the fixture's fields.
+type genPlan struct {
+	nodes []shardNode
+}
+
+// plan fills in spec's defaults and decides everything Generate writes
+// except the bytes: project names, their maintainers, the index roles.
+func plan(dir string, spec Spec) (*Fixture, *genPlan, error) {
 	if spec.Releases == 0 {
 		spec.Releases = 1
 	}
@@ -121,11 +195,7 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 	if spec.Now.IsZero() {
 		spec.Now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	g, err := gitstore.InitBare(dir)
-	if err != nil {
-		return nil, err
-	}
-	f := &Fixture{Dir: dir, Repo: g, Admin: Key("admin"), Online: Key("online"), ProjectKeys: map[string][]*keys.Key{}, Now: spec.Now, Spec: spec}
+	f := &Fixture{Dir: dir, Admin: Key("admin"), Online: Key("online"), ProjectKeys: map[string][]*keys.Key{}, Now: spec.Now, Spec: spec}
 	for i := 0; i < spec.MaintainerPool; i++ {
 		f.Maintainers = append(f.Maintainers, Key(fmt.Sprintf("maintainer-%d", i)))
 	}
@@ -134,49 +204,6 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 		f.Projects = Names(spec.Projects, spec.Seed)
 	}
 	sort.Strings(f.Projects)
-	exp := layout.DefaultExpiry()
-	expires := func(role string) time.Time { return spec.Now.Add(exp.For(role)) }
-
-	var files []gitstore.FileChange
-	put := func(p string, data []byte) { files = append(files, gitstore.FileChange{Path: p, Data: data}) }
-
-	root := metadata.Root(expires(layout.RoleRoot))
-	for _, r := range []string{metadata.ROOT, metadata.TARGETS} {
-		if err := root.Signed.AddKey(f.Admin.Public, r); err != nil {
-			return nil, err
-		}
-	}
-	for _, r := range []string{metadata.SNAPSHOT, metadata.TIMESTAMP} {
-		if err := root.Signed.AddKey(f.Online.Public, r); err != nil {
-			return nil, err
-		}
-	}
-	if err := repo.Sign(root, f.Admin); err != nil {
-		return nil, err
-	}
-	raw, err := repo.EncodeMetadata(root)
-	if err != nil {
-		return nil, err
-	}
-	put(layout.RootPath, raw)
-	put(layout.RootHistoryPath(1), raw)
-
-	cfg := layout.DefaultConfig()
-	cfg.OnlineKey.KeyID = f.Online.ID
-	cfg.Index.MaxProjects = spec.MaxPerIndex
-	cfg.Index.ShardBits = spec.ShardBits
-	raw, err = layout.EncodeFile(cfg)
-	if err != nil {
-		return nil, err
-	}
-	put(layout.ConfigPath, raw)
-
-	admin := func(name, pattern string) metadata.DelegatedRole {
-		return metadata.DelegatedRole{Name: name, KeyIDs: []string{f.Admin.ID}, Threshold: 1, Terminating: true, Paths: []string{pattern}}
-	}
-	adminKeys := map[string]*metadata.Key{f.Admin.ID: f.Admin.Public}
-	targets := metadata.Targets(expires(layout.RoleTargets))
-	targets.Signed.Delegations = &metadata.Delegations{Keys: adminKeys}
 	type shardFirst struct {
 		shard string
 		c     byte
@@ -186,54 +213,115 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 		k := shardFirst{layout.ProjectShard(p, spec.ShardBits), p[0]}
 		byFirst[k] = append(byFirst[k], p)
 	}
-	for i := 0; i < len(layout.FirstChars); i++ {
-		c := layout.FirstChars[i]
-		targets.Signed.Delegations.Roles = append(targets.Signed.Delegations.Roles, admin(layout.IndexRoleName(string(c)), layout.IndexPathPattern(string(c))))
-	}
-	type shardNode struct {
-		shard string
-		layout.IndexNode
-	}
-	var nodes []shardNode
+	pl := &genPlan{}
 	for _, shard := range layout.ShardNames(spec.ShardBits) {
 		for i := 0; i < len(layout.FirstChars); i++ {
 			c := layout.FirstChars[i]
 			for _, n := range layout.PlanIndex(string(c), byFirst[shardFirst{shard, c}], spec.MaxPerIndex) {
-				nodes = append(nodes, shardNode{shard, n})
+				pl.nodes = append(pl.nodes, shardNode{shard, n})
 			}
 		}
+	}
+	pk := 0
+	for _, n := range pl.nodes {
+		f.IndexRoles = append(f.IndexRoles, layout.IndexRoleID(n.shard, n.Prefix))
+		for _, proj := range n.Projects {
+			for j := 0; j < spec.Threshold; j++ {
+				f.ProjectKeys[proj] = append(f.ProjectKeys[proj], f.Maintainers[(pk+j)%len(f.Maintainers)])
+			}
+			pk++
+		}
+	}
+	return f, pl, nil
+}
+
+// writeAll makes and signs every file of the plan and hands each to put,
+// from one goroutine. Index roles, with their projects, are made on every
+// core, a bounded number ahead of put.
+func (f *Fixture) writeAll(pl *genPlan, put func(string, []byte) error) error {
+	spec := f.Spec
+	exp := layout.DefaultExpiry()
+	expires := func(role string) time.Time { return spec.Now.Add(exp.For(role)) }
+	var files []gitstore.FileChange
+	collect := func(p string, data []byte) { files = append(files, gitstore.FileChange{Path: p, Data: data}) }
+
+	root := metadata.Root(expires(layout.RoleRoot))
+	for _, r := range []string{metadata.ROOT, metadata.TARGETS} {
+		if err := root.Signed.AddKey(f.Admin.Public, r); err != nil {
+			return err
+		}
+	}
+	for _, r := range []string{metadata.SNAPSHOT, metadata.TIMESTAMP} {
+		if err := root.Signed.AddKey(f.Online.Public, r); err != nil {
+			return err
+		}
+	}
+	if err := repo.Sign(root, f.Admin); err != nil {
+		return err
+	}
+	raw, err := repo.EncodeMetadata(root)
+	if err != nil {
+		return err
+	}
+	collect(layout.RootPath, raw)
+	collect(layout.RootHistoryPath(1), raw)
+
+	cfg := layout.DefaultConfig()
+	cfg.OnlineKey.KeyID = f.Online.ID
+	cfg.Index.MaxProjects = spec.MaxPerIndex
+	cfg.Index.ShardBits = spec.ShardBits
+	raw, err = layout.EncodeFile(cfg)
+	if err != nil {
+		return err
+	}
+	collect(layout.ConfigPath, raw)
+
+	admin := func(name, pattern string) metadata.DelegatedRole {
+		return metadata.DelegatedRole{Name: name, KeyIDs: []string{f.Admin.ID}, Threshold: 1, Terminating: true, Paths: []string{pattern}}
+	}
+	adminKeys := map[string]*metadata.Key{f.Admin.ID: f.Admin.Public}
+	targets := metadata.Targets(expires(layout.RoleTargets))
+	targets.Signed.Delegations = &metadata.Delegations{Keys: adminKeys}
+	for i := 0; i < len(layout.FirstChars); i++ {
+		c := layout.FirstChars[i]
+		targets.Signed.Delegations.Roles = append(targets.Signed.Delegations.Roles, admin(layout.IndexRoleName(string(c)), layout.IndexPathPattern(string(c))))
 	}
 	if spec.ShardBits > 0 {
 		sm, err := layout.EncodeShardMap(layout.DefaultShardMap(spec.ShardBits))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tf, err := metadata.TargetFile().FromBytes(layout.ShardMapTarget, sm, "sha256", "sha512")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		targets.Signed.Targets[layout.ShardMapTarget] = tf
-		put(layout.ShardMapPath, sm)
+		collect(layout.ShardMapPath, sm)
 	}
-	if err := sign(targets, f.Admin, layout.TargetsPath, put); err != nil {
-		return nil, err
+	if err := sign(targets, f.Admin, layout.TargetsPath, collect); err != nil {
+		return err
+	}
+	for _, c := range files {
+		if err := put(c.Path, c.Data); err != nil {
+			return err
+		}
 	}
 
-	pk := 0
-	for _, n := range nodes {
+	// One job per index role: the role and its projects' files.
+	// A keys.Key is not safe for concurrent signing (it records its last
+	// error): each worker signs with its own copies.
+	node := func(n shardNode, ks signers) ([]gitstore.FileChange, error) {
+		var out []gitstore.FileChange
+		put := func(p string, data []byte) { out = append(out, gitstore.FileChange{Path: p, Data: data}) }
 		name := layout.IndexRoleID(n.shard, n.Prefix)
-		f.IndexRoles = append(f.IndexRoles, name)
 		m := metadata.Targets(expires(name))
 		del := &metadata.Delegations{Keys: map[string]*metadata.Key{}}
 		for _, proj := range n.Projects {
 			var ids []string
-			for j := 0; j < spec.Threshold; j++ {
-				k := f.Maintainers[(pk+j)%len(f.Maintainers)]
-				f.ProjectKeys[proj] = append(f.ProjectKeys[proj], k)
+			for _, k := range f.ProjectKeys[proj] {
 				del.Keys[k.ID] = k.Public
 				ids = append(ids, k.ID)
 			}
-			pk++
 			del.Roles = append(del.Roles, metadata.DelegatedRole{Name: proj, KeyIDs: ids, Threshold: spec.Threshold, Terminating: true, Paths: []string{layout.ProjectPathPattern(proj)}})
 		}
 		for _, child := range n.Children {
@@ -243,24 +331,160 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 		if len(del.Roles) > 0 {
 			m.Signed.Delegations = del
 		}
-		if err := sign(m, f.Admin, layout.RolePath(name), put); err != nil {
+		if err := sign(m, ks.of(f.Admin), layout.RolePath(name), put); err != nil {
 			return nil, err
 		}
 		for _, proj := range n.Projects {
-			if err := f.genProject(proj, put); err != nil {
+			if err := f.genProject(proj, put, ks); err != nil {
 				return nil, err
 			}
 		}
+		return out, nil
 	}
-	tree, err := g.BuildTree(nil, files)
+	type result struct {
+		files []gitstore.FileChange
+		err   error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan shardNode)
+	results := make(chan result, 4*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ks := f.newSigners()
+			for n := range jobs {
+				out, err := node(n, ks)
+				select {
+				case results <- result{out, err}:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, n := range pl.nodes {
+			select {
+			case jobs <- n:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var first error
+	for r := range results {
+		if first != nil {
+			continue
+		}
+		if r.err != nil {
+			first = r.err
+			close(stop)
+			continue
+		}
+		for _, c := range r.files {
+			if err := put(c.Path, c.Data); err != nil {
+				first = err
+				close(stop)
+				break
+			}
+		}
+	}
+	return first
+}
+
+// fastImport streams files into one commit through `git fast-import`,
+// which writes them straight into a pack: no loose objects, and no tree
+// held in this process.
+type fastImport struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	w      *bufio.Writer
+	stderr bytes.Buffer
+	err    error
+}
+
+func startFastImport(dir string, when time.Time) (*fastImport, error) {
+	fi := &fastImport{cmd: exec.Command("git", "--git-dir", dir, "fast-import", "--quiet", "--done", "--date-format=raw")}
+	fi.cmd.Stderr = &fi.stderr
+	in, err := fi.cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	f.Head, err = g.CommitTree(gitstore.CommitOptions{Tree: tree, Message: "generated", Author: gitstore.Signature{Name: "repotest", Email: "repotest@example.org"}, When: spec.Now})
-	return f, err
+	fi.in, fi.w = in, bufio.NewWriterSize(in, 1<<20)
+	if err := fi.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("git fast-import: %w", err)
+	}
+	who := fmt.Sprintf("repotest <repotest@example.org> %d +0000", when.Unix())
+	msg := "generated"
+	fmt.Fprintf(fi.w, "commit refs/heads/%s\nauthor %s\ncommitter %s\ndata %d\n%s\n", gitstore.DefaultBranch, who, who, len(msg), msg)
+	return fi, nil
 }
 
-func (f *Fixture) genProject(proj string, put func(string, []byte)) error {
+func (fi *fastImport) put(p string, data []byte) error {
+	if fi.err != nil {
+		return fi.err
+	}
+	if strings.ContainsAny(p, "\n\"") {
+		return fmt.Errorf("repotest: path %q", p)
+	}
+	fmt.Fprintf(fi.w, "M 100644 inline %s\ndata %d\n", p, len(data))
+	fi.w.Write(data)
+	_, fi.err = fi.w.WriteString("\n")
+	if fi.err != nil {
+		fi.err = fmt.Errorf("git fast-import: %w: %s", fi.err, fi.stderr.String())
+	}
+	return fi.err
+}
+
+func (fi *fastImport) finish() error {
+	if fi.err == nil {
+		_, fi.err = fi.w.WriteString("\ndone\n")
+	}
+	if fi.err == nil {
+		fi.err = fi.w.Flush()
+	}
+	fi.in.Close()
+	if err := fi.cmd.Wait(); err != nil || fi.err != nil {
+		return fmt.Errorf("git fast-import: %v %v: %s", err, fi.err, fi.stderr.String())
+	}
+	return nil
+}
+
+func (fi *fastImport) abort() {
+	fi.in.Close()
+	fi.cmd.Process.Kill()
+	fi.cmd.Wait()
+}
+
+// signers are one goroutine's copies of the fixture's private keys.
+type signers map[string]*keys.Key
+
+func (f *Fixture) newSigners() signers {
+	s := signers{}
+	for _, k := range append([]*keys.Key{f.Admin, f.Online}, f.Maintainers...) {
+		c := Key(k.Ref)
+		if c.ID != k.ID {
+			panic("repotest: key " + k.Ref + " is not Key(" + k.Ref + ")")
+		}
+		s[c.ID] = c
+	}
+	return s
+}
+
+// of is this goroutine's copy of k.
+func (s signers) of(k *keys.Key) *keys.Key {
+	if c, ok := s[k.ID]; ok {
+		return c
+	}
+	return k
+}
+
+func (f *Fixture) genProject(proj string, put func(string, []byte), ks signers) error {
 	m := metadata.Targets(f.Now.Add(layout.DefaultExpiry().For(proj)))
 	for r := 1; r <= f.Spec.Releases; r++ {
 		version := fmt.Sprintf("1.%d.0", r-1)
@@ -275,7 +499,7 @@ func (f *Fixture) genProject(proj string, put func(string, []byte)) error {
 		put(layout.ArtifactPath(hex.EncodeToString(tf.Hashes["sha256"])), data)
 	}
 	for _, k := range f.ProjectKeys[proj] {
-		if err := repo.Sign(m, k); err != nil {
+		if err := repo.Sign(m, ks.of(k)); err != nil {
 			return err
 		}
 	}

@@ -200,7 +200,9 @@ func (p *Pipeline) NextStream() (io.Reader, int64, error) {
 
 // NextTree returns the oldest unanswered request's tree (asked with
 // AskTree), decoded strictly as Walk decodes trees, with Walk's errors.
-// It is kept in the Repo's tree cache.
+// It is taken from the Repo's tree cache when it was there when asked
+// for, but not added to it: a walk reads each tree once, and at 100,000
+// projects its 50,000 trees would only churn the cache (about 14 MB).
 func (p *Pipeline) NextTree() ([]treeEntry, error) {
 	q, size, err := p.head(true)
 	switch {
@@ -219,7 +221,6 @@ func (p *Pipeline) NextTree() ([]treeEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", q.h, err)
 	}
-	p.repo.cacheTree(q.h, entries)
 	return entries, nil
 }
 

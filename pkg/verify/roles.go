@@ -319,7 +319,7 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 	}
 	rc := roleCheck{view: c.view, admin: admin, refs: map[string]*target{}}
 	rc.path = layout.TargetsPath
-	c.reached[layout.TargetsPath] = true
+	c.reached[layout.RoleTargets] = true
 	t := c.checkRole(rc, layout.RoleTargets, admin)
 	if t == nil {
 		if _, err := c.view.Role(layout.RoleTargets); state.IsNotExist(err) {
@@ -603,11 +603,11 @@ func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
 				d, _ := trust.FromTargets(parent.Meta, r.Name)
 				// targets' delegation to idx_P reaches idx_P of every shard.
 				for _, id := range c.view.ChildIDs(parent.Name, r.Name) {
-					rp := layout.RolePath(id)
-					if c.reached[rp] {
+					if c.reached[id] {
 						continue // a second delegation: reported by the structure check
 					}
-					c.reached[rp] = true
+					c.reached[id] = true
+					rp := layout.RolePath(id)
 					j := &roleJob{parent: parent.Name, name: id, path: rp, kind: kind, d: d, done: make(chan struct{})}
 					switch h, ok := c.list.lookupRole(id); {
 					case p == nil:

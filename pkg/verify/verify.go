@@ -87,7 +87,7 @@ type checker struct {
 	// reads counts the role files the full walk read (state.View.Reads
 	// counts the rest)
 	reads int
-	// role files reached through delegations
+	// roles (by id) whose file was reached through delegations
 	reached map[string]bool
 	// artifacts referenced by signed targets, by sha256
 	referenced map[[32]byte]bool
@@ -259,8 +259,8 @@ func (c *checker) full() error {
 	// Role files that no delegation reaches.
 	if hasRoot {
 		for role := range c.list.roles {
-			p := layout.RolePath(role)
-			if !c.reached[p] && !c.underBroken(role) {
+			if !c.reached[role] && !c.underBroken(role) {
+				p := layout.RolePath(role)
 				c.rep.add(p, role, CodeOrphan, "no role delegates %s, so no client can reach this file", role)
 			}
 		}

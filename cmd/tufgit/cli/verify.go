@@ -100,6 +100,9 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Stops (and waits for) the git reader processes, whose work is then
+	// part of this process's accounting, as a CPU measurement should see.
+	defer g.Close()
 	now := o.IO.Now()
 	if o.At != "" {
 		t, err := time.Parse(time.RFC3339, o.At)

@@ -982,16 +982,29 @@ func TestResolveAndAncestry(t *testing.T) {
 	c2 := commit(t, r, c1, []FileChange{{Path: "f", Data: []byte("2")}}, "two")
 	runGit(t, dir, "tag", "v1", c1.String())
 	runGit(t, dir, "tag", "-a", "-m", "annotated", "v2", c2.String())
-	for rev, want := range map[string]Hash{"HEAD": c2, "HEAD~1": c1, "main^": c1, "v1": c1, c1.String(): c1, c2.String()[:12]: c2} {
+	for rev, want := range map[string]Hash{"HEAD": c2, "HEAD~1": c1, "main^": c1, "v1": c1, "v2": c2, c1.String(): c1, c2.String()[:12]: c2} {
 		if h, err := r.Resolve(rev); err != nil || h != want {
 			t.Errorf("Resolve(%q) = %s, %v; want %s", rev, h, err, want)
 		}
 	}
 	tree := treeAt(t, r, c2).Hash
-	for _, rev := range []string{"nope", "HEAD~5", tree.String(), "1111111111111111111111111111111111111111"} {
+	for _, rev := range []string{"nope", "HEAD~5", tree.String(), "1111111111111111111111111111111111111111", "", "HEAD\nHEAD"} {
 		if _, err := r.Resolve(rev); !errors.Is(err, ErrUnknownRev) {
 			t.Errorf("Resolve(%q) = %v, want ErrUnknownRev", rev, err)
 		}
+	}
+	if useCatFile {
+		// Resolved as git resolves: a blob named by path is no commit
+		// (go-git reads "HEAD:f" as HEAD).
+		for _, rev := range []string{tree.String(), "HEAD:f"} {
+			if _, err := r.Resolve(rev); !errors.Is(err, ErrUnknownRev) || !strings.Contains(err.Error(), "is not a commit") {
+				t.Errorf("Resolve(%q) = %v, want: is not a commit", rev, err)
+			}
+		}
+	}
+	// The reader is in step after the refusals.
+	if h, err := r.Resolve("HEAD"); err != nil || h != c2 {
+		t.Errorf("Resolve(HEAD) after refusals = %s, %v", h, err)
 	}
 	if ok, err := r.IsAncestor(c1, c2); !ok || err != nil {
 		t.Errorf("IsAncestor(c1, c2) = %v, %v", ok, err)

@@ -11,6 +11,9 @@ import (
 // Resolve turns a revision (a branch, tag, HEAD or a hex hash) into a
 // commit hash.
 func (r *Repo) Resolve(rev string) (Hash, error) {
+	if h, ok, err := r.catResolve(rev); ok {
+		return h, err
+	}
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return ZeroHash, fmt.Errorf("%q: %w", rev, ErrUnknownRev)

@@ -64,12 +64,9 @@ func (r *Repo) readTree(h Hash) ([]treeEntry, error) {
 	if h == ZeroHash {
 		return nil, nil
 	}
-	r.treeMu.Lock()
-	if e, ok := r.trees[h]; ok {
-		r.treeMu.Unlock()
+	if e, ok := r.cachedTree(h); ok {
 		return e, nil
 	}
-	r.treeMu.Unlock()
 	data, err := r.readRaw(plumbing.TreeObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
@@ -78,13 +75,25 @@ func (r *Repo) readTree(h Hash) ([]treeEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", h, err)
 	}
+	r.cacheTree(h, entries)
+	return entries, nil
+}
+
+// cachedTree returns a tree from the cache.
+func (r *Repo) cachedTree(h Hash) ([]treeEntry, bool) {
+	r.treeMu.Lock()
+	defer r.treeMu.Unlock()
+	e, ok := r.trees[h]
+	return e, ok
+}
+
+func (r *Repo) cacheTree(h Hash, entries []treeEntry) {
 	r.treeMu.Lock()
 	if r.trees == nil || len(r.trees) >= maxCachedTrees {
 		r.trees = map[Hash][]treeEntry{}
 	}
 	r.trees[h] = entries
 	r.treeMu.Unlock()
-	return entries, nil
 }
 
 // readRaw reads a whole object of type typ: through git when it can,
@@ -253,7 +262,9 @@ type BadName struct {
 // tree order, with raw entry names. An unsafe name goes to bad and is not
 // descended into.
 func (t *Tree) Walk(fn func(Entry) error, bad func(BadName) error) error {
-	return t.walk(t.Hash, "", fn, bad)
+	p := t.repo.NewPipeline()
+	defer p.Close()
+	return t.walkPiped(p, t.Hash, "", fn, bad)
 }
 
 // WalkDir is Walk limited to the subtree at dir; a missing dir walks nothing.
@@ -268,14 +279,52 @@ func (t *Tree) WalkDir(dir string, fn func(Entry) error, bad func(BadName) error
 	if e.Mode != ModeDir {
 		return fn(e)
 	}
-	return t.walk(e.Hash, dir+"/", fn, bad)
+	p := t.repo.NewPipeline()
+	defer p.Close()
+	return t.walkPiped(p, e.Hash, dir+"/", fn, bad)
 }
 
-func (t *Tree) walk(h Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
-	entries, err := t.repo.readTree(h)
+// walkPiped is walk with the subdirectories of each directory read in one
+// pipelined batch (Pipeline) before the first of them is walked: one
+// round trip to git per directory that has subdirectories, instead of one
+// per directory.
+func (t *Tree) walkPiped(p *Pipeline, h Hash, prefix string, fn func(Entry) error, bad func(BadName) error) error {
+	p.AskTree(h)
+	entries, err := p.NextTree()
 	if err != nil {
 		return inDir(prefix, err)
 	}
+	return t.walkEntries(p, entries, prefix, fn, bad)
+}
+
+func (t *Tree) walkEntries(p *Pipeline, entries []treeEntry, prefix string, fn func(Entry) error, bad func(BadName) error) error {
+	var subdirs [][]treeEntry
+	var subErr error
+	n := 0
+	for _, e := range entries {
+		if e.Mode == ModeDir && validName(e.Name) {
+			p.AskTree(e.Hash)
+			n++
+		}
+	}
+	if n > 0 {
+		subdirs = make([][]treeEntry, 0, n)
+		for i := 0; i < n; i++ {
+			sub, err := p.NextTree()
+			if err != nil {
+				// Reported when the walk reaches this directory, after the
+				// entries before it, as a walk one directory at a time
+				// would; the rest are not needed then.
+				subErr = err
+				for j := i + 1; j < n; j++ {
+					_, _ = p.NextTree()
+				}
+				break
+			}
+			subdirs = append(subdirs, sub)
+		}
+	}
+	k := 0
 	for _, e := range entries {
 		if !validName(e.Name) {
 			if err := bad(BadName{Dir: strings.TrimSuffix(prefix, "/"), Name: e.Name}); err != nil {
@@ -283,14 +332,20 @@ func (t *Tree) walk(h Hash, prefix string, fn func(Entry) error, bad func(BadNam
 			}
 			continue
 		}
-		p := prefix + e.Name
+		path := prefix + e.Name
 		if e.Mode == ModeDir {
-			if err := t.walk(e.Hash, p+"/", fn, bad); err != nil {
+			if k == len(subdirs) {
+				return inDir(path+"/", subErr)
+			}
+			sub := subdirs[k]
+			subdirs[k] = nil
+			k++
+			if err := t.walkEntries(p, sub, path+"/", fn, bad); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := fn(Entry{Path: p, Mode: e.Mode, Hash: e.Hash}); err != nil {
+		if err := fn(Entry{Path: path, Mode: e.Mode, Hash: e.Hash}); err != nil {
 			return err
 		}
 	}

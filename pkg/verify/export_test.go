@@ -15,7 +15,7 @@ import (
 // It lives in the test binary only.
 func CheckRoleInView(view *state.View, tree *gitstore.Tree, name string, now time.Time) *Report {
 	c := &checker{tree: tree, view: view, now: now, rep: &Report{}, opts: Options{SkipArtifacts: true},
-		reached: map[string]bool{}, referenced: map[string]string{}, projects: map[string]bool{}, broken: map[string]bool{}}
+		reached: map[string]bool{}, referenced: map[[32]byte]bool{}, broken: map[string]bool{}}
 	p := layout.RolePath(name)
 	d, _, err := view.Delegation(name)
 	if err != nil {
@@ -44,7 +44,7 @@ func RequestChecker(repo *gitstore.Repo, base *gitstore.Tree, current *state.Vie
 	cfg.loadConfig()
 	return func(tree TreeReader, id string) *Report {
 		c := &checker{repo: repo, tree: base, view: current, now: now, rep: &Report{}, opts: Options{SkipArtifacts: true}, cfg: cfg.cfg,
-			reached: map[string]bool{}, referenced: map[string]string{}, projects: map[string]bool{}, broken: map[string]bool{}}
+			reached: map[string]bool{}, referenced: map[[32]byte]bool{}, broken: map[string]bool{}}
 		c.rep.Problems = append(c.rep.Problems, cfg.rep.Problems...)
 		c.checkRequestIn(tree, id)
 		c.rep.finish()

@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"encoding/hex"
-
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
@@ -28,12 +26,12 @@ func (c *checker) checkRetired(e layout.Entry) {
 		c.rep.add(p, e.Project, CodeFormat, "%v", unwrapParse(err))
 		return
 	}
-	for tp, tf := range m.Signed.Targets {
+	for _, tf := range m.Signed.Targets {
+		if tf == nil {
+			continue
+		}
 		if h, ok := tf.Hashes["sha256"]; ok && len(h) == 32 {
-			sha := hex.EncodeToString(h)
-			if _, seen := c.referenced[sha]; !seen {
-				c.referenced[sha] = tp
-			}
+			c.referenced[[32]byte(h)] = true
 		}
 	}
 }

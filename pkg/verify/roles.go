@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"maps"
 	"runtime"
 	"slices"
@@ -318,13 +319,22 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 	}
 	rc := roleCheck{view: c.view, admin: admin, refs: map[string]*target{}}
 	rc.path = layout.TargetsPath
-	c.reached[layout.TargetsPath] = true
+	c.reached[layout.RoleTargets] = true
 	t := c.checkRole(rc, layout.RoleTargets, admin)
 	if t == nil {
 		if _, err := c.view.Role(layout.RoleTargets); state.IsNotExist(err) {
 			c.rep.add(layout.TargetsPath, layout.RoleTargets, CodeMissing, "metadata/targets.json is missing")
 		}
 		return
+	}
+	// Artifacts are read and hashed on a goroutine of their own, through
+	// a pipeline, as the roles that list them are judged.
+	if c.list != nil {
+		c.artifacts = c.startArtifacts()
+		defer func() {
+			c.artifacts.wait()
+			c.artifacts = nil
+		}()
 	}
 	// Level by level, as before; within a level the roles are read in
 	// order on one goroutine (the git seam), parsed and signature-checked
@@ -336,7 +346,6 @@ func (c *checker) checkDelegationTree(root *metadata.Metadata[metadata.RootType]
 			rc.path = j.path
 			role := c.judgeRole(rc, j.name, j.d, j.pr)
 			if j.kind == layout.KindProjectRole {
-				c.projects[j.name] = true
 				c.rep.Stats.Projects++
 			}
 			if role == nil {
@@ -375,18 +384,19 @@ func (c *checker) flushArtifacts(refs map[string]*target) {
 	}
 	for _, sha := range slices.Sorted(maps.Keys(refs)) {
 		t := refs[sha]
-		if _, seen := c.referenced[sha]; seen {
+		k, _ := shaKey(sha)
+		if c.referenced[k] {
 			continue
 		}
-		c.referenced[sha] = t.path
-		c.checkArtifact(layout.ArtifactPath(sha), t)
+		c.referenced[k] = true
+		c.checkArtifact(sha, t)
 	}
 	clear(refs)
 }
 
-// checkArtifact checks that a target's artifact is in the embedded store
-// with the length and hashes the target lists.
-func (c *checker) checkArtifact(p string, t *target) {
+// checkArtifact checks that a target's artifact (sha, its sha256 in hex)
+// is in the embedded store with the length and hashes the target lists.
+func (c *checker) checkArtifact(sha string, t *target) {
 	if c.cfg == nil {
 		return // no config: reported
 	}
@@ -394,10 +404,12 @@ func (c *checker) checkArtifact(p string, t *target) {
 		c.checkStoredArtifact(t)
 		return
 	}
-	var e gitstore.Entry
-	if c.files != nil {
+	p := layout.ArtifactPath(sha)
+	e := gitstore.Entry{Path: p, Mode: gitstore.ModeRegular}
+	if c.list != nil {
 		var ok bool
-		if e, ok = c.files[p]; !ok {
+		k, _ := shaKey(sha)
+		if e.Hash, ok = c.list.artifacts[k]; !ok {
 			c.rep.add(p, state.ProjectOfPath(t.path), CodeMissing, "artifact of target %s is missing", t.path)
 			return
 		}
@@ -408,29 +420,62 @@ func (c *checker) checkArtifact(p string, t *target) {
 			return
 		}
 	}
+	if c.artifacts != nil && !c.opts.SkipArtifacts {
+		c.rep.Stats.Artifacts++
+		c.artifacts.check(e, t)
+		return
+	}
 	c.checkArtifactAt(e, t)
 }
 
 // checkArtifacts reports stored artifacts that no signed target lists.
-func (c *checker) checkArtifacts(stored []layout.Entry) {
-	for _, e := range stored {
-		if _, ok := c.referenced[e.SHA256]; !ok {
-			c.rep.add(layout.ArtifactPath(e.SHA256), "", CodeOrphan, "no signed target lists this artifact")
+func (c *checker) checkArtifacts() {
+	for k := range c.list.artifacts {
+		if !c.referenced[k] {
+			c.rep.add(layout.ArtifactPath(hex.EncodeToString(k[:])), "", CodeOrphan, "no signed target lists this artifact")
 		}
 	}
+}
+
+// checkProjectConfigs checks every project config the walk found (read
+// through a pipeline, in order of project name), and that its project is
+// delegated.
+func (c *checker) checkProjectConfigs() {
+	projects := slices.Sorted(maps.Keys(c.list.configs))
+	p := c.repo.NewPipeline()
+	defer p.Close()
+	const window = 128
+	asked := 0
+	for i, project := range projects {
+		for ; asked < len(projects) && asked < i+window; asked++ {
+			p.Ask(c.list.configs[projects[asked]], layout.MaxConfigSize, layout.ProjectConfigPath(projects[asked]))
+		}
+		raw, err := c.next(p)
+		c.checkProjectConfigData(project, raw, err)
+	}
+}
+
+// next reads the next reply of a pipeline, under gitMu when it reads
+// through go-git.
+func (c *checker) next(p *gitstore.Pipeline) ([]byte, error) {
+	if !p.UsesGit() {
+		c.gitMu.Lock()
+		defer c.gitMu.Unlock()
+	}
+	return p.Next()
 }
 
 // checkProjectConfig checks a project's config file and that the project
 // is delegated.
 func (c *checker) checkProjectConfig(project string) {
 	p := layout.ProjectConfigPath(project)
-	var raw []byte
-	var err error
-	if e, ok := c.files[p]; ok {
-		raw, err = c.repo.ReadBlob(e.Hash, layout.MaxConfigSize, p) // the walk found it: no path lookup
-	} else {
-		raw, err = c.tree.ReadFile(p, layout.MaxConfigSize)
-	}
+	raw, err := c.tree.ReadFile(p, layout.MaxConfigSize)
+	c.checkProjectConfigData(project, raw, err)
+}
+
+// checkProjectConfigData is checkProjectConfig of the file as read.
+func (c *checker) checkProjectConfigData(project string, raw []byte, err error) {
+	p := layout.ProjectConfigPath(project)
 	if err != nil {
 		c.rep.add(p, project, CodeConfig, "%v", err)
 		return
@@ -492,6 +537,8 @@ type roleJob struct {
 	readErr            error
 	pr                 *prepared
 	done               chan struct{}
+	// asked: its file was asked of the pipeline and is read in turn
+	asked bool
 }
 
 // walkLevel checks every role the roles of one level delegate, in
@@ -519,6 +566,31 @@ func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
 	go func() {
 		defer close(work)
 		defer close(ordered)
+		// In a full check, role files are read by blob id through a
+		// pipeline, asked up to lag roles ahead of the one being read.
+		var p *gitstore.Pipeline
+		if c.list != nil {
+			p = c.repo.NewPipeline()
+			defer p.Close()
+		}
+		const lag = 128
+		var fifo []*roleJob
+		send := func(keep int) {
+			for len(fifo) > keep {
+				j := fifo[0]
+				fifo[0] = nil
+				fifo = fifo[1:]
+				if j.asked {
+					j.raw, j.readErr = c.next(p)
+					if j.readErr == nil {
+						c.reads++
+					}
+				}
+				ordered <- j
+				work <- j
+			}
+		}
+		defer send(0)
 		for _, parent := range level {
 			if parent.Meta.Signed.Delegations == nil {
 				continue
@@ -531,15 +603,23 @@ func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
 				d, _ := trust.FromTargets(parent.Meta, r.Name)
 				// targets' delegation to idx_P reaches idx_P of every shard.
 				for _, id := range c.view.ChildIDs(parent.Name, r.Name) {
-					p := layout.RolePath(id)
-					if c.reached[p] {
+					if c.reached[id] {
 						continue // a second delegation: reported by the structure check
 					}
-					c.reached[p] = true
-					j := &roleJob{parent: parent.Name, name: id, path: p, kind: kind, d: d, done: make(chan struct{})}
-					j.raw, j.readErr = c.view.ReadRole(id)
-					ordered <- j
-					work <- j
+					c.reached[id] = true
+					rp := layout.RolePath(id)
+					j := &roleJob{parent: parent.Name, name: id, path: rp, kind: kind, d: d, done: make(chan struct{})}
+					switch h, ok := c.list.lookupRole(id); {
+					case p == nil:
+						j.raw, j.readErr = c.view.ReadRole(id)
+					case !ok:
+						j.readErr = fmt.Errorf("%s: %w", rp, gitstore.ErrNotExist)
+					default:
+						p.Ask(h, layout.MaxTargetsSize, rp)
+						j.asked = true
+					}
+					fifo = append(fifo, j)
+					send(lag)
 				}
 			}
 		}
@@ -549,4 +629,74 @@ func (c *checker) walkLevel(level []*state.Role, judge func(*roleJob)) {
 		judge(j)
 	}
 	wg.Wait()
+}
+
+// artifactChecker reads and hashes the artifacts of a full check on a
+// goroutine of its own, through a pipeline, while roles are judged.
+type artifactChecker struct {
+	c    *checker
+	jobs chan artifactJob
+	done chan struct{}
+	// rep collects what it finds, merged into the check's report by wait.
+	rep Report
+}
+
+type artifactJob struct {
+	e gitstore.Entry
+	t *target
+}
+
+func (c *checker) startArtifacts() *artifactChecker {
+	a := &artifactChecker{c: c, jobs: make(chan artifactJob, 256), done: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+// check queues an artifact check, as checkArtifactAt would do it.
+func (a *artifactChecker) check(e gitstore.Entry, t *target) { a.jobs <- artifactJob{e, t} }
+
+// wait finishes the queued checks and reports what they found.
+func (a *artifactChecker) wait() {
+	close(a.jobs)
+	<-a.done
+	a.c.rep.Problems = append(a.c.rep.Problems, a.rep.Problems...)
+}
+
+func (a *artifactChecker) run() {
+	defer close(a.done)
+	p := a.c.repo.NewPipeline()
+	defer p.Close()
+	const lag = 64
+	var fifo []artifactJob
+	for j := range a.jobs {
+		p.Ask(j.e.Hash, -1, j.e.Path)
+		fifo = append(fifo, j)
+		if len(fifo) > lag {
+			a.verify(p, fifo[0])
+			fifo[0] = artifactJob{}
+			fifo = fifo[1:]
+		}
+	}
+	for _, j := range fifo {
+		a.verify(p, j)
+	}
+}
+
+// verify is checkArtifactAt for the next artifact of the pipeline.
+func (a *artifactChecker) verify(p *gitstore.Pipeline, j artifactJob) {
+	if !p.UsesGit() {
+		a.c.gitMu.Lock()
+		defer a.c.gitMu.Unlock()
+	}
+	rd, size, err := p.NextStream()
+	if err == nil {
+		if size != j.t.file.Length {
+			err = fmt.Errorf("%s: is %d bytes, the target lists %d", j.e.Path, size, j.t.file.Length)
+		} else {
+			err = trust.VerifyArtifact(j.t.file, rd)
+		}
+	}
+	if err != nil {
+		a.rep.add(j.e.Path, state.ProjectOfPath(j.t.path), CodeArtifact, "does not match target %s: %v", j.t.path, err)
+	}
 }

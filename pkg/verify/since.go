@@ -222,7 +222,7 @@ func (t *transition) run() error {
 		}
 	}
 	for sha, tg := range refs {
-		c.checkArtifact(layout.ArtifactPath(sha), tg)
+		c.checkArtifact(sha, tg)
 	}
 	// Deleted role files must not be delegated any more, and a removed
 	// project's role is retired, not lost.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -74,21 +75,104 @@ type checker struct {
 	rep  *Report
 	cfg  *layout.Config
 
-	// gitMu serializes reads of the repository: the full walk reads role
-	// files on one goroutine while the judging goroutine reads artifacts.
+	// gitMu serializes reads of the repository through go-git, which is
+	// not safe for concurrent use: the full walk reads role files on one
+	// goroutine and artifacts on another while the judging goroutine may
+	// read through the view. Reads through git (a Pipeline that UsesGit,
+	// or the Repo's pool of git processes) need no lock.
 	gitMu sync.Mutex
 
-	// full mode: every regular file of the tree by path
-	files map[string]gitstore.Entry
-	// role files reached through delegations
+	// full mode: what the walk of the tree found (nil in incremental mode)
+	list *listing
+	// reads counts the role files the full walk read (state.View.Reads
+	// counts the rest)
+	reads int
+	// roles (by id) whose file was reached through delegations
 	reached map[string]bool
-	// artifacts referenced by signed targets, sha256 -> target path
-	referenced map[string]string
-	// delegated projects
-	projects map[string]bool
+	// artifacts referenced by signed targets, by sha256
+	referenced map[[32]byte]bool
 	// roles whose file could not be read: their subtree is unreachable,
 	// and saying so for every role below would only bury the cause
 	broken map[string]bool
+	// artifacts is the full walk's artifact checker (nil when artifacts
+	// are checked on the judging goroutine)
+	artifacts *artifactChecker
+}
+
+// listing is what the full walk keeps of the tree: the role files,
+// project configs and artifacts by what they are, with their blob ids,
+// and every other file by path. Paths are not kept for the first three:
+// at 100,000 projects, three paths per project were tens of MB.
+type listing struct {
+	roles     map[string]gitstore.Hash // index and project roles, by role id
+	configs   map[string]gitstore.Hash // project configs, by project
+	artifacts map[[32]byte]gitstore.Hash
+	other     map[string]gitstore.Entry // every other file, by path
+}
+
+// add files what a walked entry is; false when it is filed elsewhere.
+func (l *listing) add(e gitstore.Entry, le layout.Entry) bool {
+	switch le.Kind {
+	case layout.KindIndexRole, layout.KindProjectRole:
+		// Cloned: the name is a substring of the path, which would
+		// otherwise stay in memory with it.
+		l.roles[strings.Clone(le.Role)] = e.Hash
+	case layout.KindProjectConfig:
+		l.configs[strings.Clone(le.Project)] = e.Hash
+	case layout.KindArtifact:
+		sha, ok := shaKey(le.SHA256)
+		if !ok {
+			return false
+		}
+		l.artifacts[sha] = e.Hash
+	default:
+		return false
+	}
+	return true
+}
+
+// lookupRole finds a role file by role id.
+func (l *listing) lookupRole(id string) (gitstore.Hash, bool) {
+	if l == nil {
+		return gitstore.ZeroHash, false
+	}
+	h, ok := l.roles[id]
+	return h, ok
+}
+
+// lookup finds the blob at a path of the tree.
+func (l *listing) lookup(p string) (gitstore.Hash, bool) {
+	if e, ok := l.other[p]; ok {
+		return e.Hash, true
+	}
+	le, err := layout.Classify(p)
+	if err != nil {
+		return gitstore.ZeroHash, false
+	}
+	var h gitstore.Hash
+	var ok bool
+	switch le.Kind {
+	case layout.KindIndexRole, layout.KindProjectRole:
+		h, ok = l.roles[le.Role]
+		ok = ok && layout.RolePath(le.Role) == p
+	case layout.KindProjectConfig:
+		h, ok = l.configs[le.Project]
+		ok = ok && layout.ProjectConfigPath(le.Project) == p
+	case layout.KindArtifact:
+		if sha, valid := shaKey(le.SHA256); valid {
+			h, ok = l.artifacts[sha]
+		}
+	}
+	return h, ok
+}
+
+// shaKey decodes a lowercase hex sha256.
+func shaKey(s string) (k [32]byte, ok bool) {
+	if len(s) != 64 {
+		return k, false
+	}
+	_, err := hex.Decode(k[:], []byte(s))
+	return k, err == nil
 }
 
 func newChecker(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*checker, error) {
@@ -104,8 +188,7 @@ func newChecker(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*check
 		repo: repo, tree: tree, view: state.New(tree), now: now, opts: opts,
 		rep:        &Report{Commit: commit.String()},
 		reached:    map[string]bool{},
-		referenced: map[string]string{},
-		projects:   map[string]bool{},
+		referenced: map[[32]byte]bool{},
 		broken:     map[string]bool{},
 	}, nil
 }
@@ -122,7 +205,7 @@ func Commit(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*Report, e
 	if err := opts.interrupted(); err != nil {
 		return nil, err
 	}
-	c.rep.Stats.MetadataReads = c.view.Reads
+	c.rep.Stats.MetadataReads = c.view.Reads + c.reads
 	c.rep.finish()
 	return c.rep, nil
 }
@@ -130,15 +213,19 @@ func Commit(repo *gitstore.Repo, commit gitstore.Hash, opts Options) (*Report, e
 // full checks every file of the tree.
 func (c *checker) full() error {
 	c.rep.Stats.Mode = "full"
-	c.files = map[string]gitstore.Entry{}
+	c.list = &listing{roles: map[string]gitstore.Hash{}, configs: map[string]gitstore.Hash{},
+		artifacts: map[[32]byte]gitstore.Hash{}, other: map[string]gitstore.Entry{}}
+	// The kinds other than roles, configs and artifacts: a handful of files.
 	byKind := map[layout.Kind][]layout.Entry{}
 	err := c.tree.Walk(func(e gitstore.Entry) error {
 		le, ok := c.classify(e)
 		if !ok {
 			return nil
 		}
-		c.files[e.Path] = e
-		byKind[le.Kind] = append(byKind[le.Kind], le)
+		if !c.list.add(e, le) {
+			c.list.other[e.Path] = e
+			byKind[le.Kind] = append(byKind[le.Kind], le)
+		}
 		return nil
 	}, c.badName)
 	if errors.Is(err, gitstore.ErrBadTree) {
@@ -149,7 +236,7 @@ func (c *checker) full() error {
 		return fmt.Errorf("reading tree: %w", err)
 	}
 	// Every file's blob hash is known now: read by hash, not by path.
-	c.view = state.New(&entrySource{repo: c.repo, files: c.files, mu: &c.gitMu})
+	c.view = state.New(&entrySource{repo: c.repo, list: c.list, mu: &c.gitMu})
 
 	c.loadConfig()
 	hasRoot := len(byKind[layout.KindRoot]) > 0 || len(byKind[layout.KindRootHistory]) > 0
@@ -170,18 +257,16 @@ func (c *checker) full() error {
 	}
 
 	// Role files that no delegation reaches.
-	for _, k := range []layout.Kind{layout.KindIndexRole, layout.KindProjectRole} {
-		for _, e := range byKind[k] {
-			p := layout.RolePath(e.Role)
-			if hasRoot && !c.reached[p] && !c.underBroken(e.Role) {
-				c.rep.add(p, e.Role, CodeOrphan, "no role delegates %s, so no client can reach this file", e.Role)
+	if hasRoot {
+		for role := range c.list.roles {
+			if !c.reached[role] && !c.underBroken(role) {
+				p := layout.RolePath(role)
+				c.rep.add(p, role, CodeOrphan, "no role delegates %s, so no client can reach this file", role)
 			}
 		}
 	}
-	// Project configs for projects that are not delegated.
-	for _, e := range byKind[layout.KindProjectConfig] {
-		c.checkProjectConfig(e.Project)
-	}
+	// Project configs, and that their projects are delegated.
+	c.checkProjectConfigs()
 	// Requests.
 	reqs := map[string]bool{}
 	for _, k := range []layout.Kind{layout.KindRequest, layout.KindRequestRole, layout.KindRequestArtifact, layout.KindRequestProjectConfig, layout.KindRequestWithdrawal} {
@@ -199,7 +284,7 @@ func (c *checker) full() error {
 	for _, e := range byKind[layout.KindRetiredRole] {
 		c.checkRetired(e)
 	}
-	c.checkArtifacts(byKind[layout.KindArtifact])
+	c.checkArtifacts()
 	return nil
 }
 
@@ -431,17 +516,17 @@ func shortList(ids []string) string {
 
 // entrySource reads files by the blob hashes a full walk collected.
 type entrySource struct {
-	repo  *gitstore.Repo
-	files map[string]gitstore.Entry
-	mu    *sync.Mutex
+	repo *gitstore.Repo
+	list *listing
+	mu   *sync.Mutex
 }
 
 func (s *entrySource) ReadFile(p string, max int64) ([]byte, error) {
-	e, ok := s.files[p]
+	h, ok := s.list.lookup(p)
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", p, gitstore.ErrNotExist)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.repo.ReadBlob(e.Hash, max, p)
+	return s.repo.ReadBlob(h, max, p)
 }

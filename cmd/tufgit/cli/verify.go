@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -96,6 +100,9 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Stops (and waits for) the git reader processes, whose work is then
+	// part of this process's accounting, as a CPU measurement should see.
+	defer g.Close()
 	now := o.IO.Now()
 	if o.At != "" {
 		t, err := time.Parse(time.RFC3339, o.At)
@@ -128,7 +135,9 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		}
 		rep, err = verify.Since(g, old, rev, opts)
 	} else {
+		stop := gcForFullCheck()
 		rep, err = verify.Commit(g, rev, opts)
+		stop()
 	}
 	if err != nil {
 		return err
@@ -267,4 +276,51 @@ func openStoreAt(ctx context.Context, g *gitstore.Repo, rev gitstore.Hash) (*art
 		return nil, nil
 	}
 	return artifacts.Open(ctx, cfg.Artifacts.Store)
+}
+
+// gcForFullCheck tunes the garbage collector for a full check, unless GOGC
+// or GOMEMLIMIT is set. A full check allocates several times its working
+// set in short-lived garbage (go-tuf's canonical JSON of every role it
+// checks): with Go's default (collect when the heap has doubled) the
+// collector ran about every 30 MB at 10,000 projects. It now lets the heap
+// grow to five times the live data, within a soft limit of 176 MiB of Go
+// memory; once the live data passes a third of that (a repository of
+// about 100,000 projects or more), the limit follows it at twice the live
+// data, as the default would, so that a large repository never makes the
+// collector run without pause. Measured in verify's peer benchmark: about
+// 15% less CPU at 10,000 and 100,000 projects, peak memory within 256 MB
+// at 100,000 (docs/performance.md).
+func gcForFullCheck() (stop func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	const floor = 176 << 20
+	oldPercent := debug.SetGCPercent(400)
+	oldLimit := debug.SetMemoryLimit(floor)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(live)
+			if live[0].Value.Kind() == metrics.KindUint64 {
+				debug.SetMemoryLimit(max(floor, 2*int64(live[0].Value.Uint64())))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	}
 }

@@ -348,29 +348,37 @@ func (e *scaleEnv) pushRelease(project, version string) (old, head gitstore.Hash
 func (e *scaleEnv) shardEntries() ([]int, error) {
 	var out []int
 	for _, s := range layout.ShardNames(e.bits) {
-		rel := "metadata"
-		if s != "" {
-			rel = strings.TrimSuffix(layout.ShardMetadataDir(e.bits, s), "/")
-		}
-		tsRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, "timestamp.json"))
-		if err != nil {
-			return nil, err
-		}
-		ts, err := metadata.Timestamp().FromBytes(tsRaw)
-		if err != nil {
-			return nil, err
-		}
-		raw, err := os.ReadFile(filepath.Join(e.mirror, rel, fmt.Sprintf("%d.snapshot.json", ts.Signed.Meta["snapshot.json"].Version)))
-		if err != nil {
-			return nil, err
-		}
-		snap, err := metadata.Snapshot().FromBytes(raw)
+		_, snap, _, err := e.snapshotOf(s)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, len(snap.Signed.Meta))
 	}
 	return out, nil
+}
+
+// snapshotOf reads the snapshot a shard's timestamp names on the mirror
+// ("": the single repository), with the shard's metadata directory and
+// the bytes of its timestamp and snapshot.
+func (e *scaleEnv) snapshotOf(shard string) (string, *metadata.Metadata[metadata.SnapshotType], int64, error) {
+	rel := "metadata"
+	if shard != "" {
+		rel = strings.TrimSuffix(layout.ShardMetadataDir(e.bits, shard), "/")
+	}
+	tsRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, "timestamp.json"))
+	if err != nil {
+		return "", nil, 0, err
+	}
+	ts, err := metadata.Timestamp().FromBytes(tsRaw)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	raw, err := os.ReadFile(filepath.Join(e.mirror, rel, fmt.Sprintf("%d.snapshot.json", ts.Signed.Meta["snapshot.json"].Version)))
+	if err != nil {
+		return "", nil, 0, err
+	}
+	snap, err := metadata.Snapshot().FromBytes(raw)
+	return rel, snap, int64(len(tsRaw) + len(raw)), err
 }
 
 // freshBound bounds what any fresh client of any project fetches (root
@@ -390,23 +398,7 @@ func (e *scaleEnv) freshBound(roles []fetch) (bound int64, ok bool, err error) {
 	}
 	var worst, role int64
 	for _, s := range layout.ShardNames(e.bits) {
-		rel := "metadata"
-		if s != "" {
-			rel = strings.TrimSuffix(layout.ShardMetadataDir(e.bits, s), "/")
-		}
-		tsRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, "timestamp.json"))
-		if err != nil {
-			return 0, false, err
-		}
-		ts, err := metadata.Timestamp().FromBytes(tsRaw)
-		if err != nil {
-			return 0, false, err
-		}
-		snapRaw, err := os.ReadFile(filepath.Join(e.mirror, rel, fmt.Sprintf("%d.snapshot.json", ts.Signed.Meta["snapshot.json"].Version)))
-		if err != nil {
-			return 0, false, err
-		}
-		snap, err := metadata.Snapshot().FromBytes(snapRaw)
+		rel, snap, tsSnap, err := e.snapshotOf(s)
 		if err != nil {
 			return 0, false, err
 		}
@@ -426,7 +418,7 @@ func (e *scaleEnv) freshBound(roles []fetch) (bound int64, ok bool, err error) {
 		if n != len(layout.FirstChars) {
 			return 0, false, nil
 		}
-		worst = max(worst, int64(len(tsRaw)+len(snapRaw))+idx)
+		worst = max(worst, tsSnap+idx)
 		if s == "" || s == layout.ShardNames(e.bits)[0] {
 			tv := snap.Signed.Meta["targets.json"].Version
 			t, err := size(fmt.Sprintf("%s/%d.targets.json", rel, tv))

@@ -57,7 +57,7 @@ and timestamp, all sharing root and targets. A project's shard is the top bits
 of sha256 of its normalized name; every shard has its own 36 index roles
 (K × 36 in all, signed now), and targets lists the admin-signed shard map
 _tufgit/shards.json that clients read to find a shard. Choose K so that a
-shard holds about a thousand projects or fewer (1024 at a million projects,
+shard holds about a thousand projects or fewer (2048 at a million projects,
 see docs/sharding.md); the default, 1, is one repository.`,
 		Example: `  # One admin, all keys at hand: signed at once
   tufgit init myrepo --root-key admin.key --targets-key admin.key --online-key online.pub

@@ -297,3 +297,39 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkFirstPublishHeap measures the peak Go heap of a repository's
+// first (full) publish, per role, at two sizes: it should follow the work
+// in flight, not the number of roles.
+func BenchmarkFirstPublishHeap(b *testing.B) {
+	for _, n := range []int{2000, 20000} {
+		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
+			f, err := repotest.Generate(filepath.Join(b.TempDir(), "repo.git"), repotest.Spec{Names: repotest.RealisticNames(n, 1), Releases: 1, ShardBits: 4, Now: time.Now().UTC().Truncate(time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			key, err := publish.WrapOnlineKeyForTest(repotest.Key("online"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			roles := n + 16*36
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				dir := filepath.Join(b.TempDir(), "mirror")
+				m, err := publish.OpenMirror(context.Background(), dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var res *publish.Result
+				peak := peakHeap(func() {
+					res, err = publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: key, Mirror: unsyncedMirror{m, dir}, Now: f.Now})
+				})
+				if err != nil || !res.Full {
+					b.Fatalf("%v %+v", err, res)
+				}
+				b.ReportMetric(float64(peak)/(1<<20), "heap-peak-MB")
+				b.ReportMetric(float64(peak)/float64(roles), "heap-B/role")
+			}
+		})
+	}
+}

@@ -277,7 +277,7 @@ func (p *publisher) writeTargets(changed []string, incremental bool) error {
 		if layout.RoleKind(role) != layout.KindProjectRole {
 			continue
 		}
-		r, err := p.view.Role(role)
+		r, err := p.view.Peek(role)
 		if err != nil {
 			return err
 		}
@@ -543,7 +543,7 @@ func (s treeSource) ReadTargets(name string) ([]byte, *metadata.Metadata[metadat
 	if !ok || base == layout.RoleRoot || base == layout.RoleTimestamp || base == layout.RoleSnapshot {
 		return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
 	}
-	r, err := s.p.view.Role(s.id(base))
+	r, err := s.p.view.Peek(s.id(base))
 	if err != nil {
 		if state.IsNotExist(err) {
 			return nil, nil, fmt.Errorf("%s: %w", name, webui.ErrNotExist)
@@ -599,7 +599,7 @@ func (s treeSource) Read(name string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	r, err := s.p.view.Role(s.id(base))
+	r, err := s.p.view.Peek(s.id(base))
 	if err != nil {
 		return notExist(err)
 	}

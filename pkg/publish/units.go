@@ -378,7 +378,7 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 		}
 	}
 	for _, role := range changed {
-		r, err := p.view.Role(role)
+		r, err := p.view.Peek(role)
 		if err != nil {
 			return nil, err
 		}
@@ -517,7 +517,7 @@ func (p *publisher) unitMeta(u *unit, incremental bool) (map[string]int64, []str
 			// removed project keeps its entry at its last version (unless
 			// it was created again).
 			if ch.Action != gitstore.Deleted {
-				if _, err := p.view.Role(le.Role); state.IsNotExist(err) {
+				if _, err := p.view.Peek(le.Role); state.IsNotExist(err) {
 					if v, err := p.retiredVersion(le.Role); err == nil {
 						meta[key] = v
 					}
@@ -533,7 +533,7 @@ func (p *publisher) unitMeta(u *unit, incremental bool) (map[string]int64, []str
 			}
 			continue
 		}
-		r, err := p.view.Role(le.Role)
+		r, err := p.view.Peek(le.Role)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -567,7 +567,7 @@ func (p *publisher) walkAll() error {
 		}
 		switch le.Kind {
 		case layout.KindIndexRole, layout.KindProjectRole:
-			r, err := p.view.Role(le.Role)
+			r, err := p.view.Peek(le.Role)
 			if err != nil {
 				return err
 			}

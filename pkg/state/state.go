@@ -245,6 +245,24 @@ func (v *View) Role(name string) (*Role, error) {
 	return nil, err
 }
 
+// Peek is Role without keeping what it parses: the cached role when there
+// is one, else the file read and parsed for this caller alone. A caller
+// that visits every role once (a full publish) uses it, so that its
+// memory follows the role in hand, not the repository.
+func (v *View) Peek(name string) (*Role, error) {
+	if r, ok := v.roles[name]; ok {
+		return r, nil
+	}
+	if err, ok := v.errs[name]; ok {
+		return nil, err
+	}
+	raw, err := v.ReadRole(name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRole(name, raw)
+}
+
 // ReadRole reads a targets-type role's file without parsing or caching
 // it, for callers that parse on other goroutines (ParseRole) and then hand
 // the result back with Remember. It counts as a read.

@@ -139,6 +139,8 @@ type publisher struct {
 	// all is every role's snapshot entry by unit, from one walk of the
 	// tree; made only when some unit is rewritten whole.
 	all map[string]*walked
+	// stateTree is the last publish's record (StateRef's tree), or nil.
+	stateTree *gitstore.Tree
 	// site is what git says beyond metadata, for the web UI: read once a
 	// publish, shared by every shard's pages.
 	site *webui.Site

@@ -46,27 +46,21 @@ func (p *publisher) readState() {
 	}
 	p.prev = &st
 	p.top.prev = &st
-	p.loadSnapshot(p.top, tree)
+	p.stateTree = tree
+	p.loadSnapshot(p.top)
 }
 
 // shardSnapshotFile is where StateRef's tree keeps the snapshot of the
 // shard whose record key is key.
 func shardSnapshotFile(key string) string { return "shards/" + key + "snapshot.json" }
 
-// loadSnapshot reads the snapshot the last publish made for u, when the
-// record has one of the version it names.
-func (p *publisher) loadSnapshot(u *unit, tree *gitstore.Tree) {
-	if u.prev == nil {
+// loadSnapshot reads the snapshot the last publish made for u from the
+// record's tree (read once, by readState), when the record has one of the
+// version it names.
+func (p *publisher) loadSnapshot(u *unit) {
+	tree := p.stateTree
+	if u.prev == nil || tree == nil {
 		return
-	}
-	if tree == nil {
-		h, err := p.Repo.ResolveRef(StateRef)
-		if err != nil || h == gitstore.ZeroHash {
-			return
-		}
-		if tree, err = p.Repo.TreeAt(h); err != nil {
-			return
-		}
 	}
 	name := snapshotFile
 	if !u.top && u.shard != "" {

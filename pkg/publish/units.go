@@ -15,7 +15,6 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
-	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/webui"
 )
 
@@ -188,7 +187,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 	allIntact := true
 	for _, u := range units {
 		if u != p.top && u.prev != nil {
-			p.loadSnapshot(u, nil)
+			p.loadSnapshot(u)
 		}
 		mTS, _ := p.mirrorVersions(u)
 		intact := incremental && u.prevSnap != nil && u.prev != nil && mTS >= u.prev.Timestamp
@@ -619,7 +618,7 @@ func (p *publisher) writeShardMap() error {
 	if int64(len(raw)) != tf.Length {
 		return fmt.Errorf("%s is %d bytes, but targets lists %d", layout.ShardMapPath, len(raw), tf.Length)
 	}
-	if err := trust.VerifyArtifact(tf, strings.NewReader(string(raw))); err != nil {
+	if err := tf.VerifyLengthHashes(raw); err != nil {
 		return fmt.Errorf("%s does not match targets: %w", layout.ShardMapPath, err)
 	}
 	dir, base := "targets/_tufgit/", "shards.json"

@@ -198,7 +198,6 @@ func startCatFile(gitDir string, env []string, extra ...string) (*catFile, error
 	return &catFile{cmd: cmd, in: inW, w: bufio.NewWriter(inW), out: bufio.NewReaderSize(outR, 64<<10), outFile: outR}, nil
 }
 
-
 func (c *catFile) close() {
 	c.in.Close()
 	c.outFile.Close()

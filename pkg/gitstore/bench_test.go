@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/tufgit/tufgit/pkg/internal/rusage"
 )
 
 // benchRepo is a packed bare repository shaped like tufgit's: n project
@@ -84,16 +84,6 @@ func readers(b *testing.B, fn func(b *testing.B)) {
 	}
 }
 
-// cpuNow is the CPU time (user and system, every thread) of this process
-// and of its children that have exited: wall time on this shared machine
-// is noisy, CPU time less so, and a git reader's work counts too.
-func cpuNow() time.Duration {
-	var self, kids syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
-}
-
 // BenchmarkOpenReadOne is what a short-lived process (the pre-receive
 // hook) pays to read one file: open the repository, resolve the branch,
 // read one role, close. It should not grow with the repository.
@@ -102,7 +92,7 @@ func BenchmarkOpenReadOne(b *testing.B) {
 		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
 			dir, paths := benchRepo(b, n)
 			readers(b, func(b *testing.B) {
-				cpu := cpuNow()
+				cpu := rusage.WithChildren()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					r, err := Open(dir)
@@ -122,7 +112,7 @@ func BenchmarkOpenReadOne(b *testing.B) {
 					}
 					r.Close()
 				}
-				b.ReportMetric(float64((cpuNow()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64((rusage.WithChildren()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			})
 		})
 	}
@@ -136,7 +126,7 @@ func BenchmarkReadBlobs(b *testing.B) {
 		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
 			dir, paths := benchRepo(b, n)
 			readers(b, func(b *testing.B) {
-				cpu := cpuNow()
+				cpu := rusage.WithChildren()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					r, err := Open(dir)
@@ -159,7 +149,7 @@ func BenchmarkReadBlobs(b *testing.B) {
 					r.Close()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/blob")
-				b.ReportMetric(float64((cpuNow()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/blob")
+				b.ReportMetric(float64((rusage.WithChildren()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/blob")
 			})
 		})
 	}
@@ -174,7 +164,7 @@ func BenchmarkReadBlobsPipelined(b *testing.B) {
 		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
 			dir, _ := benchRepo(b, n)
 			readers(b, func(b *testing.B) {
-				cpu := cpuNow()
+				cpu := rusage.WithChildren()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					r, err := Open(dir)
@@ -210,7 +200,7 @@ func BenchmarkReadBlobsPipelined(b *testing.B) {
 					r.Close()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/blob")
-				b.ReportMetric(float64((cpuNow()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/blob")
+				b.ReportMetric(float64((rusage.WithChildren()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/blob")
 			})
 		})
 	}

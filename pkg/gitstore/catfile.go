@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -197,15 +196,6 @@ func startCatFile(gitDir string, env []string, extra ...string) (*catFile, error
 		return nil, fmt.Errorf("git object reader: %w", err)
 	}
 	return &catFile{cmd: cmd, in: inW, w: bufio.NewWriter(inW), out: bufio.NewReaderSize(outR, 64<<10), outFile: outR}, nil
-}
-
-// blockingPipe is a close-on-exec pipe whose ends are in blocking mode.
-func blockingPipe() (r, w *os.File, err error) {
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
-		return nil, nil, fmt.Errorf("git object reader: pipe: %w", err)
-	}
-	return os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1"), nil
 }
 
 func (c *catFile) close() {

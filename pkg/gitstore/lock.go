@@ -2,9 +2,10 @@ package gitstore
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"syscall"
+	"time"
+
+	"github.com/tufgit/tufgit/pkg/filelock"
 )
 
 // LockNamed is Lock with its own lock file, for work that must not run
@@ -20,16 +21,16 @@ func (r *Repo) Lock() (unlock func(), err error) {
 }
 
 func (r *Repo) lockFile(p string) (unlock func(), err error) {
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err = filelock.Lock(p)
 	if err != nil {
 		return nil, fmt.Errorf("lock repository: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock repository: %w", err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return unlock, nil
+}
+
+// fileStat is what git's index records about a worktree file beyond its
+// size and modification time; statOf (per OS) fills it.
+type fileStat struct {
+	dev, ino, uid, gid uint32
+	ctime              time.Time
 }

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -106,9 +104,9 @@ func (r *Repo) WriteWorkTree(changes []FileChange, stage bool) error {
 		e.Size = uint32(fi.Size())
 		e.ModifiedAt = fi.ModTime()
 		e.CreatedAt = fi.ModTime()
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			e.Dev, e.Inode, e.UID, e.GID = uint32(st.Dev), uint32(st.Ino), st.Uid, st.Gid
-			e.CreatedAt = time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+		if st, ok := statOf(fi); ok {
+			e.Dev, e.Inode, e.UID, e.GID = st.dev, st.ino, st.uid, st.gid
+			e.CreatedAt = st.ctime
 		}
 	}
 	sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })

@@ -7,14 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/hook"
+	"github.com/tufgit/tufgit/pkg/internal/rusage"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 	"github.com/tufgit/tufgit/pkg/verify"
@@ -84,7 +83,7 @@ func BenchmarkHookOneRelease(b *testing.B) {
 			}
 			ups := []hook.Update{{Old: base, New: head, Ref: "refs/heads/main"}}
 			pol := hook.Policy{Protected: []string{"refs/heads/main"}}
-			cpu := cpuNow()
+			cpu := rusage.WithChildren()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				g, err := gitstore.Open(f.Dir) // as each hook run does
@@ -97,15 +96,7 @@ func BenchmarkHookOneRelease(b *testing.B) {
 				}
 				g.Close()
 			}
-			b.ReportMetric(float64((cpuNow()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((rusage.WithChildren()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// cpuNow is the CPU time of this process and of its exited children.
-func cpuNow() time.Duration {
-	var self, kids syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
 }

@@ -31,7 +31,12 @@ var external = map[string][]string{
 	"cobra":    {"github.com/spf13/cobra"},
 	"x/crypto": {"golang.org/x/crypto/"},
 	"x/term":   {"golang.org/x/term"},
+	"x/sys":    {"golang.org/x/sys/"},
 }
+
+// The table holds for every OS a developer runs tufgit on: per-OS files
+// (locks, pipes) may import what the Linux build does not.
+var targetOSes = []string{"linux", "darwin", "windows"}
 
 // What "no key" and "no git" in a role rule out, directly or not.
 var (
@@ -118,26 +123,45 @@ func listPackages(t *testing.T) map[string]goPackage {
 		}
 		t.Skip("go tool not available")
 	}
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", module+"...")
-	cmd.Dir = filepath.Join("..", "..")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
 	pkgs := map[string]goPackage{}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
-	for dec.More() {
-		var p goPackage
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
+	for _, goos := range targetOSes {
+		cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", module+"...")
+		cmd.Dir = filepath.Join("..", "..")
+		cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list (GOOS=%s): %v", goos, err)
 		}
-		rel := strings.TrimPrefix(p.ImportPath, module)
-		if rel == "pkg/imports" || strings.HasPrefix(rel, "testdata/") {
-			continue
+		dec := json.NewDecoder(strings.NewReader(string(out)))
+		for dec.More() {
+			var p goPackage
+			if err := dec.Decode(&p); err != nil {
+				t.Fatal(err)
+			}
+			rel := strings.TrimPrefix(p.ImportPath, module)
+			if rel == "pkg/imports" || strings.HasPrefix(rel, "testdata/") {
+				continue
+			}
+			if q, ok := pkgs[rel]; ok {
+				p.Imports = union(q.Imports, p.Imports)
+				p.Deps = union(q.Deps, p.Deps)
+			}
+			pkgs[rel] = p
 		}
-		pkgs[rel] = p
 	}
 	return pkgs
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range append(slices.Clone(a), b...) {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func isStd(path string) bool {

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/internal/rusage"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -273,29 +273,19 @@ func BenchmarkPublishOneReleaseUI(b *testing.B) {
 					b.Fatal(err)
 				}
 				m.ui = 0
-				c0 := cpuTime()
+				c0 := rusage.Self()
 				b.StartTimer()
 				res, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: k, Mirror: m, Now: f.Now, UI: true, UISite: f.UISite})
 				if err != nil || res.Full {
 					b.Fatalf("%v %+v", err, res)
 				}
 				b.StopTimer()
-				cpu += cpuTime() - c0
+				cpu += rusage.Self() - c0
 				b.StartTimer()
 				b.ReportMetric(float64(m.ui), "ui-files-written")
 			}
 		})
 	}
-}
-
-// cpuTime is the process's user and system CPU time: on a machine shared
-// with other jobs it says more than the wall clock.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkFirstPublishHeap measures the peak Go heap of a repository's

@@ -8,13 +8,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/internal/rusage"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
 	"github.com/tufgit/tufgit/pkg/verify"
@@ -61,7 +61,7 @@ func BenchmarkVerifyFull(b *testing.B) {
 			f := benchFixture(b, n)
 			perSig := ed25519Cost()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := rusage.Self()
 			var rep *verify.Report
 			for i := 0; i < b.N; i++ {
 				var err error
@@ -71,7 +71,7 @@ func BenchmarkVerifyFull(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			cpu := (cpuTime() - cpu0) / time.Duration(b.N)
+			cpu := (rusage.Self() - cpu0) / time.Duration(b.N)
 			wall := b.Elapsed() / time.Duration(b.N)
 			roles := rep.Stats.RolesChecked
 			b.ReportMetric(float64(roles), "roles")
@@ -109,16 +109,6 @@ func BenchmarkVerifySinceOneRelease(b *testing.B) {
 	}
 }
 
-// cpuTime is the CPU time (user and system) this process has used so far,
-// on every thread.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // ed25519Cost measures the CPU time of one ed25519.Verify of a role-sized
 // message on this machine, now (measured, not assumed).
 func ed25519Cost() time.Duration {
@@ -126,13 +116,13 @@ func ed25519Cost() time.Duration {
 	msg := make([]byte, 1024)
 	sig := ed25519.Sign(priv, msg)
 	const n = 2000
-	start := cpuTime() // CPU, not wall: the machine is shared
+	start := rusage.Self() // CPU, not wall: the machine is shared
 	for i := 0; i < n; i++ {
 		if !ed25519.Verify(pub, msg, sig) {
 			panic("ed25519")
 		}
 	}
-	return (cpuTime() - start) / n
+	return (rusage.Self() - start) / n
 }
 
 var releaseCommits = map[int][2]gitstore.Hash{}

@@ -21,12 +21,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
+	"github.com/tufgit/tufgit/pkg/internal/rusage"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
@@ -135,9 +135,7 @@ func Generate(dir string, spec Spec) (*Fixture, error) {
 	if err := w.finish(); err != nil {
 		return nil, err
 	}
-	if ru, ok := w.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		f.GitMaxRSS = ru.Maxrss << 10
-	}
+	f.GitMaxRSS = rusage.ProcessMaxRSS(w.cmd.ProcessState.SysUsage())
 	if f.Repo, err = gitstore.Open(dir); err != nil {
 		return nil, err
 	}

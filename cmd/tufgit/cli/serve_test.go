@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -91,14 +95,59 @@ func TestMirrorHandler(t *testing.T) {
 
 // Every exit code constant is documented in ExitCodes, once, in order.
 func TestExitCodesDocumented(t *testing.T) {
-	consts := []int{ExitOK, ExitError, ExitUsage, ExitInvalid, ExitExpired, ExitNotFound, ExitUnreachable,
-		ExitExpiredMeta, ExitRollback, ExitSignature, ExitHash, ExitTooLarge, ExitTUF, ExitExpiring}
-	if len(ExitCodes) != len(consts) {
-		t.Fatalf("ExitCodes lists %d codes, exit.go defines %d", len(ExitCodes), len(consts))
+	// The codes are read from exit.go's source, not listed again here: a
+	// new Exit* constant without an ExitCodes entry fails this test.
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "exit.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, c := range consts {
-		if ExitCodes[i].Code != c || ExitCodes[i].Name == "" || ExitCodes[i].Meaning == "" {
-			t.Errorf("ExitCodes[%d] = %+v, want code %d with a name and a meaning", i, ExitCodes[i], c)
+	defined := map[string]int{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			for i, n := range spec.(*ast.ValueSpec).Names {
+				lit, ok := spec.(*ast.ValueSpec).Values[i].(*ast.BasicLit)
+				if !strings.HasPrefix(n.Name, "Exit") || !ok {
+					continue
+				}
+				v, err := strconv.Atoi(lit.Value)
+				if err != nil {
+					t.Fatalf("%s = %s: not a number", n.Name, lit.Value)
+				}
+				defined[n.Name] = v
+			}
+		}
+	}
+	if len(defined) < 14 {
+		t.Fatalf("found only %d Exit* constants in exit.go: %v", len(defined), defined)
+	}
+	documented := map[int]bool{}
+	for _, c := range ExitCodes {
+		if documented[c.Code] {
+			t.Errorf("ExitCodes lists code %d twice", c.Code)
+		}
+		documented[c.Code] = true
+		if c.Name == "" || c.Meaning == "" {
+			t.Errorf("ExitCodes entry for %d has no name or meaning", c.Code)
+		}
+	}
+	codes := map[int]string{}
+	for name, v := range defined {
+		if other, dup := codes[v]; dup {
+			t.Errorf("%s and %s are both %d", name, other, v)
+		}
+		codes[v] = name
+		if !documented[v] {
+			t.Errorf("%s (%d) is not in ExitCodes, so not in docs/exit-codes.md", name, v)
+		}
+	}
+	for c := range documented {
+		if _, ok := codes[c]; !ok {
+			t.Errorf("ExitCodes documents %d, which exit.go does not define", c)
 		}
 	}
 }

@@ -31,6 +31,8 @@ test-helpers:
 		echo $$sum > $(HELPERS_BIN)/$$h.sum; \
 	done
 
+RACE_SMOKE ?= ^TestScripts$$/^(hook_publish|publish|client_download|artifact_stream|shards_hook)$$
+
 # Everything CI runs: vet, formatting, generated docs up to date, all tests
 # (end-to-end scripts, unit tests, and every fuzz target over its seed corpus).
 test: vet docs-check
@@ -39,7 +41,13 @@ test: vet docs-check
 	# gitstore reads through git when it is installed, else through go-git:
 	# both readers pass the package's tests.
 	TUFGIT_TEST_READER=go-git $(GO) test -count=1 -race ./pkg/gitstore
-	$(GO) test -count=1 -race -timeout 45m ./cmd/...
+	# The end-to-end scripts run the test binary as tufgit hundreds of times:
+	# all of them without the race detector, and a smoke set that crosses
+	# every concurrent path (parallel verify, the hook, publish's pipelines,
+	# streamed downloads, shards) with it. The library's tests above all run
+	# under -race.
+	$(GO) test -count=1 -timeout 40m ./cmd/...
+	$(GO) test -count=1 -race -timeout 20m -run '$(RACE_SMOKE)' ./cmd/tufgit
 
 # What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
 # (.ci/run installs it).

@@ -62,6 +62,14 @@ type Config struct {
 	Mirror      string `json:"mirror,omitempty"`
 	MetadataURL string `json:"metadata_url,omitempty"`
 	TargetsURL  string `json:"targets_url,omitempty"`
+
+	// Now, if set, is the reference time against which metadata expiry is
+	// checked (go-tuf's UnsafeSetRefTime): for programs that verify "as of"
+	// a date, and for conformance harnesses that move the clock. Nil means
+	// the system clock. It is not saved in config.json, and the tufgit
+	// binary never sets it: a clock from anywhere but the system switches
+	// off freeze protection (an attacker replaying expired metadata).
+	Now func() time.Time `json:"-"`
 }
 
 // URLs are the metadata and targets base URLs, without a trailing slash.
@@ -114,10 +122,6 @@ type Client struct {
 	shardMap   *layout.ShardMap
 	shardState map[string]*trustedmetadata.TrustedMetadata
 
-	// testNow replaces the system clock in this package's tests only
-	// (export_test.go). Nothing else can set it: a clock from anywhere but
-	// the system would switch off freeze protection.
-	testNow time.Time
 }
 
 // DefaultDir is $XDG_DATA_HOME/tufgit, or ~/.local/share/tufgit.
@@ -385,8 +389,8 @@ func (s *session) update() (*trustedmetadata.TrustedMetadata, error) {
 	if err != nil {
 		return nil, Classify(err)
 	}
-	if !c.testNow.IsZero() {
-		up.UnsafeSetRefTime(c.testNow)
+	if c.Config.Now != nil {
+		up.UnsafeSetRefTime(c.Config.Now())
 	}
 	if err := noPanic("refresh", up.Refresh); err != nil {
 		return nil, Classify(err)

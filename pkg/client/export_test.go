@@ -3,7 +3,7 @@ package client
 import "time"
 
 // SetClockForTest moves c's clock, in this package's tests only.
-func SetClockForTest(c *Client, now time.Time) { c.testNow = now }
+func SetClockForTest(c *Client, now time.Time) { c.Config.Now = func() time.Time { return now } }
 
 // LookupForTest runs the delegation walk for targetPath (refreshing first
 // when c has not yet) and returns the roles it visited in order, the role

@@ -121,7 +121,6 @@ type Client struct {
 	// shard's trusted metadata, by its metadata path.
 	shardMap   *layout.ShardMap
 	shardState map[string]*trustedmetadata.TrustedMetadata
-
 }
 
 // DefaultDir is $XDG_DATA_HOME/tufgit, or ~/.local/share/tufgit.

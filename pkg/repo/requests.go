@@ -349,6 +349,9 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 		subject = fmt.Sprintf("request %s: signed (%s)", o.ID, subject)
 	}
 	msg := commitMessage(subject, res, o.Key)
+	if after.Ready {
+		msg += "\n" + layout.RequestTrailer(o.ID, layout.RequestApplied) + "\n"
+	}
 	h, err := s.commit(changes, msg, o.NoCommit)
 	if err != nil {
 		return nil, err
@@ -607,7 +610,7 @@ const RequestHistoryDepth = 2000
 // or mistyped.
 type GoneError struct {
 	ID     string
-	Why    string // "applied", "withdrawn", "removed"
+	Why    string // layout.RequestApplied, RequestWithdrawn or RequestRemoved
 	By     string // who withdrew it, for "withdrawn"
 	Commit *gitstore.CommitInfo
 }
@@ -620,9 +623,9 @@ func (e *GoneError) Error() string {
 	when := e.Commit.When.UTC().Format("2006-01-02 15:04 MST")
 	c := e.Commit.Hash.String()[:12]
 	switch e.Why {
-	case "applied":
+	case layout.RequestApplied:
 		return fmt.Sprintf("request %s was already applied, on %s by commit %s (%q)", e.ID, when, c, subject)
-	case "withdrawn":
+	case layout.RequestWithdrawn:
 		return fmt.Sprintf("request %s was withdrawn by %s; its record was removed on %s by commit %s (%q)", e.ID, e.By, when, c, subject)
 	}
 	return fmt.Sprintf("request %s is no longer pending: removed on %s by commit %s (%q)", e.ID, when, c, subject)
@@ -639,15 +642,17 @@ func (s *Session) requestGone(id string) error {
 	if err != nil || c == nil {
 		return e
 	}
-	e.Commit, e.Why = c, "removed"
+	e.Commit, e.Why = c, layout.RequestRemoved
 	switch {
-	case strings.Contains(c.Message, "request "+id+" applied"):
-		e.Why = "applied"
+	case layout.RequestTrailers(c.Message)[id] == layout.RequestApplied,
+		// Commits made before the trailer said it in the subject only.
+		strings.Contains(c.Message, "(request "+id+" applied)"):
+		e.Why = layout.RequestApplied
 	default:
 		p := layout.RequestWithdrawalPath(id)
 		if raw, err := before.ReadFile(p, layout.MaxRequestSize); err == nil {
 			if _, w, err := state.ParseWithdrawal(p, raw); err == nil {
-				e.Why, e.By = "withdrawn", fmt.Sprintf("%s on %s", w.By, w.Withdrawn.UTC().Format("2006-01-02 15:04 MST"))
+				e.Why, e.By = layout.RequestWithdrawn, fmt.Sprintf("%s on %s", w.By, w.Withdrawn.UTC().Format("2006-01-02 15:04 MST"))
 			}
 		}
 	}

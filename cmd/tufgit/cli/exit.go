@@ -99,7 +99,7 @@ func hintFor(err error) string {
 		switch {
 		case ge.Commit == nil:
 			return "if it was made in another clone, `git pull` first; `tufgit request list` lists the pending requests"
-		case ge.Why == "applied":
+		case ge.Why == layout.RequestApplied:
 			return fmt.Sprintf("nothing left to sign; `git show %s` shows the change", ge.Commit.Hash.String()[:12])
 		default:
 			return fmt.Sprintf("`git show %s` shows it; `tufgit request list` lists the pending requests", ge.Commit.Hash.String()[:12])

@@ -149,6 +149,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		site = &Site{}
 	}
 	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
+	markNoReleases(repo)
 	projects := findProjects(repo, site)
 	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0, SiteName: site.Name,
 		HasRequests: len(site.Requests) > 0, MetadataURL: site.MetadataURL, TargetsURL: site.TargetsURL}
@@ -213,7 +214,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if expClass(r) != "" {
 			idx.Expiring = append(idx.Expiring, r)
 		}
-		if r.Missing || r.Error != "" || !r.Met {
+		if (r.Missing && !r.NoReleases) || r.Error != "" || (!r.Met && !r.NoReleases) {
 			if len(idx.Broken) < 20 {
 				idx.Broken = append(idx.Broken, r)
 			} else {
@@ -788,6 +789,7 @@ type roleState struct {
 	Name, Delegator, Exp string
 	Version              int64
 	Missing, Met         bool
+	NoReleases           bool
 	Error                string
 	Sigs                 []Sig
 	Raw                  string
@@ -796,7 +798,7 @@ type roleState struct {
 func roleStates(roles []*Role) []roleState {
 	out := make([]roleState, 0, len(roles))
 	for _, r := range roles {
-		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing,
+		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing, NoReleases: r.NoReleases,
 			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: r.Digest})
 	}
 	return out
@@ -820,5 +822,5 @@ func projectRows(ps []*Project) []projectRow {
 
 // roleKey digests what a role's page shows.
 func roleKey(r *Role, targetsURL string) string {
-	return digest(r.Digest, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
+	return digest(r.Digest, r.Sigs, r.Missing, r.NoReleases, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
 }

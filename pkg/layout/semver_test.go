@@ -1,6 +1,8 @@
 package layout_test
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -55,4 +57,32 @@ func FuzzCompareVersions(f *testing.F) {
 			t.Fatalf("CompareVersions(%q, %q) = %d, reversed %d", a, b, x, y)
 		}
 	})
+}
+
+// TestCompareVersionsTotal: sorting any permutation of a mixed list gives
+// one result, so the order is transitive as well as antisymmetric.
+func TestCompareVersionsTotal(t *testing.T) {
+	vs := []string{"1.0", "1.0.0", "v1.0.1", "1.0a1", "1.0.0-alpha.1", "1.0.dev1", "1.0a1.dev1", "1.0.post1", "1.0.post1.dev1",
+		"1.0-1", "1.0.x", "1.0foo", "beta", "2", "1.0.0+b", "1.0rc1", "1.0.0-rc.1", "1.0.0-RC.1", "0.9", "1.0-r1", "10", "1.0-alpha.beta"}
+	sorted := func(in []string) []string {
+		out := slices.Clone(in)
+		slices.SortFunc(out, layout.CompareVersions)
+		return out
+	}
+	want := sorted(vs)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200; i++ {
+		p := slices.Clone(vs)
+		r.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
+		if got := sorted(p); !slices.Equal(got, want) {
+			t.Fatalf("sorting a permutation gave\n%v\nwant\n%v", got, want)
+		}
+	}
+	for i := range want {
+		for j := range want {
+			if c := layout.CompareVersions(want[i], want[j]); (i < j && c >= 0) || (i > j && c <= 0) {
+				t.Fatalf("CompareVersions(%q, %q) = %d disagrees with the sorted order", want[i], want[j], c)
+			}
+		}
+	}
 }

@@ -1,60 +1,206 @@
 package layout
 
 import (
-	"strconv"
+	"regexp"
 	"strings"
 )
 
-// CompareVersions orders two valid versions by SemVer 2.0 precedence:
-// build metadata (after '+') is ignored; dot-separated identifiers of the
-// release part and then of the pre-release part (after the first '-')
-// compare numerically when both are numbers and as ASCII otherwise, with
-// numbers before words; a version with a pre-release comes before the same
-// version without one. Versions that are not SemVer (like "1.0rc1") still
-// get a total, stable order by the same rules. Ties that precedence leaves
-// (such as differing build metadata) are broken by plain string order.
+// CompareVersions is the one order of a project's releases: it decides
+// `latest`, and every list of releases (CLI, client, web UI) follows it. It
+// reads both SemVer 2.0 and PEP 440, on the canonical form (so "v1.2.0" is
+// "1.2.0", see CanonicalVersion):
+//
+//   - what follows '+' (SemVer build metadata, a PEP 440 local label) is
+//     ignored;
+//   - the release numbers compare as numbers, missing ones as zeros
+//     ("1.10" > "1.9", "1.0" sorts with "1.0.0");
+//   - before a release come its pre-releases: SemVer's "-IDENT.IDENT…"
+//     (numeric identifiers as numbers, below words, words in ASCII order,
+//     more identifiers after fewer) and PEP 440's a/alpha, b/beta and
+//     c/rc/pre/preview with a number, read as the words alpha < beta < rc
+//     ("1.0a1" sorts with "1.0-alpha.1"); before those, PEP 440 dev
+//     releases ("1.0.dev1"), and a pre-release's dev release before it;
+//   - after a release come its PEP 440 post releases ("1.0.post1",
+//     "1.0-r2"), then any other suffix ("1.0.x", "1.0foo") in SemVer
+//     identifier order; versions with no leading number come first.
+//
+// Versions this leaves tied (differing build metadata, "1.0" and "1.0.0")
+// fall back to plain string order, so the order is total and stable.
 func CompareVersions(a, b string) int {
-	if c := comparePrecedence(a, b); c != 0 {
+	ca, cb := CanonicalVersion(a), CanonicalVersion(b)
+	if c := compareKeys(parseVersionKey(ca), parseVersionKey(cb)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ca, cb); c != 0 {
 		return c
 	}
 	return strings.Compare(a, b)
 }
 
-func comparePrecedence(a, b string) int {
-	a, _, _ = strings.Cut(a, "+")
-	b, _, _ = strings.Cut(b, "+")
-	ar, ap, aHasPre := strings.Cut(a, "-")
-	br, bp, bHasPre := strings.Cut(b, "-")
-	if c := compareIdents(strings.Split(ar, "."), strings.Split(br, ".")); c != 0 {
-		return c
-	}
-	switch {
-	case aHasPre && !bHasPre:
-		return -1
-	case !aHasPre && bHasPre:
-		return 1
-	case !aHasPre && !bHasPre:
-		return 0
-	}
-	return compareIdents(strings.Split(ap, "."), strings.Split(bp, "."))
+// Phases of a version relative to its release numbers, in order.
+const (
+	phaseDev   = iota // PEP 440 X.devN with no pre or post part
+	phasePre          // a pre-release (SemVer or PEP 440)
+	phaseFinal        // the release itself, or a PEP 440 post release
+	phaseOther        // any other suffix
+)
+
+type versionKey struct {
+	hasRelease bool
+	release    []string // numeric, leading zeros dropped
+	phase      int
+	idents     []string // pre-release identifiers, or the other suffix's
+	post       string   // "" none, else a number
+	dev        string   // "" none, else a number
 }
 
+var pep440 = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)*)` +
+	`(?:[-.]?(alpha|a|beta|b|preview|pre|rc|c)[-.]?([0-9]+)?)?` +
+	`(?:[-.]?(post|rev|r)[-.]?([0-9]+)?)?` +
+	`(?:[-.]?(dev)[-.]?([0-9]+)?)?$`)
+
+var leadingRelease = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)*`)
+
+// parseVersionKey reads a canonical version (see CompareVersions).
+func parseVersionKey(v string) versionKey {
+	v, _, _ = strings.Cut(v, "+")
+	var k versionKey
+	num := func(s string) string {
+		if s == "" {
+			return "0"
+		}
+		return trimNumericZeros(s)
+	}
+	if m := pep440.FindStringSubmatch(strings.ToLower(v)); m != nil {
+		k.hasRelease, k.release = true, strings.Split(m[1], ".")
+		k.phase = phaseFinal
+		if m[2] != "" {
+			k.phase = phasePre
+			word := map[string]string{"a": "alpha", "alpha": "alpha", "b": "beta", "beta": "beta"}[m[2]]
+			if word == "" {
+				word = "rc"
+			}
+			k.idents = []string{word, num(m[3])}
+		}
+		if m[4] != "" {
+			k.post = num(m[5])
+		}
+		if m[6] != "" {
+			k.dev = num(m[7])
+			if m[2] == "" && m[4] == "" {
+				k.phase = phaseDev
+			}
+		}
+	} else {
+		rel := leadingRelease.FindString(v)
+		rest := v[len(rel):]
+		if rel != "" {
+			k.hasRelease, k.release = true, strings.Split(rel, ".")
+		}
+		switch {
+		case rel != "" && strings.HasPrefix(rest, "-") && len(rest) > 1:
+			k.phase, k.idents = phasePre, strings.Split(rest[1:], ".")
+		default:
+			k.phase, k.idents = phaseOther, strings.Split(strings.TrimPrefix(rest, "."), ".")
+		}
+	}
+	for i := range k.release {
+		k.release[i] = trimNumericZeros(k.release[i])
+	}
+	for len(k.release) > 0 && k.release[len(k.release)-1] == "0" {
+		k.release = k.release[:len(k.release)-1]
+	}
+	return k
+}
+
+func compareKeys(a, b versionKey) int {
+	if a.hasRelease != b.hasRelease {
+		if a.hasRelease {
+			return 1
+		}
+		return -1
+	}
+	for i := 0; i < len(a.release) || i < len(b.release); i++ {
+		x, y := "0", "0"
+		if i < len(a.release) {
+			x = a.release[i]
+		}
+		if i < len(b.release) {
+			y = b.release[i]
+		}
+		if c := compareNumbers(x, y); c != 0 {
+			return c
+		}
+	}
+	if a.phase != b.phase {
+		if a.phase < b.phase {
+			return -1
+		}
+		return 1
+	}
+	if c := compareIdents(a.idents, b.idents); c != 0 {
+		return c
+	}
+	// No post release comes before any; no dev release comes after any.
+	if c := compareOptional(a.post, b.post, -1); c != 0 {
+		return c
+	}
+	return compareOptional(a.dev, b.dev, 1)
+}
+
+// compareOptional compares two optional numbers; absent sorts as absent
+// (-1: before every number, 1: after).
+func compareOptional(x, y string, absent int) int {
+	switch {
+	case x == y:
+		return 0
+	case x == "":
+		return absent
+	case y == "":
+		return -absent
+	}
+	return compareNumbers(x, y)
+}
+
+// compareNumbers compares two digit strings without leading zeros, of any
+// length.
+func compareNumbers(x, y string) int {
+	if len(x) != len(y) {
+		if len(x) < len(y) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x, y)
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// compareIdents compares dot-separated identifiers by SemVer's rules:
+// numbers as numbers, below words; words in ASCII order; a longer list
+// after its prefix.
 func compareIdents(a, b []string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		x, y := a[i], b[i]
-		xn, xerr := strconv.ParseUint(x, 10, 64)
-		yn, yerr := strconv.ParseUint(y, 10, 64)
+		xn, yn := isNumber(x), isNumber(y)
 		switch {
-		case xerr == nil && yerr == nil:
-			if xn != yn {
-				if xn < yn {
-					return -1
-				}
-				return 1
+		case xn && yn:
+			if c := compareNumbers(trimNumericZeros(x), trimNumericZeros(y)); c != 0 {
+				return c
 			}
-		case xerr == nil:
+		case xn:
 			return -1
-		case yerr == nil:
+		case yn:
 			return 1
 		default:
 			if c := strings.Compare(x, y); c != 0 {

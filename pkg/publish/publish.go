@@ -463,6 +463,30 @@ func (p *publisher) writeUI(intact bool, tsRaw, snapRaw []byte) error {
 	return p.writeUIAt("ui/", treeSource{p: p, ts: tsRaw, snap: snapRaw}, intact, "", "")
 }
 
+// refreshUI renders the web UI of a publish that re-signed nothing, when
+// the pages were last rendered from another commit: a push that only adds,
+// signs or withdraws a request changes no metadata, and its pages must
+// still show it. The UI's own manifest says which commit it shows.
+func (p *publisher) refreshUI(snapRaw []byte) error {
+	if p.UISite == nil {
+		return nil // the pages show metadata only, which did not change
+	}
+	data, err := p.Mirror.Read(p.ctx, "ui/"+webui.ManifestName, maxManifest)
+	if err == nil {
+		if m := webui.ParseManifest(data); m != nil && m.Site != nil && m.Site.Commit == p.Rev.String() {
+			return nil
+		}
+	}
+	tsRaw, err := p.Mirror.Read(p.ctx, "metadata/timestamp.json", 16<<10)
+	if err != nil {
+		return fmt.Errorf("the repository is published, but the web UI could not read the mirror's timestamp: %w", err)
+	}
+	if err := p.writeUI(true, tsRaw, snapRaw); err != nil {
+		return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
+	}
+	return nil
+}
+
 // writeUIAt renders the site of one TUF repository (the repository, or
 // one shard, as src serves it) into dir on the mirror. metadataURL and
 // targetsURL, when set, are where its pages find the metadata and the

@@ -289,6 +289,12 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 	p.res.Snapshot, p.res.Timestamp = st.Snapshot, st.Timestamp
 	if upToDate {
 		p.res.UpToDate = true
+		if p.UI && bits == 0 && p.top.prevSnap != nil && allIntact {
+			// No role changed, so nothing is re-signed; but the pages also
+			// show what git holds beyond metadata (pending requests, their
+			// signatures and withdrawals), which may have changed.
+			return p.refreshUI(topSnap)
+		}
 		return nil
 	}
 	if p.UI && bits > 0 {

@@ -142,10 +142,10 @@ func replay(was, proposed, now *metadata.Metadata[metadata.TargetsType]) bool {
 		now.Signed.Targets = map[string]*metadata.TargetFiles{}
 	}
 	for p, tf := range proposed.Signed.Targets {
-		if o, ok := wasT[p]; ok && o.Equal(*tf) {
+		if o, ok := wasT[p]; ok && trust.SameTargetFile(o, tf) {
 			continue
 		}
-		if cur, ok := now.Signed.Targets[p]; ok && cur.Equal(*tf) {
+		if cur, ok := now.Signed.Targets[p]; ok && trust.SameTargetFile(cur, tf) {
 			continue
 		}
 		now.Signed.Targets[p] = tf

@@ -1,6 +1,10 @@
 package trust
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"encoding/json"
+	"reflect"
 	"slices"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -69,4 +73,42 @@ func sameKey(ka, kb *metadata.Key) bool {
 		return ka == kb
 	}
 	return ka.Type == kb.Type && ka.Scheme == kb.Scheme && ka.Value.PublicKey == kb.Value.PublicKey
+}
+
+// SameTargetFile reports whether two target entries are the same entry:
+// the same length, the same hash algorithms with the same values, and the
+// same custom data (a yank lives there) and other fields. go-tuf's
+// TargetFiles.Equal compares only length and the hashes both sides have,
+// which is right for "are these the same bytes" and wrong for "is this the
+// same entry".
+func SameTargetFile(a, b *metadata.TargetFiles) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Length != b.Length || len(a.Hashes) != len(b.Hashes) {
+		return false
+	}
+	for alg, h := range a.Hashes {
+		if o, ok := b.Hashes[alg]; !ok || !hmac.Equal(h, o) {
+			return false
+		}
+	}
+	x, errX := structural(a)
+	y, errY := structural(b)
+	return errX == nil && errY == nil && reflect.DeepEqual(x, y)
+}
+
+// structural is v as encoding/json reads its own output: maps, slices,
+// strings, json.Numbers, so that two encodings of one value compare equal
+// whatever their key order or spacing.
+func structural(v any) (any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	err = dec.Decode(&out)
+	return out, err
 }

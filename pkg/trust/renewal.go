@@ -25,8 +25,12 @@ func SameExceptExpiry(before, after any) (bool, error) {
 	return bytes.Equal(a, b), nil
 }
 
+// canonicalWithoutExpiry is the canonical JSON of signed without its version
+// and expires. The fields are read from encoding/json's own output, never from canonical
+// JSON: canonical JSON leaves control characters in strings unescaped (a
+// PEM public key's newlines), which no JSON parser reads back.
 func canonicalWithoutExpiry(signed any) ([]byte, error) {
-	raw, err := cjson.EncodeCanonical(signed)
+	raw, err := json.Marshal(signed)
 	if err != nil {
 		return nil, err
 	}

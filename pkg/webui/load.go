@@ -111,11 +111,15 @@ type Sig struct {
 
 // Role is one metadata file, parsed, with its signatures judged.
 type Role struct {
-	Name        string
-	Kind        string // root, timestamp, snapshot, targets, delegated
-	File        string // the file it was read from
-	Raw         []byte
-	Missing     bool   // delegated but no file found
+	Name    string
+	Kind    string // root, timestamp, snapshot, targets, delegated
+	File    string // the file it was read from
+	Raw     []byte
+	Missing bool // delegated but no file found
+	// NoReleases marks a missing role that is a tufgit project the
+	// snapshot does not list: it has no releases yet, which is no fault
+	// (set by the tufgit layer, projects.go).
+	NoReleases  bool
 	Error       string // unreadable or unparseable
 	Version     int64
 	Expires     time.Time

@@ -88,7 +88,7 @@ func findProjects(repo *Repo, site *Site) []*Project {
 	}
 	var out []*Project
 	for _, r := range repo.Delegated {
-		if r.Missing || (r.TargetsMeta == nil && !r.Stub) || !layout.IsNormalizedProjectName(r.Name) {
+		if r.Missing && !r.NoReleases || (r.TargetsMeta == nil && !r.Stub && !r.NoReleases) || !layout.IsNormalizedProjectName(r.Name) {
 			continue
 		}
 		parent := repo.ByName[r.Delegator]
@@ -119,6 +119,10 @@ func findProjects(repo *Repo, site *Site) []*Project {
 			}
 		}
 		sort.SliceStable(p.Maintainers, func(i, j int) bool { return p.Maintainers[i].Owner < p.Maintainers[j].Owner })
+		if r.NoReleases {
+			out = append(out, p)
+			continue
+		}
 		leaf := repo.leafProject(r, base, consistent)
 		if leaf == nil {
 			continue
@@ -144,6 +148,37 @@ func findProjects(repo *Repo, site *Site) []*Project {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// markNoReleases sets NoReleases on each delegated role that is a tufgit
+// project without releases: delegated exactly NAME/*/*, no metadata file,
+// and not listed by the snapshot (a role the snapshot lists but the mirror
+// lacks stays missing: that is a fault).
+func markNoReleases(repo *Repo) {
+	var listed map[string]*metadata.MetaFiles
+	if repo.Snapshot != nil && repo.Snapshot.SnapshotMeta != nil {
+		listed = repo.Snapshot.SnapshotMeta.Signed.Meta
+	}
+	if listed == nil {
+		return // no snapshot to tell: stay careful
+	}
+	for _, r := range repo.Delegated {
+		if !r.Missing || !layout.IsNormalizedProjectName(r.Name) {
+			continue
+		}
+		if _, ok := listed[r.Name+".json"]; ok {
+			continue
+		}
+		parent := repo.ByName[r.Delegator]
+		if parent == nil || parent.TargetsMeta == nil || parent.TargetsMeta.Signed.Delegations == nil {
+			continue
+		}
+		for _, d := range parent.TargetsMeta.Signed.Delegations.Roles {
+			if d.Name == r.Name && len(d.Paths) == 1 && d.Paths[0] == layout.ProjectPathPattern(r.Name) {
+				r.NoReleases = true
+			}
+		}
+	}
 }
 
 // TargetURL is where a mirror serves a target file: under base, by its

@@ -88,6 +88,7 @@ type page struct {
 	Project             *Project
 	Requests            []Request
 	Request             *Request
+	Removed             *removedProject
 	MetadataURL         string
 	TargetsURL          string
 }
@@ -149,6 +150,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		site = &Site{}
 	}
 	gen := repo.Now.UTC().Format("2006-01-02 15:04 UTC")
+	markNoReleases(repo)
 	projects := findProjects(repo, site)
 	base := page{Generated: gen, Repo: repo, HasProjects: len(projects) > 0, SiteName: site.Name,
 		HasRequests: len(site.Requests) > 0, MetadataURL: site.MetadataURL, TargetsURL: site.TargetsURL}
@@ -213,7 +215,7 @@ func Build(repo *Repo, w Writer, opts Options) error {
 		if expClass(r) != "" {
 			idx.Expiring = append(idx.Expiring, r)
 		}
-		if r.Missing || r.Error != "" || !r.Met {
+		if (r.Missing && !r.NoReleases) || r.Error != "" || (!r.Met && !r.NoReleases) {
 			if len(idx.Broken) < 20 {
 				idx.Broken = append(idx.Broken, r)
 			} else {
@@ -397,6 +399,13 @@ func Build(repo *Repo, w Writer, opts Options) error {
 			if err := render(name, "gone.html", g); err != nil {
 				return err
 			}
+		}
+	}
+	// Pages of projects that are no longer delegated say the project was
+	// removed, and link no download.
+	if prev != nil && opts.Only == nil {
+		if err := renderRemoved(prev, pages, site, base, render); err != nil {
+			return err
 		}
 	}
 	if opts.Manifest != nil {
@@ -788,6 +797,7 @@ type roleState struct {
 	Name, Delegator, Exp string
 	Version              int64
 	Missing, Met         bool
+	NoReleases           bool
 	Error                string
 	Sigs                 []Sig
 	Raw                  string
@@ -796,7 +806,7 @@ type roleState struct {
 func roleStates(roles []*Role) []roleState {
 	out := make([]roleState, 0, len(roles))
 	for _, r := range roles {
-		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing,
+		out = append(out, roleState{Name: r.Name, Delegator: r.Delegator, Exp: expClass(r), Version: r.Version, Missing: r.Missing, NoReleases: r.NoReleases,
 			Met: r.Met, Error: r.Error, Sigs: r.Sigs, Raw: r.Digest})
 	}
 	return out
@@ -820,5 +830,54 @@ func projectRows(ps []*Project) []projectRow {
 
 // roleKey digests what a role's page shows.
 func roleKey(r *Role, targetsURL string) string {
-	return digest(r.Digest, r.Sigs, r.Missing, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
+	return digest(r.Digest, r.Sigs, r.Missing, r.NoReleases, r.Error, r.Delegator, r.Children, r.Threshold, targetsURL, expClass(r))
+}
+
+// removedProject is what a removed project's page says.
+type removedProject struct {
+	Name string
+	// Event is the change that removed it, from git history: its Changes
+	// come from signed metadata, its date and author from git.
+	Event *Event
+}
+
+// renderRemoved replaces the page of each project the previous build had
+// and this one has not: the project was removed, and its old page would
+// still offer its releases. Like a gone request's page it is written once.
+func renderRemoved(prev *Manifest, pages map[string]string, site *Site, base page, render func(name, tmplName string, p page) error) error {
+	names := map[string]string{}
+	if site.Memo != nil {
+		for name := range site.Memo.History {
+			names[projectPage(name)] = name
+		}
+	}
+	for _, page := range slices.Sorted(maps.Keys(prev.Pages)) {
+		if _, ok := pages[page]; ok || !strings.HasPrefix(page, "project-") {
+			continue
+		}
+		name, ok := names[page]
+		if !ok {
+			name = strings.TrimSuffix(strings.TrimPrefix(page, "project-"), ".html")
+		}
+		rp := &removedProject{Name: name}
+		if site.Memo != nil {
+		events:
+			for _, ev := range site.Memo.History[name] {
+				for _, c := range ev.Changes {
+					if strings.Contains(c, "project removed") {
+						ev := ev
+						rp.Event = &ev
+						break events
+					}
+				}
+			}
+		}
+		g := base
+		g.Title = name + " (removed)"
+		g.Removed = rp
+		if err := render(page, "removed.html", g); err != nil {
+			return err
+		}
+	}
+	return nil
 }

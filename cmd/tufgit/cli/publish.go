@@ -148,12 +148,16 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		if j.Written == nil {
 			j.Written = []string{}
 		}
-		if !o.NoUI && !res.UpToDate {
+		if !o.NoUI && (!res.UpToDate || res.UIWritten > 0) {
 			j.UI = m.String() + "/ui/index.html"
 		}
 		return writeJSON(o.IO.Out, j)
 	}
 	w := o.IO.Out
+	if res.UpToDate && res.UIWritten > 0 {
+		fmt.Fprintf(w, "up to date: %s already publishes the metadata of %s (snapshot v%d, timestamp v%d); web UI updated (requests or other git-only changes): %s/ui/index.html\n", m, rev.String()[:12], res.Snapshot, res.Timestamp, m)
+		return nil
+	}
 	if res.UpToDate {
 		fmt.Fprintf(w, "up to date: %s already publishes %s (snapshot v%d, timestamp v%d); nothing written\n", m, rev.String()[:12], res.Snapshot, res.Timestamp)
 		return nil

@@ -45,7 +45,7 @@ A published file never changes: the same version and filename with other bytes
 is refused. You may add a new file to an existing release that is not yanked;
 its co-signers see "adds to existing release".
 
-VERSION follows SemVer 2.0 or a similar dotted form (see metadata-layout).
+VERSION follows SemVer 2.0 or PEP 440 (see docs/projects.md for their order).
 A version that reads as an existing release of the project (v1.0, V1.0 or
 01.0 where 1.0 exists) is refused, naming it; "latest" is reserved.`,
 		Example: `  tufgit release add hello 1.2.0 dist/hello-1.2.0.tar.gz dist/hello-1.2.0-py3-none-any.whl --key alice.key`,

@@ -9,6 +9,7 @@ package gitsite
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -183,6 +184,44 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 			return nil, err
 		}
 		when := info.Committed
+		events := map[string]*webui.Event{}
+		var order []string
+		event := func(project string) *webui.Event {
+			if ev := events[project]; ev != nil {
+				return ev
+			}
+			ev := &webui.Event{When: when, Commit: c.String(), Author: info.Author, Subject: audit.Subject(info.Message)}
+			events[project] = ev
+			order = append(order, project)
+			return ev
+		}
+		// Who may sign a project lives in its delegator: the same words
+		// signers were shown (keys added, removed, replaced; thresholds).
+		var delBefore, delAfter []*metadata.Metadata[metadata.TargetsType]
+		var delSigs []metadata.Signature
+		for _, ch := range changes {
+			le, err := layout.Classify(ch.Path)
+			if err != nil || (le.Kind != layout.KindIndexRole && le.Kind != layout.KindTargets) {
+				continue
+			}
+			b, a := readRole(g, ch.Old), readRole(g, ch.New)
+			if (b == nil && ch.Old.Hash != gitstore.ZeroHash) || (a == nil && ch.New.Hash != gitstore.ZeroHash) {
+				continue // unreadable: no guess about what it delegated
+			}
+			delBefore = append(delBefore, b)
+			if a != nil {
+				delAfter = append(delAfter, a)
+				delSigs = append(delSigs, a.Signatures...)
+			}
+		}
+		keyChanges := map[string][]string{}
+		if len(delBefore) > 0 || len(delAfter) > 0 {
+			keyChanges = repo.ProjectKeyChanges(delBefore, delAfter, labels)
+		}
+		for _, project := range slices.Sorted(maps.Keys(keyChanges)) {
+			ev := event(project)
+			ev.Changes = append(ev.Changes, keyChanges[project]...)
+		}
 		for _, ch := range changes {
 			if !strings.HasPrefix(ch.Path, layout.ProjectRolesDir+"/") || !strings.HasSuffix(ch.Path, ".json") {
 				continue
@@ -191,24 +230,44 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 			before := readRole(g, ch.Old)
 			after := readRole(g, ch.New)
 			items, added := describe(before, after)
-			ev := webui.Event{When: when, Commit: c.String(), Author: info.Author, Subject: audit.Subject(info.Message), Changes: items}
-			if after != nil {
-				for _, s := range after.Signatures {
-					if l := labels[s.KeyID]; l != "" {
-						ev.SignedBy = append(ev.SignedBy, l)
-					} else {
-						ev.SignedBy = append(ev.SignedBy, short(s.KeyID))
-					}
-				}
+			ev := event(project)
+			if len(keyChanges[project]) > 0 {
+				// The role re-signed by its new keys is part of the key
+				// change, not a renewal of its own.
+				items = slices.DeleteFunc(items, func(it string) bool {
+					return it == "re-signed" || strings.HasPrefix(it, "renewed until ") || it == "project removed"
+				})
 			}
-			if len(memo.History[project]) < webui.MaxHistory {
-				memo.History[project] = append(memo.History[project], ev)
+			ev.Changes = append(ev.Changes, items...)
+			if after != nil {
+				ev.SignedBy = nil
+				for _, s := range after.Signatures {
+					ev.SignedBy = append(ev.SignedBy, keyLabel(labels, s.KeyID))
+				}
 			}
 			for _, v := range added {
 				if memo.Dates[project] == nil {
 					memo.Dates[project] = map[string]time.Time{}
 				}
 				memo.Dates[project][v] = when // older commits come later and win
+			}
+		}
+		for _, project := range order {
+			ev := events[project]
+			if len(ev.Changes) == 0 {
+				continue
+			}
+			if ev.SignedBy == nil && len(keyChanges[project]) > 0 {
+				// Only the delegation changed: the delegator's signers
+				// (the admins) signed it.
+				for _, s := range delSigs {
+					if l := keyLabel(labels, s.KeyID); !slices.Contains(ev.SignedBy, l) {
+						ev.SignedBy = append(ev.SignedBy, l)
+					}
+				}
+			}
+			if len(memo.History[project]) < webui.MaxHistory {
+				memo.History[project] = append(memo.History[project], *ev)
 			}
 		}
 		c = next
@@ -316,6 +375,14 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	sort.Strings(s)
 	return s
+}
+
+// keyLabel names a signing key by its label, else its short keyid.
+func keyLabel(labels map[string]string, id string) string {
+	if l := labels[id]; l != "" {
+		return l
+	}
+	return short(id)
 }
 
 func short(id string) string {

@@ -152,6 +152,7 @@ func (t *transition) run() error {
 		t.checkRequestTransitions()
 		t.checkRoleVersions()
 		t.checkReleasesImmutable()
+		t.checkFrozenKeys()
 		return nil
 	}
 	c.rep.Stats.Mode = "incremental"
@@ -173,6 +174,7 @@ func (t *transition) run() error {
 	t.checkRoleVersions()
 	t.checkReleasesImmutable()
 	t.checkRetiredReleases()
+	t.checkFrozenKeys()
 	t.checkMoves()
 	t.checkRequestTransitions()
 

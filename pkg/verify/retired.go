@@ -12,6 +12,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // A removed project leaves its last role metadata under metadata/retired/:
@@ -92,6 +93,12 @@ func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry)
 	if oerr != nil || rerr != nil || retired == nil {
 		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must be the project's last metadata, byte for byte")
 		return
+	}
+	// Not the old bytes: it must at least be the project's own signed
+	// metadata, under the delegation it had before this change (a span
+	// that also changed its maintainers is published one step at a time).
+	if d, _, err := t.oldView.Delegation(le.Project); err != nil || !trust.Check(d, retired, retired.Signatures).Met {
+		c.rep.add(ch.Path, le.Project, CodeSignature, "a retired role must be the project's last metadata, signed by its maintainers; this one does not meet the threshold of %s's delegation before the change", le.Project)
 	}
 	if retired.Signed.Version < or.Meta.Signed.Version {
 		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must be the project's last metadata: it is version %d, but the role was at version %d already",

@@ -168,11 +168,13 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	// expiry and, unless HOW is honest, one more change: addtarget (a new
 	// target in a project role), threshold (a delegation's threshold +1
 	// in targets or an index role) or field (an unknown field in signed,
-	// which go-tuf keeps and signatures cover). Signed by KEY when given:
+	// which go-tuf keeps and signatures cover); or no other change but
+	// the expiry: century (100 years from now) or atcap (1825 days from
+	// now, tufgit's cap). Signed by KEY when given:
 	// what a pusher hoping signers trust the kind could file.
 	"renewreq": func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 3 || len(args) > 4 {
-			ts.Fatalf("usage: renewreq ID ROLE honest|addtarget|threshold|field [KEY]")
+			ts.Fatalf("usage: renewreq ID ROLE honest|addtarget|threshold|field|century|atcap [KEY]")
 		}
 		id, role, how := args[0], args[1], args[2]
 		data, err := os.ReadFile(ts.MkAbs(layout.RolePath(role)))
@@ -184,6 +186,10 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		m.Signatures = nil
 		switch how {
 		case "honest":
+		case "century":
+			m.Signed.Expires = time.Now().UTC().Truncate(time.Second).Add(100 * 365 * 24 * time.Hour)
+		case "atcap":
+			m.Signed.Expires = time.Now().UTC().Truncate(time.Second).Add(layout.MaxSignedExpiry(role))
 		case "addtarget":
 			tf, err := metadata.TargetFile().FromBytes(role+"/6.6.6/evil.tar.gz", []byte("evil"), "sha256", "sha512")
 			ts.Check(err)

@@ -376,3 +376,30 @@ func gitLess(a, b treeEntry) bool {
 	}
 	return an < bn
 }
+
+// ReadDir lists the entries directly under dir (files and directories,
+// with their paths), in tree order, reading no blob and no subtree; a
+// missing dir lists nothing. Unsafe names are left out.
+func (t *Tree) ReadDir(dir string) ([]Entry, error) {
+	e, err := t.Lookup(dir)
+	if errors.Is(err, ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.Mode != ModeDir {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	entries, err := t.repo.readTree(e.Hash)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(entries))
+	for _, te := range entries {
+		if validName(te.Name) {
+			out = append(out, Entry{Path: dir + "/" + te.Name, Mode: te.Mode, Hash: te.Hash})
+		}
+	}
+	return out, nil
+}

@@ -137,6 +137,28 @@ const (
 	MaxOfflineExpiry = 5 * 365 * 24 * time.Hour
 )
 
+// MaxSignedExpiry is the furthest ahead, from the moment it is checked, that
+// a signed or proposed role of this kind may expire: verify (so the hook)
+// refuses metadata that claims to live longer, whoever signed it. Root,
+// targets, index roles and project roles share the cap on the unsigned
+// config's periods (MaxOfflineExpiry), so that every way tufgit signs an
+// offline role passes it; snapshot and timestamp take theirs. Expiry is
+// what bounds a freeze by a mirror and the life of a stolen key's
+// signature: a role signed for a century would outlive every rotation.
+func MaxSignedExpiry(role string) time.Duration {
+	switch role {
+	case RoleSnapshot:
+		return MaxSnapshotExpiry
+	case RoleTimestamp:
+		return MaxTimestampExpiry
+	}
+	return MaxOfflineExpiry
+}
+
+// ExpiryClockSkew is how far a signer's clock may run ahead of the
+// checker's before MaxSignedExpiry refuses an expiry signed at the cap.
+const ExpiryClockSkew = 24 * time.Hour
+
 // DefaultExpiry follows the peers: offline roles a year, snapshot a week,
 // timestamp a day.
 func DefaultExpiry() Expiry {

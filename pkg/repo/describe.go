@@ -228,6 +228,8 @@ func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[meta
 		exp := expiryWords(oldExp, m.Signed.Expires)
 		versions = append(versions, ChangeItem{Role: name, Kind: ItemVersion, Text: ver + exp})
 	}
+	// A name removed before says what it held (recreate.go).
+	trustItems = append(trustItems, s.describeRecreated(roles)...)
 	// Key changes first, then the rest of the trust changes, then content.
 	sort.SliceStable(trustItems, func(i, j int) bool { return trustItems[i].KeyChange && !trustItems[j].KeyChange })
 	out := append(trustItems, other...)

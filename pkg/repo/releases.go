@@ -17,6 +17,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/verify"
 )
 
 // projectRole returns a copy of the project's role to edit, or a new one.
@@ -73,6 +74,12 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 				o.Version, name, ErrEquivalentVersion, r.Version)
 		}
 	}
+	// A name removed and created again keeps its old releases: their
+	// paths keep their bytes and their versions take no new file.
+	retired, err := verify.RetiredTargets(s.Tree, name)
+	if err != nil {
+		return nil, err
+	}
 	ch := &Change{Kind: layout.KindReleaseAdd, Project: name, Subject: fmt.Sprintf("%s: add release %s", name, o.Version),
 		Roles: map[string]*metadata.Metadata[metadata.TargetsType]{name: m}, Artifacts: map[string]Artifact{}, Note: o.Note}
 	added := 0
@@ -90,6 +97,9 @@ func (s *Session) AddRelease(o ReleaseAddOptions) (*Result, error) {
 		tf, art, err := s.storeArtifact(f, tp, o.Progress)
 		if err != nil {
 			return nil, err
+		}
+		if bad := verify.RetiredConflicts(retired, map[string]*metadata.TargetFiles{tp: tf}); len(bad) > 0 {
+			return nil, fmt.Errorf("%w: %s of %s: %s", ErrImmutable, f, name, bad[0])
 		}
 		if old, ok := m.Signed.Targets[tp]; ok {
 			if old.Length == tf.Length && old.Hashes.Equal(tf.Hashes) {

@@ -190,6 +190,18 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 				it.Role, it.Delegation.From, it.Delegation.Delegator))
 		}
 	}
+	if l.p.Root != nil {
+		if msg := verify.ExpiryCapProblem(layout.RoleRoot, l.p.Root.Signed.Expires, s.Now, true); msg != "" {
+			info.Problems = append(info.Problems, "role root: "+msg)
+		}
+	}
+	for _, name := range l.p.Roles {
+		if m := l.roles[name]; m != nil {
+			if msg := verify.ExpiryCapProblem(name, m.Signed.Expires, s.Now, true); msg != "" {
+				info.Problems = append(info.Problems, fmt.Sprintf("role %s: %s", name, msg))
+			}
+		}
+	}
 	for _, rp := range verify.RenewalProblems(s.View, l.p) {
 		info.Problems = append(info.Problems, fmt.Sprintf("role %s: %s", rp.Role, rp.Message))
 	}

@@ -36,6 +36,9 @@ var (
 	ErrConflict       = errors.New("the request conflicts with changes made since")
 	ErrNothingToDo    = errors.New("nothing to change")
 	ErrFileChanged    = errors.New("the file changed")
+	// ErrRemovalPending: the key is being removed from the project by a
+	// request an admin has signed, so it signs nothing for it meanwhile.
+	ErrRemovalPending = errors.New("the key's removal is pending")
 )
 
 // InvalidChangeError is returned when a change would leave the repository
@@ -254,6 +257,9 @@ type RoleState struct {
 // where key may sign, and commits: the roles in place when every threshold
 // is met, else a request for the missing signatures.
 func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result, error) {
+	if err := s.checkNotFrozen(ch, key); err != nil {
+		return nil, err
+	}
 	names := sortedRoleNames(ch.Roles)
 	files := map[string][]byte{}
 	for _, name := range names {
@@ -668,4 +674,23 @@ func OpenAt(g *gitstore.Repo, rev gitstore.Hash, now time.Time) (*Session, error
 		return nil, fmt.Errorf("%s: %w", layout.ConfigPath, err)
 	}
 	return &Session{G: g, Head: rev, Tree: tree, Config: cfg, View: view, Now: now}, nil
+}
+
+// checkNotFrozen refuses a change to a project role signed with a key that
+// an admin-signed pending request takes away from the project: verify
+// would not count its signature (a key can not race its own removal).
+func (s *Session) checkNotFrozen(ch *Change, key *keys.Key) error {
+	if key == nil || !key.CanSign() {
+		return nil
+	}
+	for _, name := range sortedRoleNames(ch.Roles) {
+		if layout.RoleKind(name) != layout.KindProjectRole {
+			continue
+		}
+		if id, ok := verify.FrozenKeys(s.Tree, s.View, name, s.Now)[key.ID]; ok {
+			return fmt.Errorf("%w: key %s (%s) can not sign for %s while request %s, which an admin has signed, removes it from %s",
+				ErrRemovalPending, key.Ref, trust.Short(key.ID), name, id, name)
+		}
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ const (
 	CodeRequest    = "request"    // a malformed or tampered request
 	CodeConfig     = "config"     // a bad repository or project config
 	CodeExpired    = "expired"    // metadata past its expiry
+	CodeExpiry     = "expiry"     // an expiry further ahead than tufgit's cap for the role (layout.MaxSignedExpiry)
 )
 
 // Problem is one thing wrong with the tree.

@@ -190,6 +190,9 @@ func (c *checker) checkRequestIn(tree TreeReader, id string) {
 				pend.Ready = false
 				continue
 			}
+			if layout.RoleKind(role) == layout.KindProjectRole {
+				c.checkRetiredReleases(tree, p.View, path, role)
+			}
 			s := trust.Check(d, r.Meta, r.Meta.Signatures)
 			rs = RoleSignatures{Role: role, Version: r.Meta.Signed.Version, Threshold: d.Threshold, Signed: s.Valid, Missing: s.Missing, Met: s.Met}
 			if cur, err := c.view.Role(role); err == nil && cur.Meta.Signed.Version >= r.Meta.Signed.Version {

@@ -1,9 +1,18 @@
 package verify
 
 import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // A removed project leaves its last role metadata under metadata/retired/:
@@ -34,17 +43,30 @@ func (c *checker) checkRetired(e layout.Entry) {
 			c.referenced[[32]byte(h)] = true
 		}
 	}
+	// A name created again: its role keeps the retired releases.
+	if _, ok := c.list.lookupRole(e.Project); ok {
+		if r, err := c.view.Role(e.Project); err == nil {
+			for _, msg := range RetiredConflicts(m.Signed.Targets, r.Meta.Signed.Targets) {
+				c.rep.add(layout.RolePath(e.Project), e.Project, CodeImmutable, "%s", msg)
+			}
+		}
+	}
 }
 
 // checkRetiredTransition: a retired role file appears only in the change
-// that removes the project's role, holding exactly the role's last
-// metadata, and never changes or goes afterwards.
+// that removes the project's role, holding the role's last metadata, and
+// never changes or goes afterwards. Between two commits that are one
+// push or one publish apart, the name may also have been created again
+// (its role is in place once more), and the role may have gained releases
+// before it was removed: then the retired file must still keep every
+// target the role held before, byte for byte, at a version no lower.
 func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry) {
 	c := t.c
 	if ch.Action != gitstore.Added {
 		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired project role is kept as it is: it was %s", ch.Action)
 		return
 	}
+	t.retiredAdded[le.Project] = true
 	active := layout.RolePath(le.Project)
 	old, err := t.oldTree.Lookup(active)
 	if err != nil {
@@ -52,10 +74,161 @@ func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry)
 		return
 	}
 	if ok, _ := c.tree.Exists(active); ok {
-		c.rep.add(ch.Path, le.Project, CodeRequest, "retires %s, but its role metadata is still in place", le.Project)
+		// In place again: only a re-creation within this change, which
+		// rewrites the delegator (admin-signed) and continues the
+		// versions, may keep it.
+		_, parent, derr := c.view.Delegation(le.Project)
+		nr, nerr := c.view.Role(le.Project)
+		or, oerr := t.oldView.Role(le.Project)
+		if derr != nil || nerr != nil || oerr != nil || t.roles[parent] == 0 || nr.Meta.Signed.Version <= or.Meta.Signed.Version ||
+			old.Hash == ch.New.Hash && t.roles[le.Project] == 0 {
+			c.rep.add(ch.Path, le.Project, CodeRequest, "retires %s, but its role metadata is still in place", le.Project)
+			return
+		}
+	} else if old.Hash == ch.New.Hash {
 		return
 	}
-	if old.Hash != ch.New.Hash {
+	or, oerr := t.oldView.Role(le.Project)
+	retired, rerr := RetiredRole(c.tree, le.Project)
+	if oerr != nil || rerr != nil || retired == nil {
 		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must be the project's last metadata, byte for byte")
+		return
+	}
+	// Not the old bytes: it must at least be the project's own signed
+	// metadata, under the delegation it had before this change (a span
+	// that also changed its maintainers is published one step at a time).
+	if d, _, err := t.oldView.Delegation(le.Project); err != nil || !trust.Check(d, retired, retired.Signatures).Met {
+		c.rep.add(ch.Path, le.Project, CodeSignature, "a retired role must be the project's last metadata, signed by its maintainers; this one does not meet the threshold of %s's delegation before the change", le.Project)
+	}
+	if retired.Signed.Version < or.Meta.Signed.Version {
+		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must be the project's last metadata: it is version %d, but the role was at version %d already",
+			retired.Signed.Version, or.Meta.Signed.Version)
+	}
+	for _, p := range slices.Sorted(maps.Keys(or.Meta.Signed.Targets)) {
+		o := or.Meta.Signed.Targets[p]
+		n, ok := retired.Signed.Targets[p]
+		if o == nil || (ok && n != nil && n.Length == o.Length && n.Hashes.Equal(o.Hashes)) {
+			continue
+		}
+		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must keep the project's releases on record, but it does not list %s as published", p)
+	}
+}
+
+// A removed name keeps its history: the releases its retired role lists
+// stay the name's for good. A project created again under the name (new
+// maintainers, new keys) may list a path the retired role lists only with
+// the same length and hashes, and may add no other file to a version the
+// retired role lists (compared by layout.CanonicalVersion, so v1.0.0 is
+// 1.0.0): a returning client that saw 1.0.0 of the old project must never
+// be handed other bytes, or another file, as 1.0.0.
+
+// RetiredRole reads name's retired role from tree: the last metadata of
+// the project the name held before it was removed; nil when the name was
+// never removed. An unreadable retired file is an error (a full check
+// reports it as such).
+func RetiredRole(tree TreeReader, name string) (*metadata.Metadata[metadata.TargetsType], error) {
+	p := layout.RetiredRolePath(name)
+	raw, err := tree.ReadFile(p, layout.MaxTargetsSize)
+	if errors.Is(err, gitstore.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := state.ParseTargets(p, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, unwrapParse(err))
+	}
+	return m, nil
+}
+
+// RetiredTargets is the targets of name's retired role (RetiredRole); nil
+// when the name was never removed.
+func RetiredTargets(tree TreeReader, name string) (map[string]*metadata.TargetFiles, error) {
+	m, err := RetiredRole(tree, name)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	if m.Signed.Targets == nil {
+		return map[string]*metadata.TargetFiles{}, nil
+	}
+	return m.Signed.Targets, nil
+}
+
+// RetiredConflicts lists, one message per target path in sorted order,
+// each target of a project role (as signed or proposed) that the name's
+// retired releases forbid: other bytes under a path the retired role
+// lists, or a new file in a version it lists. Identical targets are
+// allowed: re-listing the very bytes the name published changes nothing
+// a client could see.
+func RetiredConflicts(retired, targets map[string]*metadata.TargetFiles) []string {
+	if len(retired) == 0 {
+		return nil
+	}
+	versions := map[string]string{} // canonical version -> as published
+	for p := range retired {
+		if _, v, _, err := layout.ParseTargetPath(p); err == nil {
+			versions[layout.CanonicalVersion(v)] = v
+		}
+	}
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(targets)) {
+		n := targets[p]
+		if n == nil {
+			continue
+		}
+		if o, ok := retired[p]; ok && o != nil {
+			if n.Length != o.Length || !n.Hashes.Equal(o.Hashes) {
+				out = append(out, fmt.Sprintf("target %s was published under this name before it was removed (%d bytes, sha256 %s…) and keeps those bytes for good; publish a new version",
+					p, o.Length, shortHash(o.Hashes["sha256"])))
+			}
+			continue
+		}
+		if _, v, _, err := layout.ParseTargetPath(p); err == nil {
+			if was, ok := versions[layout.CanonicalVersion(v)]; ok {
+				out = append(out, fmt.Sprintf("target %s adds a file to version %s, which this name published before it was removed; that version stays reserved: publish a new version", p, was))
+			}
+		}
+	}
+	return out
+}
+
+func shortHash(b []byte) string {
+	s := hex.EncodeToString(b)
+	if len(s) > 12 {
+		s = s[:12]
+	}
+	return s
+}
+
+// checkRetiredReleases reports a project role (read from view, at path,
+// signed or proposed) that conflicts with the name's retired releases.
+func (c *checker) checkRetiredVersion(path, name string, v int64, tree TreeReader) {
+	m, err := RetiredRole(tree, name)
+	if err != nil || m == nil {
+		return
+	}
+	if v <= m.Signed.Version {
+		c.rep.add(path, name, CodeVersion, "is version %d, but the name's retired role reached version %d: a project created again continues its versions (clients remember the highest they saw)",
+			v, m.Signed.Version)
+	}
+}
+
+func (c *checker) checkRetiredReleases(tree TreeReader, view *state.View, path, name string) {
+	retired, err := RetiredTargets(tree, name)
+	if err != nil {
+		c.rep.add(layout.RetiredRolePath(name), name, CodeFormat, "%v", err)
+		return
+	}
+	if retired == nil {
+		return
+	}
+	r, err := view.Role(name)
+	if err != nil {
+		return // missing or reported elsewhere
+	}
+	c.checkRetiredVersion(path, name, r.Meta.Signed.Version, tree)
+	for _, msg := range RetiredConflicts(retired, r.Meta.Signed.Targets) {
+		c.rep.add(path, name, CodeImmutable, "%s", msg)
 	}
 }

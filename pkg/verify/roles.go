@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -112,6 +113,7 @@ func (c *checker) judgeRole(rc roleCheck, name string, d *trust.Delegation, pr *
 	if !rc.pending && m.Signed.IsExpired(c.now) {
 		c.rep.expired(rc.path, name, m.Signed.Expires, c.now)
 	}
+	c.checkExpiryCap(rc.path, name, m.Signed.Expires, rc.pending)
 	switch layout.RoleKind(name) {
 	case layout.KindTargets:
 		c.checkIndexStructure(rc, name, "", m, pr)
@@ -122,6 +124,40 @@ func (c *checker) judgeRole(rc roleCheck, name string, d *trust.Delegation, pr *
 		c.checkProjectRole(rc, name, d, m)
 	}
 	return r
+}
+
+// checkExpiryCap refuses an expiry further ahead of the check's time than
+// layout.MaxSignedExpiry allows for the role (plus ExpiryClockSkew for a
+// signer whose clock runs ahead). The cap on tufgit.json's periods binds
+// only what tufgit proposes; this binds what anyone signs, so a signed
+// request or a hand-made push can not give a role a century.
+func (c *checker) checkExpiryCap(path, role string, expires time.Time, pending bool) {
+	if msg := ExpiryCapProblem(role, expires, c.now, pending); msg != "" {
+		c.rep.add(path, role, CodeExpiry, "%s", msg)
+	}
+}
+
+// ExpiryCapProblem says what is wrong with a role (proposed in a request
+// when pending) that expires further ahead of now than
+// layout.MaxSignedExpiry allows, with the command that fixes it; "" when
+// the expiry is within the cap.
+func ExpiryCapProblem(role string, expires, now time.Time, pending bool) string {
+	limit := layout.MaxSignedExpiry(role)
+	if !expires.After(now.Add(limit + layout.ExpiryClockSkew)) {
+		return ""
+	}
+	hint := "sign it again with a nearer expiry: `tufgit renew " + role + "`"
+	switch {
+	case pending:
+		hint = "withdraw the request and propose it again within the cap"
+	case role == layout.RoleRoot:
+		hint = "sign it again with a nearer expiry: `tufgit root update --renew`"
+	case layout.RoleKind(role) == layout.KindIndexRole:
+		hint = "sign it again with a nearer expiry: `tufgit renew index`"
+	}
+	days := int64(expires.Sub(now).Hours() / 24)
+	return fmt.Sprintf("expires %s, %d days from now; tufgit caps the expiry of %s at %s from the time it is checked: %s",
+		expires.UTC().Format(time.RFC3339), days, role, layout.Duration(limit), hint)
 }
 
 // checkIndexStructure checks that targets or an index role delegates the

@@ -68,8 +68,10 @@ type transition struct {
 	requests  map[string]bool
 	projCfgs  map[string]bool
 	artifacts map[string]gitstore.ChangeAction // sha256 -> action
-	root      bool
-	config    bool
+	// retiredAdded: projects whose retired role file this change adds
+	retiredAdded map[string]bool
+	root         bool
+	config       bool
 	// shards: the shard map or index.shard_bits changed, which moves
 	// every index role: the whole tree is checked.
 	shards bool
@@ -81,6 +83,7 @@ func (t *transition) run() error {
 	t.requests = map[string]bool{}
 	t.projCfgs = map[string]bool{}
 	t.artifacts = map[string]gitstore.ChangeAction{}
+	t.retiredAdded = map[string]bool{}
 	for _, ch := range t.changes {
 		var le layout.Entry
 		if ch.Action == gitstore.Deleted {
@@ -149,6 +152,7 @@ func (t *transition) run() error {
 		t.checkRequestTransitions()
 		t.checkRoleVersions()
 		t.checkReleasesImmutable()
+		t.checkFrozenKeys()
 		return nil
 	}
 	c.rep.Stats.Mode = "incremental"
@@ -169,6 +173,8 @@ func (t *transition) run() error {
 	}
 	t.checkRoleVersions()
 	t.checkReleasesImmutable()
+	t.checkRetiredReleases()
+	t.checkFrozenKeys()
 	t.checkMoves()
 	t.checkRequestTransitions()
 
@@ -448,6 +454,10 @@ func (t *transition) checkReleasesImmutable() {
 			o := or.Meta.Signed.Targets[p]
 			n, ok := newTargets[p]
 			switch {
+			case !ok && action != gitstore.Deleted && t.retiredAdded[name]:
+				// Removed and created again within this change: the
+				// old releases are on record in the retired role
+				// (checkRetiredTransition), reserved (checkRetiredReleases).
 			case !ok && action != gitstore.Deleted:
 				c.rep.add(layout.RolePath(name), name, CodeImmutable, "removes published target %s; releases are immutable (yank it instead)", p)
 			case ok && (n.Length != o.Length || !n.Hashes.Equal(o.Hashes)):
@@ -455,6 +465,19 @@ func (t *transition) checkReleasesImmutable() {
 					p, hex.EncodeToString(o.Hashes["sha256"])[:12], hex.EncodeToString(n.Hashes["sha256"])[:12])
 			}
 		}
+	}
+}
+
+// checkRetiredReleases: a changed project role of a name that was removed
+// before keeps the releases its retired role lists (one read of the
+// retired file per changed project role; the full check does the same
+// from each retired file).
+func (t *transition) checkRetiredReleases() {
+	for _, name := range slices.Sorted(maps.Keys(t.roles)) {
+		if t.roles[name] == gitstore.Deleted || layout.RoleKind(name) != layout.KindProjectRole {
+			continue
+		}
+		t.c.checkRetiredReleases(t.c.tree, t.c.view, layout.RolePath(name), name)
 	}
 }
 

@@ -408,6 +408,7 @@ func (c *checker) checkRootHistory(hist []layout.Entry, from *metadata.Metadata[
 }
 
 func (c *checker) checkRootContent(p string, m *metadata.Metadata[metadata.RootType]) {
+	c.checkExpiryCap(p, layout.RoleRoot, m.Signed.Expires, strings.HasPrefix(p, layout.RequestsDir))
 	for _, err := range trust.CheckKeys(m.Signed.Keys) {
 		c.rep.add(p, layout.RoleRoot, CodeKeys, "%v", err)
 	}

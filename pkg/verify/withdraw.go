@@ -164,6 +164,12 @@ func Prunable(p *Proposal, view *state.View, now time.Time) string {
 			return fmt.Sprintf("its signature by key %s on %s does not verify", trust.Short(s.Invalid[0]), role)
 		}
 	}
+	// An admin-signed removal of keys still delegated is held: neither
+	// the key being removed nor anyone else can make it go by moving a
+	// role on (removal.go). Only its expiry lets anyone prune it.
+	if heldRemoval(p, view, now) != nil {
+		return proposalExpired(p, now)
+	}
 	for _, role := range p.Roles {
 		if role == layout.RoleRoot {
 			continue
@@ -194,6 +200,23 @@ func Prunable(p *Proposal, view *state.View, now time.Time) string {
 			return fmt.Sprintf("%s is at version %d, the request proposed %d", role, cur.Meta.Signed.Version, r.Meta.Signed.Version)
 		}
 		if r.Meta.Signed.IsExpired(now) {
+			return fmt.Sprintf("its proposed %s expired on %s", role, r.Meta.Signed.Expires.UTC().Format("2006-01-02"))
+		}
+	}
+	return ""
+}
+
+// proposalExpired says which proposed role of p has expired at now; "" when
+// none has.
+func proposalExpired(p *Proposal, now time.Time) string {
+	for _, role := range p.Roles {
+		if role == layout.RoleRoot {
+			if p.Root != nil && p.Root.Signed.IsExpired(now) {
+				return fmt.Sprintf("its proposed root expired on %s", p.Root.Signed.Expires.UTC().Format("2006-01-02"))
+			}
+			continue
+		}
+		if r, err := p.View.Role(role); err == nil && r.Meta.Signed.IsExpired(now) {
 			return fmt.Sprintf("its proposed %s expired on %s", role, r.Meta.Signed.Expires.UTC().Format("2006-01-02"))
 		}
 	}
@@ -232,8 +255,15 @@ func (t *transition) checkRequestTransition(id string) {
 		if len(errs) > 0 || old == nil {
 			return // it was broken before; nothing of value is lost
 		}
+		held := heldRemoval(old, c.view, c.now)
 		if !newTomb {
 			if why := Prunable(old, c.view, c.now); why != "" {
+				return
+			}
+			if held != nil {
+				c.rep.add(dir, "", CodeRequest,
+					"request %s takes key(s) %s away from %s and an admin has signed it: it stays until applied, expired, or withdrawn by an admin, even when stale (an admin runs `tufgit request rebase %s --key ADMIN-KEY`, or `tufgit request withdraw %s --key ADMIN-KEY`)",
+					id, shortIDs(held.Keys), held.Project, id, id)
 				return
 			}
 			c.rep.add(dir, "", CodeRequest,
@@ -246,7 +276,16 @@ func (t *transition) checkRequestTransition(id string) {
 			c.rep.add(p, "", CodeRequest, "%v", err)
 			return
 		}
-		if _, _, err := CheckWithdrawal(p, raw, id, EntitledKeys(old, t.oldView)); err != nil {
+		entitled := EntitledKeys(old, t.oldView)
+		if held != nil {
+			// Only the admins undo what an admin signed against a key.
+			if _, _, err := CheckWithdrawal(p, raw, id, adminKeys(old)); err != nil {
+				c.rep.add(p, "", CodeSignature, "withdrawal of request %s: %v; it takes key(s) %s away from %s and an admin has signed it, so only an admin may withdraw it",
+					id, err, shortIDs(held.Keys), held.Project)
+			}
+			return
+		}
+		if _, _, err := CheckWithdrawal(p, raw, id, entitled); err != nil {
 			c.rep.add(p, "", CodeSignature, "withdrawal of request %s: %v", id, err)
 		}
 	}

@@ -142,6 +142,8 @@ func hintFor(err error) string {
 		return "sign with one of the keys listed, or ask its holder to run `tufgit sign`"
 	case errors.Is(err, repo.ErrEquivalentVersion):
 		return "add files to the existing release under its own version, or choose another version"
+	case errors.Is(err, repo.ErrRemovalPending):
+		return "`tufgit request show ID` shows the removal; the project's other maintainers sign in the meantime, or an admin withdraws it"
 	case errors.Is(err, repo.ErrImmutable):
 		return "publish the change as a new version"
 	case errors.Is(err, repo.ErrConflict):

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,9 @@ func (o *RenewOptions) Run(cmd *cobra.Command) error {
 		}
 		d = time.Duration(v)
 		if d < layout.MinOfflineExpiry || d > layout.MaxOfflineExpiry {
-			return usageError("--expires %s is outside %s … %s, tufgit's bounds for offline roles", o.Expires, layout.Duration(layout.MinOfflineExpiry), layout.Duration(layout.MaxOfflineExpiry))
+			return &exitError{code: ExitUsage,
+				err:  fmt.Errorf("--expires %s is outside %s … %s, tufgit's bounds for offline roles (verify and the hook refuse a role signed for longer)", o.Expires, layout.Duration(layout.MinOfflineExpiry), layout.Duration(layout.MaxOfflineExpiry)),
+				hint: "give --expires between 1d and 1825d (5 years), or leave it out for tufgit.json's expiry"}
 		}
 	}
 	// Refuse what renew never does before asking for a passphrase.

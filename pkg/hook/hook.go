@@ -93,6 +93,43 @@ func (p Policy) IsProtected(ref string) bool {
 	return false
 }
 
+// Shadows names the protected branch whose short name ref carries as
+// its last path components without being that branch: refs/tags/main,
+// refs/remotes/origin/main, refs/notes/main and refs/heads/x/main all
+// shadow refs/heads/main. git resolves a short name by its own precedence
+// (a tag before a branch), so such a ref would make "main" name the
+// wrong history for anyone who types it. A protected pattern
+// (refs/heads/release/*) shadows the same way. ok is false when ref
+// shadows nothing.
+func (p Policy) Shadows(ref string) (branch string, ok bool) {
+	if p.IsProtected(ref) {
+		return "", false
+	}
+	parts := strings.Split(ref, "/")
+	for _, pat := range p.Protected {
+		short, isBranch := strings.CutPrefix(pat, "refs/heads/")
+		if !isBranch || short == "" {
+			continue
+		}
+		want := strings.Split(short, "/")
+		if len(parts) < len(want)+1 {
+			continue
+		}
+		tail := strings.Join(parts[len(parts)-len(want):], "/")
+		if m, _ := path.Match(short, tail); m || tail == short {
+			return pat, true
+		}
+	}
+	return "", false
+}
+
+// ShadowsHead reports whether ref would make "HEAD" name two things for
+// git (refs/tags/HEAD, refs/heads/HEAD): tufgit then refuses to resolve
+// HEAD at all, which is what `tufgit publish` publishes by default.
+func ShadowsHead(ref string) bool {
+	return ref == "refs/HEAD" || strings.HasSuffix(ref, "/HEAD")
+}
+
 // Result is the verdict on one ref update.
 type Result struct {
 	Update
@@ -132,6 +169,17 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 		return nil
 	}
 	protected := pol.IsProtected(u.Ref)
+	if u.New != gitstore.ZeroHash {
+		// Deleting such a ref is allowed: it only removes the ambiguity.
+		if branch, ok := pol.Shadows(u.Ref); ok {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in the short name of the protected branch %s; a short name must name one ref, so no tag, remote, note or other ref may carry it: push it under another name (e.g. refs/tags/v1.0)", u.Ref, branch))
+			return nil
+		}
+		if ShadowsHead(u.Ref) {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in HEAD, which would make HEAD name two things: push it under another name", u.Ref))
+			return nil
+		}
+	}
 	if u.New == gitstore.ZeroHash {
 		if protected {
 			r.Reasons = append(r.Reasons, "deleting a protected ref is not allowed")

@@ -36,6 +36,12 @@ const (
 	// ExitExpiring: status found roles that expire within its window
 	// (and none expired yet, which is ExitExpired).
 	ExitExpiring = 13
+
+	// ExitRewritten: history that was signed off before is gone: audit's
+	// checkpointed commit is no longer in REV, or publish was handed a
+	// head that does not descend from what it last published, or a
+	// snapshot that lowers or drops a role.
+	ExitRewritten = 14
 )
 
 // exitError carries an exit code and a hint to the top level.
@@ -132,6 +138,8 @@ func hintFor(err error) string {
 		return "run inside a tufgit repository, pass --repo DIR, or create one with `tufgit init DIR`"
 	case errors.Is(err, gitstore.ErrUnknownRev):
 		return "list revisions with `git log --oneline`"
+	case errors.Is(err, gitstore.ErrAmbiguousRev):
+		return "give the full ref name, e.g. refs/heads/main; `git show-ref` lists every ref, and a tag named like a branch is worth asking about"
 	case errors.Is(err, repo.ErrExists):
 		return "choose a new directory for `tufgit init`"
 	case errors.Is(err, repo.ErrBadThreshold):

@@ -49,6 +49,10 @@ with every rule of 'tufgit verify --since'; a ref with no such base gets the
 full check. Protected refs (git config tufgit.protectedRef, repeatable,
 default refs/heads/main) may not be deleted or moved backwards. No push may
 touch refs/tufgit/* (the publisher writes refs/tufgit/published in place).
+No push may create or move a ref that ends in a protected branch's short
+name (refs/tags/main, refs/remotes/origin/main, refs/notes/main, ...) or in
+HEAD: git would resolve "main" to it, so tufgit keeps every short name
+naming one ref (deleting such a ref is allowed).
 A push that changes artifacts.store in tufgit.json is accepted only when the
 new store answers and holds every artifact, so the hook needs read access
 to the store.

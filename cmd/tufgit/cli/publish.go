@@ -52,7 +52,7 @@ Versions never go back: they continue from the larger of the publisher's own
 record (refs/tufgit/published in the repository) and the timestamp the mirror
 serves. Two publishes of one repository take turns (a lock).`,
 		Example: `  tufgit publish --online-key online.key --mirror /srv/www/tuf
-  tufgit publish --repo /srv/git/packages.git main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
+  tufgit publish --repo /srv/git/packages.git refs/heads/main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
   # cron, every hour:
   tufgit publish --refresh --repo /srv/git/packages.git --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror`,
 		Args: cobra.MaximumNArgs(1),

@@ -10,6 +10,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/status"
 )
@@ -138,6 +139,8 @@ func hintFor(err error) string {
 		return "run inside a tufgit repository, pass --repo DIR, or create one with `tufgit init DIR`"
 	case errors.Is(err, gitstore.ErrUnknownRev):
 		return "list revisions with `git log --oneline`"
+	case errors.Is(err, publish.ErrRewritten):
+		return "the branch lost commits that were published: restore it from a clone that has them (`git push` the published commit); if the admins rewrote it on purpose, they sign `tufgit root update --accept-rewrite PUBLISHED --rewrite-base COMMIT` on the new branch (docs/server.md#rewritten-history)"
 	case errors.Is(err, gitstore.ErrAmbiguousRev):
 		return "give the full ref name, e.g. refs/heads/main; `git show-ref` lists every ref, and a tag named like a branch is worth asking about"
 	case errors.Is(err, repo.ErrExists):
@@ -212,6 +215,9 @@ func codeFor(err error) int {
 			return ExitTooLarge
 		}
 		return ExitTUF
+	}
+	if errors.Is(err, publish.ErrRewritten) {
+		return ExitRewritten
 	}
 	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn, repo.ErrUnknownRole,
 		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease, client.ErrUnknownFile} {

@@ -225,6 +225,8 @@ func publishFailed(branch, repo string, err error) error {
 	case errors.Is(err, keys.ErrNoPassphrase), errors.Is(err, keys.ErrWrongPassphrase):
 		hint = "the server's git hooks can not unlock the online key: put its passphrase in a file only the git user can read (chmod 600) and set " +
 			EnvPassphraseFile + " in the environment git runs hooks with (docs/server.md); then run " + retry
+	case errors.Is(err, publish.ErrRewritten):
+		hint = hintFor(err)
 	case errors.Is(err, publish.ErrNotOnlineKey):
 		hint = "root lists another online key now: set it with `git config tufgit.onlineKey NEW-KEY` in the server's repository, then run " + retry
 	}

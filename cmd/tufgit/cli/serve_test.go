@@ -92,7 +92,7 @@ func TestMirrorHandler(t *testing.T) {
 // Every exit code constant is documented in ExitCodes, once, in order.
 func TestExitCodesDocumented(t *testing.T) {
 	consts := []int{ExitOK, ExitError, ExitUsage, ExitInvalid, ExitExpired, ExitNotFound, ExitUnreachable,
-		ExitExpiredMeta, ExitRollback, ExitSignature, ExitHash, ExitTooLarge, ExitTUF, ExitExpiring}
+		ExitExpiredMeta, ExitRollback, ExitSignature, ExitHash, ExitTooLarge, ExitTUF, ExitExpiring, ExitRewritten}
 	if len(ExitCodes) != len(consts) {
 		t.Fatalf("ExitCodes lists %d codes, exit.go defines %d", len(ExitCodes), len(consts))
 	}

@@ -98,26 +98,51 @@ func (p Policy) IsProtected(ref string) bool {
 // refs/remotes/origin/main, refs/notes/main and refs/heads/x/main all
 // shadow refs/heads/main. git resolves a short name by its own precedence
 // (a tag before a branch), so such a ref would make "main" name the
-// wrong history for anyone who types it. A protected pattern
-// (refs/heads/release/*) shadows the same way. ok is false when ref
+// wrong history for anyone who types it. For a pattern
+// (refs/heads/release/*), ref shadows the existing protected branch of
+// its short name (refs/tags/release/1 shadows refs/heads/release/1, when
+// that exists); exists says whether a ref exists. ok is false when ref
 // shadows nothing.
-func (p Policy) Shadows(ref string) (branch string, ok bool) {
-	if p.IsProtected(ref) {
-		return "", false
-	}
+func (p Policy) Shadows(ref string, exists func(string) bool) (branch string, ok bool) {
 	parts := strings.Split(ref, "/")
 	for _, pat := range p.Protected {
+		if m, _ := path.Match(pat, ref); m || pat == ref {
+			continue // the branch itself
+		}
 		short, isBranch := strings.CutPrefix(pat, "refs/heads/")
 		if !isBranch || short == "" {
 			continue
 		}
-		want := strings.Split(short, "/")
-		if len(parts) < len(want)+1 {
+		n := len(strings.Split(short, "/"))
+		if len(parts) < n+1 {
 			continue
 		}
-		tail := strings.Join(parts[len(parts)-len(want):], "/")
-		if m, _ := path.Match(short, tail); m || tail == short {
-			return pat, true
+		tail := strings.Join(parts[len(parts)-n:], "/")
+		if !strings.ContainsAny(short, "*?[\\") {
+			if tail == short {
+				return pat, true
+			}
+			continue
+		}
+		cand := "refs/heads/" + tail
+		if m, _ := path.Match(pat, cand); m && cand != ref && exists != nil && exists(cand) {
+			return cand, true
+		}
+	}
+	return "", false
+}
+
+// ShadowedBy is the other way round: a protected branch ref (under
+// refs/heads/) whose short name an existing ref already carries
+// (refs/tags/release/1 when refs/heads/release/1 is created).
+func (p Policy) ShadowedBy(ref string, exists func(string) bool) (other string, ok bool) {
+	short, isBranch := strings.CutPrefix(ref, "refs/heads/")
+	if !isBranch || !p.IsProtected(ref) || exists == nil {
+		return "", false
+	}
+	for _, rule := range []string{"refs/%s", "refs/tags/%s", "refs/remotes/%s", "refs/notes/%s", "refs/remotes/%s/HEAD"} {
+		if c := fmt.Sprintf(rule, short); exists(c) {
+			return c, true
 		}
 	}
 	return "", false
@@ -171,7 +196,15 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 	protected := pol.IsProtected(u.Ref)
 	if u.New != gitstore.ZeroHash {
 		// Deleting such a ref is allowed: it only removes the ambiguity.
-		if branch, ok := pol.Shadows(u.Ref); ok {
+		exists := func(name string) bool {
+			h, err := g.ResolveRef(name)
+			return err == nil && h != gitstore.ZeroHash
+		}
+		if other, ok := pol.ShadowedBy(u.Ref, exists); ok {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s is a protected branch, but %s already carries its short name; a short name must name one ref: delete %s first", u.Ref, other, other))
+			return nil
+		}
+		if branch, ok := pol.Shadows(u.Ref, exists); ok {
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in the short name of the protected branch %s; a short name must name one ref, so no tag, remote, note or other ref may carry it: push it under another name (e.g. refs/tags/v1.0)", u.Ref, branch))
 			return nil
 		}

@@ -54,7 +54,7 @@ func TestShadows(t *testing.T) {
 		"refs/notes/main": "refs/heads/main", "refs/main": "refs/heads/main", "refs/heads/alice/main": "refs/heads/main",
 		"refs/tags/release/1": "refs/heads/release/1", "refs/remotes/o/release/1": "refs/heads/release/1",
 		"refs/tags/release/2": "", // no such protected branch (yet: ShadowedBy refuses creating it)
-		"refs/heads/main": "", "refs/heads/release/1": "", "refs/tags/v1.0": "", "refs/tags/mainly": "", "refs/tags/main-1": "",
+		"refs/heads/main":     "", "refs/heads/release/1": "", "refs/tags/v1.0": "", "refs/tags/mainly": "", "refs/tags/main-1": "",
 		"refs/tags/domain": "", "refs/heads/main/x": "", "refs/tags/release": "",
 	} {
 		got, ok := p.Shadows(ref, exists)

@@ -277,6 +277,11 @@ func (a *auditor) pickStart() error {
 	}
 	cp := a.res.Checkpoint
 	e, found, err := readCheckpoint(a.g, a.opts.Rev, rulesHash(a.mode))
+	if short, ok := strings.CutPrefix(a.opts.Rev, "refs/heads/"); ok && err == nil && !found {
+		// Audits before tufgit spelled the branch out keyed it "main":
+		// that checkpoint still counts, rewrites included.
+		e, found, err = readCheckpoint(a.g, short, rulesHash(a.mode))
+	}
 	switch {
 	case err != nil:
 		cp.Ignored = err.Error()

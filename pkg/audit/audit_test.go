@@ -356,3 +356,20 @@ func TestRewrittenHistoryKeepsCheckpoint(t *testing.T) {
 		t.Fatalf("missing checkpoint commit: %+v", res)
 	}
 }
+
+// A checkpoint written under the branch's short name (before tufgit
+// spelled it refs/heads/main) is still read, so a rewrite since is seen.
+func TestCheckpointUnderShortNameStillCounts(t *testing.T) {
+	f := fixture(t, 4)
+	older := commit(t, f, "release 0", release(t, f, f.Projects[0], "2.0.0"))
+	head := commit(t, f, "release 1", release(t, f, f.Projects[1], "2.0.0"))
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "main"}); res.Checkpoint.Written != head.String() {
+		t.Fatalf("first audit: %+v", res)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "refs/heads/main"}); res.CommitsChecked != 0 || res.Start.Trusted != "checkpoint" {
+		t.Fatalf("full name after short: %+v", res)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "refs/heads/main", Head: older}); !res.IsRewritten() {
+		t.Fatalf("rolled back, full name after short: %+v", res)
+	}
+}

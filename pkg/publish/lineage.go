@@ -46,6 +46,9 @@ func (p *publisher) checkLineage(root *metadata.Metadata[metadata.RootType]) err
 		return fmt.Errorf("%w: %s does not descend from %s, the commit last published (%s), and its root's %v", ErrRewritten, head, prev[:12], StateRef, err)
 	}
 	if stmt == nil {
+		if _, err := p.Repo.Commit(last); err != nil {
+			return fmt.Errorf("%w: %s, the commit last published (%s), is not in this repository, so nothing shows that %s descends from it: fetch the whole history (a shallow clone: git fetch --unshallow), or the history was truncated", ErrRewritten, prev[:12], StateRef, head)
+		}
 		return fmt.Errorf("%w: %s does not descend from %s, the commit last published (%s): the branch was rolled back or rewritten, and no root signed by the admins accepts that", ErrRewritten, head, prev[:12], StateRef)
 	}
 	if stmt.Abandons != prev {

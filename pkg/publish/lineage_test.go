@@ -56,3 +56,41 @@ func TestPublishRefusesRollbackInShard(t *testing.T) {
 		t.Fatalf("a later release: %+v", res)
 	}
 }
+
+// A record naming a commit this repository does not have (a shallow clone,
+// a truncated history) is no proof of descent: refused, saying so.
+func TestPublishRefusesWhenPublishedCommitIsMissing(t *testing.T) {
+	f := shardedFixture(t, 4)
+	m, _ := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	rec, err := f.Repo.ResolveRef(publish.StateRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := f.Repo.TreeAt(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tree.ReadFile("state.json", 1<<22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := strings.Repeat("ab", 20)
+	raw = []byte(strings.ReplaceAll(string(raw), f.Head.String(), gone))
+	nt, err := f.Repo.BuildTree(tree, []gitstore.FileChange{{Path: "state.json", Data: raw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Repo.CommitTree(gitstore.CommitOptions{Parent: rec, Tree: nt, Detached: true, When: f.Now, Message: "forged\n",
+		Author: gitstore.Signature{Name: "x", Email: "x@example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Repo.SetRef(publish.StateRef, c, rec); err != nil {
+		t.Fatal(err)
+	}
+	_, err = publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now})
+	if !errors.Is(err, publish.ErrRewritten) || !strings.Contains(err.Error(), gone[:12]+", the commit last published (refs/tufgit/published), is not in this repository") {
+		t.Fatalf("record names a missing commit: %v", err)
+	}
+}

@@ -35,9 +35,10 @@ func newAuditCmd(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit [REV] [--from COMMIT] [--first-parent] [--accept-rewrite COMMIT] [--json] [--repo DIR]",
 		Short: "Re-verify a branch's history commit by commit, as the hook would have",
-		Long: `Re-verify the history of REV (default refs/heads/main) commit by commit: its first commit
-with the full check of 'tufgit verify', every later commit as the move from its
-first parent, as 'tufgit verify --since' and the pre-receive hook check a push.
+		Long: `Re-verify the history of REV (default refs/heads/main) commit by commit: its
+first commit with the full check of 'tufgit verify', every later commit as the
+move from its first parent, as 'tufgit verify --since' and the pre-receive hook
+check a push.
 It names the first commit that would have been refused, with its problems.
 
 The root chain is part of every step: each new root version must be signed by

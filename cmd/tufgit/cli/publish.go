@@ -33,6 +33,15 @@ published commit, or in full). It signs a new snapshot, when any role changed,
 and a new timestamp with the online key, which root must list for snapshot and
 timestamp and for nothing else.
 
+It never signs history the hook did not see: it refuses, with exit 14, a REV
+that does not descend from the commit it last published (a branch rolled back
+or rewritten on the server), and a snapshot that would lower a role's version
+or drop a role, judged against its record and the snapshot the mirror serves.
+No flag skips either: only a root signed by the admins that names the rewrite
+(tufgit root update --accept-rewrite) lets a rewritten branch through, and only
+a new online key lets versions go down (docs/server.md#rewritten-history).
+REV names one ref: a short name two refs carry is refused, naming both.
+
 The mirror layout is fixed (consistent snapshots):
   DEST/metadata/N.root.json            every root version (and root.json)
   DEST/metadata/N.ROLE.json            targets, index and project roles

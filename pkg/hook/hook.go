@@ -200,9 +200,13 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 			h, err := g.ResolveRef(name)
 			return err == nil && h != gitstore.ZeroHash
 		}
-		if other, ok := pol.ShadowedBy(u.Ref, exists); ok {
-			r.Reasons = append(r.Reasons, fmt.Sprintf("%s is a protected branch, but %s already carries its short name; a short name must name one ref: delete %s first", u.Ref, other, other))
-			return nil
+		// Only when the branch is created: moving one does not make a
+		// name ambiguous, and a push to main then reads no extra refs.
+		if u.Old == gitstore.ZeroHash {
+			if other, ok := pol.ShadowedBy(u.Ref, exists); ok {
+				r.Reasons = append(r.Reasons, fmt.Sprintf("%s is a protected branch, but %s already carries its short name; a short name must name one ref: delete %s first", u.Ref, other, other))
+				return nil
+			}
 		}
 		if branch, ok := pol.Shadows(u.Ref, exists); ok {
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in the short name of the protected branch %s; a short name must name one ref, so no tag, remote, note or other ref may carry it: push it under another name (e.g. refs/tags/v1.0)", u.Ref, branch))

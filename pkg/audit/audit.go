@@ -64,6 +64,24 @@ type Options struct {
 	// its own handle of the repository; 0 or 1 checks one at a time.
 	// With more than one, Verify.Store must be safe for concurrent use.
 	Workers int
+	// AcceptRewrite names the commit of a checkpoint that Head no longer
+	// contains (a hex prefix of at least 7 digits): the auditor accepts
+	// that this history replaced it, so the audit may write a new
+	// checkpoint. Anything else that was rewritten is still Rewritten.
+	AcceptRewrite string
+}
+
+// Rewrite says that the audited revision no longer contains the commit
+// its last clean audit recorded: its history was rewritten, rolled back
+// or truncated since. Such an audit is never clean and writes no
+// checkpoint, until the auditor accepts the rewrite by name.
+type Rewrite struct {
+	// Checkpoint is the commit the last clean audit of Rev recorded.
+	Checkpoint string `json:"checkpoint"`
+	// Why says how it is gone: "not an ancestor" or "missing".
+	Why string `json:"why"`
+	// Accepted is set when the auditor accepted it (AcceptRewrite).
+	Accepted bool `json:"accepted,omitempty"`
 }
 
 // Refusal is a commit the hook would have refused.
@@ -118,8 +136,11 @@ type Result struct {
 	FirstRefused   *Refusal        `json:"first_refused"`
 	HeadCheck      HeadCheck       `json:"head_check"`
 	Checkpoint     *CheckpointInfo `json:"checkpoint"`
-	Warnings       []string        `json:"warnings"`
-	Stats          Stats           `json:"stats"`
+	// Rewritten is set when Rev no longer contains the last clean
+	// audit's commit (nil: it does, or there was none).
+	Rewritten *Rewrite `json:"rewritten"`
+	Warnings  []string `json:"warnings"`
+	Stats     Stats    `json:"stats"`
 }
 
 // Stats says where the time went.
@@ -130,9 +151,16 @@ type Stats struct {
 	HeadCheckSeconds float64 `json:"head_check_seconds"`
 }
 
-// Clean reports whether no commit would have been refused and the head
-// passes its full check (expiry aside).
-func (r *Result) Clean() bool { return r.Refused == 0 && len(r.HeadCheck.Problems) == 0 }
+// Clean reports whether no commit would have been refused, the head
+// passes its full check (expiry aside), and the history still contains
+// the last clean audit's commit (or the auditor accepted its rewrite).
+func (r *Result) Clean() bool {
+	return r.Refused == 0 && len(r.HeadCheck.Problems) == 0 && !r.IsRewritten()
+}
+
+// IsRewritten reports whether the history was rewritten since the last
+// clean audit, and the auditor did not accept it.
+func (r *Result) IsRewritten() bool { return r.Rewritten != nil && !r.Rewritten.Accepted }
 
 // ErrNotAncestor is returned when --from is not an ancestor of the head.
 var ErrNotAncestor = errors.New("not an ancestor of the audited revision")
@@ -241,13 +269,19 @@ func (a *auditor) pickStart() error {
 		}
 		a.stop, a.res.Start = a.opts.From, Start{Commit: a.opts.From.String(), Trusted: "from"}
 		a.trustedFrom = a.opts.From.String()
-		return nil
+		// The checkpoint is still read: --from trusts a commit, it does
+		// not accept a rewrite of what was audited before.
 	}
 	if !a.opts.Checkpoint {
 		return nil
 	}
 	cp := a.res.Checkpoint
 	e, found, err := readCheckpoint(a.g, a.opts.Rev, rulesHash(a.mode))
+	if short, ok := strings.CutPrefix(a.opts.Rev, "refs/heads/"); ok && err == nil && !found {
+		// Audits before tufgit spelled the branch out keyed it "main":
+		// that checkpoint still counts, rewrites included.
+		e, found, err = readCheckpoint(a.g, short, rulesHash(a.mode))
+	}
 	switch {
 	case err != nil:
 		cp.Ignored = err.Error()
@@ -258,6 +292,7 @@ func (a *auditor) pickStart() error {
 		h := gitstore.NewHash(e.Commit)
 		if _, err := a.g.Commit(h); err != nil {
 			cp.Ignored = fmt.Sprintf("its commit %s is not in this repository", short(h))
+			a.rewritten(e.Commit, "missing")
 			break
 		}
 		ok, err := a.reaches(h)
@@ -265,16 +300,31 @@ func (a *auditor) pickStart() error {
 			return err
 		}
 		if !ok {
-			cp.Ignored = fmt.Sprintf("its commit %s is not an ancestor of %s%s: the history was rewritten since that audit, or this is another branch", short(h), a.opts.Rev, a.chainWords())
+			cp.Ignored = fmt.Sprintf("its commit %s is not an ancestor of %s%s: the history was rewritten or rolled back since that audit", short(h), a.opts.Rev, a.chainWords())
+			a.rewritten(e.Commit, "not an ancestor")
 			break
+		}
+		if a.opts.From != gitstore.ZeroHash {
+			return nil // --from decides where the walk starts
 		}
 		a.stop, a.res.Start = h, Start{Commit: e.Commit, Trusted: "checkpoint", TrustedFrom: e.TrustedFrom}
 		a.trustedFrom = e.TrustedFrom
 	}
-	if cp.Ignored != "" {
+	if cp.Ignored != "" && a.opts.From == gitstore.ZeroHash {
 		a.warn("checkpoint ignored, auditing from the first commit: %s", cp.Ignored)
 	}
 	return nil
+}
+
+// rewritten records that the last clean audit's commit is gone from the
+// audited history, and whether the auditor accepted that by name.
+func (a *auditor) rewritten(commit, why string) {
+	rw := &Rewrite{Checkpoint: commit, Why: why}
+	if x := strings.ToLower(a.opts.AcceptRewrite); len(x) >= 7 && strings.HasPrefix(commit, x) {
+		rw.Accepted = true
+		a.warn("rewrite accepted (--accept-rewrite): %s is gone from %s", short(gitstore.NewHash(commit)), a.opts.Rev)
+	}
+	a.res.Rewritten = rw
 }
 
 func (a *auditor) chainWords() string {

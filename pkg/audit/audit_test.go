@@ -3,6 +3,7 @@ package audit_test
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -309,5 +310,66 @@ func TestRootChain(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no root signature problem: %+v", res.FirstRefused.Problems)
+	}
+}
+
+// A history that lost the checkpointed commit (rolled back to an older
+// head, or a checkpoint whose commit is gone from the repository) is
+// rewritten: never clean, no checkpoint written, until the auditor names
+// the lost commit. --from does not hide it.
+func TestRewrittenHistoryKeepsCheckpoint(t *testing.T) {
+	f := fixture(t, 4)
+	older := commit(t, f, "release 0", release(t, f, f.Projects[0], "2.0.0"))
+	head := commit(t, f, "release 1", release(t, f, f.Projects[1], "2.0.0"))
+	if res := run(t, f, audit.Options{Checkpoint: true}); !res.Clean() || res.Checkpoint.Written != head.String() {
+		t.Fatalf("first audit: %+v", res)
+	}
+	// Rolled back: the head is an ancestor of the checkpoint.
+	for _, o := range []audit.Options{{Checkpoint: true, Head: older}, {Checkpoint: true, Head: older, From: older}} {
+		res := run(t, f, o)
+		if res.Clean() || !res.IsRewritten() || res.Rewritten.Checkpoint != head.String() || res.Rewritten.Why != "not an ancestor" || res.Checkpoint.Written != "" {
+			t.Fatalf("rolled back (from %s): %+v", o.From, res)
+		}
+	}
+	// Accepting another commit accepts nothing; naming the lost one does.
+	if res := run(t, f, audit.Options{Checkpoint: true, Head: older, AcceptRewrite: older.String()[:12]}); !res.IsRewritten() {
+		t.Fatalf("accepting the wrong commit: %+v", res)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Head: older, AcceptRewrite: head.String()[:7]}); !res.Clean() || res.Checkpoint.Written != older.String() {
+		t.Fatalf("accepting the lost commit: %+v", res)
+	}
+	// A checkpoint whose commit is not in the repository: truncated.
+	f.Head = older
+	gone := gitstore.NewHash(strings.Repeat("ab", 20))
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "other"}); !res.Clean() {
+		t.Fatalf("other rev: %+v", res)
+	}
+	data, err := os.ReadFile(filepath.Join(f.Repo.GitDir(), audit.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.ReplaceAll(string(data), older.String(), gone.String()))
+	if err := os.WriteFile(filepath.Join(f.Repo.GitDir(), audit.CheckpointFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "other"}); !res.IsRewritten() || res.Rewritten.Why != "missing" || res.Checkpoint.Written != "" {
+		t.Fatalf("missing checkpoint commit: %+v", res)
+	}
+}
+
+// A checkpoint written under the branch's short name (before tufgit
+// spelled it refs/heads/main) is still read, so a rewrite since is seen.
+func TestCheckpointUnderShortNameStillCounts(t *testing.T) {
+	f := fixture(t, 4)
+	older := commit(t, f, "release 0", release(t, f, f.Projects[0], "2.0.0"))
+	head := commit(t, f, "release 1", release(t, f, f.Projects[1], "2.0.0"))
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "main"}); res.Checkpoint.Written != head.String() {
+		t.Fatalf("first audit: %+v", res)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "refs/heads/main"}); res.CommitsChecked != 0 || res.Start.Trusted != "checkpoint" {
+		t.Fatalf("full name after short: %+v", res)
+	}
+	if res := run(t, f, audit.Options{Checkpoint: true, Rev: "refs/heads/main", Head: older}); !res.IsRewritten() {
+		t.Fatalf("rolled back, full name after short: %+v", res)
 	}
 }

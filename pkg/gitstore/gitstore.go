@@ -28,17 +28,25 @@ import (
 
 // Errors callers test for with errors.Is.
 var (
-	ErrNotExist      = errors.New("no such file in the tree")
-	ErrTooLarge      = errors.New("file exceeds its size limit")
-	ErrNotFile       = errors.New("not a regular file")
-	ErrNoRepo        = errors.New("not a git repository")
-	ErrRefMoved      = errors.New("the branch moved while this change was made")
-	ErrUnknownRev    = errors.New("unknown revision")
+	ErrNotExist   = errors.New("no such file in the tree")
+	ErrTooLarge   = errors.New("file exceeds its size limit")
+	ErrNotFile    = errors.New("not a regular file")
+	ErrNoRepo     = errors.New("not a git repository")
+	ErrRefMoved   = errors.New("the branch moved while this change was made")
+	ErrUnknownRev = errors.New("unknown revision")
+	// ErrAmbiguousRev: a short name that names more than one ref (a
+	// branch and a tag of one name), which tufgit never resolves by
+	// git's precedence.
+	ErrAmbiguousRev  = errors.New("names more than one ref")
 	ErrDirtyWorkTree = errors.New("the working tree has uncommitted changes to a file this change writes")
 )
 
 // DefaultBranch is the branch tufgit creates and commits to.
 const DefaultBranch = "main"
+
+// DefaultRef is DefaultBranch spelled out, as tufgit names it everywhere
+// it resolves it: a tag or any other ref named "main" is never it.
+const DefaultRef = "refs/heads/" + DefaultBranch
 
 // Repo is an opened git repository, bare or with a working tree.
 type Repo struct {

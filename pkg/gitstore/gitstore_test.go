@@ -961,6 +961,55 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
+// TestResolveRefusesAmbiguousNames: a short name that two refs carry (a
+// tag pushed as "main" beside the branch) is never resolved by git's
+// precedence, which takes the tag: it is an error naming both refs. The
+// full name still resolves, and an unrelated tag still does.
+func TestResolveRefusesAmbiguousNames(t *testing.T) {
+	r, dir := newRepo(t)
+	c1 := commit(t, r, ZeroHash, []FileChange{{Path: "f", Data: []byte("1")}}, "one")
+	c2 := commit(t, r, c1, []FileChange{{Path: "f", Data: []byte("2")}}, "two")
+	runGit(t, dir, "tag", "v1.0", c1.String())
+	for rev, want := range map[string]Hash{"main": c2, "v1.0": c1, "refs/heads/main": c2, "main~1": c1} {
+		if h, err := r.Resolve(rev); err != nil || h != want {
+			t.Errorf("before the tag: Resolve(%q) = %s, %v; want %s", rev, h, err, want)
+		}
+	}
+	if got := r.FullRef("main"); got != "refs/heads/main" {
+		t.Errorf("FullRef(main) = %q", got)
+	}
+	runGit(t, dir, "tag", "main", c1.String())
+	runGit(t, dir, "update-ref", "refs/remotes/main", c1.String())
+	for _, rev := range []string{"main", "main~1", "main^"} {
+		_, err := r.Resolve(rev)
+		if !errors.Is(err, ErrAmbiguousRev) || !strings.Contains(err.Error(), "refs/heads/main") || !strings.Contains(err.Error(), "refs/tags/main") || !strings.Contains(err.Error(), "refs/remotes/main") {
+			t.Errorf("Resolve(%q) with a tag main = %v; want ErrAmbiguousRev naming refs/heads/main, refs/tags/main and refs/remotes/main", rev, err)
+		}
+	}
+	if got := r.FullRef("main"); got != "" {
+		t.Errorf("FullRef(main) with a tag main = %q, want none", got)
+	}
+	for rev, want := range map[string]Hash{"refs/heads/main": c2, "refs/tags/main": c1, "refs/heads/main~1": c1, "v1.0": c1, "HEAD": c2} {
+		if h, err := r.Resolve(rev); err != nil || h != want {
+			t.Errorf("Resolve(%q) = %s, %v; want %s", rev, h, err, want)
+		}
+	}
+	// A branch named like an abbreviated hash shadows the commit for git.
+	abbrev := c1.String()[:10]
+	runGit(t, dir, "branch", abbrev, c2.String())
+	if _, err := r.Resolve(abbrev); !errors.Is(err, ErrAmbiguousRev) {
+		t.Errorf("Resolve(%s) with a branch of that name = %v; want ErrAmbiguousRev", abbrev, err)
+	}
+	if h, err := r.Resolve(c1.String()); err != nil || h != c1 {
+		t.Errorf("Resolve(full hash) = %s, %v", h, err)
+	}
+	// A tag called HEAD shadows HEAD.
+	runGit(t, dir, "tag", "HEAD", c1.String())
+	if _, err := r.Resolve("HEAD"); !errors.Is(err, ErrAmbiguousRev) {
+		t.Errorf("Resolve(HEAD) with a tag HEAD = %v; want ErrAmbiguousRev", err)
+	}
+}
+
 func TestHashBlobMatchesGit(t *testing.T) {
 	setupGitEnv(t)
 	dir := t.TempDir()
@@ -994,12 +1043,15 @@ func TestResolveAndAncestry(t *testing.T) {
 		}
 	}
 	if useCatFile {
-		// Resolved as git resolves: a blob named by path is no commit
-		// (go-git reads "HEAD:f" as HEAD).
-		for _, rev := range []string{tree.String(), "HEAD:f"} {
-			if _, err := r.Resolve(rev); !errors.Is(err, ErrUnknownRev) || !strings.Contains(err.Error(), "is not a commit") {
-				t.Errorf("Resolve(%q) = %v, want: is not a commit", rev, err)
-			}
+		if _, err := r.Resolve(tree.String()); !errors.Is(err, ErrUnknownRev) || !strings.Contains(err.Error(), "is not a commit") {
+			t.Errorf("Resolve(tree) = %v, want: is not a commit", err)
+		}
+	}
+	// Only names and ancestry steps: rev-parse's other syntax is refused,
+	// by both readers alike (go-git read "HEAD:f" as HEAD).
+	for _, rev := range []string{"HEAD:f", "main@{1}", "HEAD..main", "main^{tree}", ":/one", "main ", "refs/heads/"} {
+		if _, err := r.Resolve(rev); !errors.Is(err, ErrUnknownRev) {
+			t.Errorf("Resolve(%q) = %v, want ErrUnknownRev", rev, err)
 		}
 	}
 	// The reader is in step after the refusals.

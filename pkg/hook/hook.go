@@ -93,6 +93,68 @@ func (p Policy) IsProtected(ref string) bool {
 	return false
 }
 
+// Shadows names the protected branch whose short name ref carries as
+// its last path components without being that branch: refs/tags/main,
+// refs/remotes/origin/main, refs/notes/main and refs/heads/x/main all
+// shadow refs/heads/main. git resolves a short name by its own precedence
+// (a tag before a branch), so such a ref would make "main" name the
+// wrong history for anyone who types it. For a pattern
+// (refs/heads/release/*), ref shadows the existing protected branch of
+// its short name (refs/tags/release/1 shadows refs/heads/release/1, when
+// that exists); exists says whether a ref exists. ok is false when ref
+// shadows nothing.
+func (p Policy) Shadows(ref string, exists func(string) bool) (branch string, ok bool) {
+	parts := strings.Split(ref, "/")
+	for _, pat := range p.Protected {
+		if m, _ := path.Match(pat, ref); m || pat == ref {
+			continue // the branch itself
+		}
+		short, isBranch := strings.CutPrefix(pat, "refs/heads/")
+		if !isBranch || short == "" {
+			continue
+		}
+		n := len(strings.Split(short, "/"))
+		if len(parts) < n+1 {
+			continue
+		}
+		tail := strings.Join(parts[len(parts)-n:], "/")
+		if !strings.ContainsAny(short, "*?[\\") {
+			if tail == short {
+				return pat, true
+			}
+			continue
+		}
+		cand := "refs/heads/" + tail
+		if m, _ := path.Match(pat, cand); m && cand != ref && exists != nil && exists(cand) {
+			return cand, true
+		}
+	}
+	return "", false
+}
+
+// ShadowedBy is the other way round: a protected branch ref (under
+// refs/heads/) whose short name an existing ref already carries
+// (refs/tags/release/1 when refs/heads/release/1 is created).
+func (p Policy) ShadowedBy(ref string, exists func(string) bool) (other string, ok bool) {
+	short, isBranch := strings.CutPrefix(ref, "refs/heads/")
+	if !isBranch || !p.IsProtected(ref) || exists == nil {
+		return "", false
+	}
+	for _, rule := range []string{"refs/%s", "refs/tags/%s", "refs/remotes/%s", "refs/notes/%s", "refs/remotes/%s/HEAD"} {
+		if c := fmt.Sprintf(rule, short); exists(c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// ShadowsHead reports whether ref would make "HEAD" name two things for
+// git (refs/tags/HEAD, refs/heads/HEAD): tufgit then refuses to resolve
+// HEAD at all, which is what `tufgit publish` publishes by default.
+func ShadowsHead(ref string) bool {
+	return ref == "refs/HEAD" || strings.HasSuffix(ref, "/HEAD")
+}
+
 // Result is the verdict on one ref update.
 type Result struct {
 	Update
@@ -132,6 +194,29 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 		return nil
 	}
 	protected := pol.IsProtected(u.Ref)
+	if u.New != gitstore.ZeroHash {
+		// Deleting such a ref is allowed: it only removes the ambiguity.
+		exists := func(name string) bool {
+			h, err := g.ResolveRef(name)
+			return err == nil && h != gitstore.ZeroHash
+		}
+		// Only when the branch is created: moving one does not make a
+		// name ambiguous, and a push to main then reads no extra refs.
+		if u.Old == gitstore.ZeroHash {
+			if other, ok := pol.ShadowedBy(u.Ref, exists); ok {
+				r.Reasons = append(r.Reasons, fmt.Sprintf("%s is a protected branch, but %s already carries its short name; a short name must name one ref: delete %s first", u.Ref, other, other))
+				return nil
+			}
+		}
+		if branch, ok := pol.Shadows(u.Ref, exists); ok {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in the short name of the protected branch %s; a short name must name one ref, so no tag, remote, note or other ref may carry it: push it under another name (e.g. refs/tags/v1.0)", u.Ref, branch))
+			return nil
+		}
+		if ShadowsHead(u.Ref) {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s ends in HEAD, which would make HEAD name two things: push it under another name", u.Ref))
+			return nil
+		}
+	}
 	if u.New == gitstore.ZeroHash {
 		if protected {
 			r.Reasons = append(r.Reasons, "deleting a protected ref is not allowed")

@@ -41,6 +41,39 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
+// TestShadows: a ref whose last path components are a protected branch's
+// short name, in any namespace, shadows it; the branch itself, other
+// names and names that only start or end alike do not. Under a pattern,
+// a ref shadows the existing protected branch of its short name.
+func TestShadows(t *testing.T) {
+	p := hook.Policy{Protected: []string{"refs/heads/main", "refs/heads/release/*", "refs/tags/*"}}
+	exists := func(name string) bool { return name == "refs/heads/release/1" || name == "refs/tags/release/3" }
+	for ref, want := range map[string]string{
+		"refs/tags/main": "refs/heads/main", "refs/remotes/main": "refs/heads/main", "refs/remotes/origin/main": "refs/heads/main",
+		"refs/notes/main": "refs/heads/main", "refs/main": "refs/heads/main", "refs/heads/alice/main": "refs/heads/main",
+		"refs/tags/release/1": "refs/heads/release/1", "refs/remotes/o/release/1": "refs/heads/release/1",
+		"refs/tags/release/2": "", // no such protected branch (yet: ShadowedBy refuses creating it)
+		"refs/heads/main":     "", "refs/heads/release/1": "", "refs/tags/v1.0": "", "refs/tags/mainly": "", "refs/tags/main-1": "",
+		"refs/tags/domain": "", "refs/heads/main/x": "", "refs/tags/release": "",
+	} {
+		got, ok := p.Shadows(ref, exists)
+		if got != want || ok != (want != "") {
+			t.Errorf("Shadows(%s) = %q, %v; want %q", ref, got, ok, want)
+		}
+	}
+	for ref, want := range map[string]string{"refs/heads/release/3": "refs/tags/release/3", "refs/heads/release/1": "", "refs/heads/main": "", "refs/heads/other": ""} {
+		got, ok := p.ShadowedBy(ref, exists)
+		if got != want || ok != (want != "") {
+			t.Errorf("ShadowedBy(%s) = %q, %v; want %q", ref, got, ok, want)
+		}
+	}
+	for ref, want := range map[string]bool{"refs/tags/HEAD": true, "refs/heads/HEAD": true, "refs/HEAD": true, "refs/tags/HEADS": false, "refs/tags/v1": false} {
+		if hook.ShadowsHead(ref) != want {
+			t.Errorf("ShadowsHead(%s) = %v", ref, !want)
+		}
+	}
+}
+
 // BenchmarkHookOneRelease: what the pre-receive hook does for a push that
 // adds one release to one project, at 1,000 and 10,000 projects
 // (TUFGIT_BENCH_PROJECTS=1000,10000,100000 for other sizes). Each run

@@ -144,6 +144,10 @@ type publisher struct {
 	// site is what git says beyond metadata, for the web UI: read once a
 	// publish, shared by every shard's pages.
 	site *webui.Site
+	// rewriteBase is set when the head does not descend from the last
+	// published commit and its root accepts that rewrite (lineage.go):
+	// the head is then also verified as a move from this commit.
+	rewriteBase gitstore.Hash
 }
 
 func (p *publisher) run() error {
@@ -167,6 +171,9 @@ func (p *publisher) run() error {
 	}
 	p.top = &unit{top: p.cfg.Index.ShardBits > 0}
 	p.readState()
+	if err := p.checkLineage(root); err != nil {
+		return err
+	}
 
 	// Verify: incrementally from the last published commit when it is an
 	// ancestor (it verified then), else in full.
@@ -196,6 +203,13 @@ func (p *publisher) run() error {
 	}
 	if rep == nil {
 		if rep, err = verify.Commit(p.Repo, p.Rev, vo); err != nil {
+			return err
+		}
+	}
+	if rep.Valid() && p.rewriteBase != gitstore.ZeroHash {
+		// An accepted rewrite: every move since its base, as the hook
+		// checks a push from it.
+		if rep, err = verify.Since(p.Repo, p.rewriteBase, p.Rev, vo); err != nil {
 			return err
 		}
 	}

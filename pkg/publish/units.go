@@ -203,6 +203,9 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		if err != nil {
 			return err
 		}
+		if err := p.checkNoRollback(u, meta, root); err != nil {
+			return err
+		}
 		plans = append(plans, plan{u, intact, meta, changed})
 		if u.top && bits > 0 {
 			continue // its only role, targets, lists no project

@@ -298,6 +298,9 @@ func (d *describer) root(m *metadata.Metadata[metadata.RootType]) (trustItems, o
 			}
 		}
 	}
+	if it, ok := describeRewrite(old, m); ok {
+		other = append(other, it)
+	}
 	if old != nil && old.Signed.ConsistentSnapshot != m.Signed.ConsistentSnapshot {
 		other = append(other, ChangeItem{Role: layout.RoleRoot, Kind: ItemRootSetting,
 			Text: fmt.Sprintf("root: consistent_snapshot %t → %t", old.Signed.ConsistentSnapshot, m.Signed.ConsistentSnapshot)})
@@ -628,4 +631,25 @@ func appendOnce(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// describeRewrite says what a new root's acceptance of a rewritten
+// history (layout.RewriteField) allows, when it is new in m.
+func describeRewrite(old, m *metadata.Metadata[metadata.RootType]) (ChangeItem, bool) {
+	nw, err := layout.ParseRewrite(m.Signed.UnrecognizedFields)
+	if err != nil {
+		return ChangeItem{Role: layout.RoleRoot, Kind: ItemRootSetting,
+			Text: fmt.Sprintf("root: carries a malformed %s, which the publisher refuses: %v", layout.RewriteField, err)}, true
+	}
+	if nw == nil {
+		return ChangeItem{}, false
+	}
+	if old != nil {
+		if ow, err := layout.ParseRewrite(old.Signed.UnrecognizedFields); err == nil && ow != nil && *ow == *nw {
+			return ChangeItem{}, false
+		}
+	}
+	return ChangeItem{Role: layout.RoleRoot, Kind: ItemRootSetting, KeyChange: true,
+		Text: fmt.Sprintf("root: ACCEPTS A REWRITTEN HISTORY: the publisher may publish a branch that no longer contains %s (the commit last published), restarting from %s; every commit after %s is verified as a push from it, and role versions still never go down unless the online key changes",
+			nw.Abandons[:12], nw.Base[:12], nw.Base[:12])}, true
 }

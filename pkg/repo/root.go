@@ -33,6 +33,10 @@ type RootUpdate struct {
 	OnlineKey *keys.Key
 	// Expires overrides the configured root expiry.
 	Expires time.Duration
+	// Rewrite, when set, is the root keys' acceptance of a rewritten
+	// history (layout.RewriteField): the publisher may then publish a head
+	// that no longer contains Rewrite.Abandons, verified from Rewrite.Base.
+	Rewrite *layout.Rewrite
 	Key     *keys.Key
 	Note    string
 	SubmitOptions
@@ -68,6 +72,16 @@ func (s *Session) UpdateRoot(o RootUpdate) (*Result, error) {
 	}
 	if rootChanged {
 		what = append(what, "root keys")
+	}
+	if o.Rewrite != nil {
+		if err := o.Rewrite.Valid(); err != nil {
+			return nil, err
+		}
+		if root.Signed.UnrecognizedFields == nil {
+			root.Signed.UnrecognizedFields = map[string]any{}
+		}
+		root.Signed.UnrecognizedFields[layout.RewriteField] = map[string]any{"abandons": o.Rewrite.Abandons, "base": o.Rewrite.Base}
+		what = append(what, "accept a rewritten history")
 	}
 	if targetsChanged {
 		what = append(what, "targets keys")

@@ -26,16 +26,19 @@ type AuditOptions struct {
 	FirstParent  bool
 	NoCheckpoint bool
 	Jobs         int
+	// AcceptRewrite names the checkpoint commit a rewrite replaced.
+	AcceptRewrite string
 }
 
 func newAuditCmd(io *IOStreams) *cobra.Command {
 	o := &AuditOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "audit [REV] [--from COMMIT] [--first-parent] [--json] [--repo DIR]",
+		Use:   "audit [REV] [--from COMMIT] [--first-parent] [--accept-rewrite COMMIT] [--json] [--repo DIR]",
 		Short: "Re-verify a branch's history commit by commit, as the hook would have",
-		Long: `Re-verify the history of REV (default main) commit by commit: its first commit
-with the full check of 'tufgit verify', every later commit as the move from its
-first parent, as 'tufgit verify --since' and the pre-receive hook check a push.
+		Long: `Re-verify the history of REV (default refs/heads/main) commit by commit: its
+first commit with the full check of 'tufgit verify', every later commit as the
+move from its first parent, as 'tufgit verify --since' and the pre-receive hook
+check a push.
 It names the first commit that would have been refused, with its problems.
 
 The root chain is part of every step: each new root version must be signed by
@@ -59,17 +62,27 @@ hook never judged it alone. Check that push's end state with
 A clean audit records REV's commit in tufgit-audit.json in the git directory
 (this machine's record, never in the tree or a ref), so the next run checks
 only new commits; --no-checkpoint audits everything again.
-A checkpoint that is no longer an ancestor of REV (a rewritten history) is
-ignored with a warning. --from COMMIT starts after COMMIT, trusting it.
+--from COMMIT starts after COMMIT, trusting it.
+
+REV names one ref: a short name that two refs carry (a branch and a tag
+both called main) is refused, naming both; spell out refs/heads/main.
+
+A history that no longer contains the checkpoint's commit was rewritten,
+rolled back or truncated since the last clean audit, which the hook never
+allows on a protected branch: the audit checks everything again, says
+REWRITTEN, exits 14 and keeps the old checkpoint, run after run (--from
+does not hide it). Once you have established why (docs/audit.md), accept it
+by naming the lost commit: --accept-rewrite COMMIT.
 
 Exit codes: 0 the history is clean, 3 a commit would have been refused (or
 the head fails its full check), 4 clean but the head has expired metadata
-now, 1 the audit could not run.`,
+now, 14 the history was rewritten since the last clean audit, 1 the audit
+could not run.`,
 		Example: `  # Audit main in a bare repository; a second run checks only new commits
   tufgit audit --repo /srv/git/packages.git
 
   # For machines: how many commits were checked, and the first refused one
-  tufgit audit main --json
+  tufgit audit refs/heads/main --json
 
   # Only the states main itself moved through
   tufgit audit --first-parent
@@ -78,7 +91,7 @@ now, 1 the audit could not run.`,
   tufgit audit --from 3f9a2c1b7d4e`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Rev = gitstore.DefaultBranch
+			o.Rev = gitstore.DefaultRef
 			if len(args) == 1 {
 				o.Rev = args[0]
 			}
@@ -90,6 +103,7 @@ now, 1 the audit could not run.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	cmd.Flags().BoolVar(&o.FirstParent, "first-parent", false, "check only the first-parent chain of REV")
 	cmd.Flags().BoolVar(&o.NoCheckpoint, "no-checkpoint", false, "neither read nor write the checkpoint: audit everything again")
+	cmd.Flags().StringVar(&o.AcceptRewrite, "accept-rewrite", "", "the checkpoint's commit (7+ hex digits) that a rewrite of REV replaced: accept it and checkpoint the new history")
 	cmd.Flags().IntVar(&o.Jobs, "jobs", 1, "commits checked at once, each by its own worker (0: one per CPU, at most 8)")
 	return cmd
 }
@@ -103,6 +117,9 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	head, err := g.Resolve(o.Rev)
 	if err != nil {
 		return err
+	}
+	if full := g.FullRef(o.Rev); full != "" {
+		o.Rev = full // one checkpoint for "main" and "refs/heads/main"
 	}
 	if o.Jobs < 0 || o.Jobs > 64 {
 		return usageError("--jobs %d: want 1 to 64 workers, or 0 for one per CPU", o.Jobs)
@@ -118,7 +135,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		}
 	}
 	opts := audit.Options{
-		Rev: o.Rev, Head: head, FirstParent: o.FirstParent, From: from, Checkpoint: !o.NoCheckpoint,
+		Rev: o.Rev, Head: head, FirstParent: o.FirstParent, From: from, Checkpoint: !o.NoCheckpoint, AcceptRewrite: o.AcceptRewrite,
 		Now: o.IO.Now(), Workers: jobs,
 		// As the hook: a change of artifacts.store is accepted only when
 		// the new store answers and holds every artifact.
@@ -152,6 +169,12 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		printAudit(o.IO.Out, o.IO.ErrOut, res)
 	}
 	switch {
+	case res.IsRewritten():
+		if !o.JSON {
+			fmt.Fprintf(o.IO.ErrOut, "tufgit: hint: find out who moved %s and why (the server's logs, `git reflog`, other clones); once settled, `tufgit audit %s --accept-rewrite %s` accepts it\n",
+				o.Rev, o.Rev, res.Rewritten.Checkpoint[:12])
+		}
+		return silentExit(ExitRewritten)
 	case !res.Clean():
 		return silentExit(ExitInvalid)
 	case len(res.HeadCheck.Expired) > 0:
@@ -191,8 +214,17 @@ func printAudit(w, errw io.Writer, res *audit.Result) {
 	for _, p := range res.HeadCheck.Expired {
 		fmt.Fprintf(w, "head expired: %s\n", p)
 	}
+	if rw := res.Rewritten; rw != nil && !rw.Accepted {
+		fmt.Fprintf(w, "rewritten: %s no longer contains %s, the commit its last clean audit checkpointed (%s): its history was rewritten, rolled back or truncated; the checkpoint stays\n",
+			res.Rev, rw.Checkpoint[:12], rw.Why)
+	}
 	verdict := "clean"
 	switch {
+	case res.IsRewritten():
+		verdict = "REWRITTEN: the history lost the checkpointed commit " + res.Rewritten.Checkpoint[:12]
+		if res.FirstRefused != nil {
+			verdict += fmt.Sprintf(", and %s would have been refused", plural(res.Refused, "commit"))
+		}
 	case res.FirstRefused != nil:
 		verdict = fmt.Sprintf("REFUSED: %s would have been refused", plural(res.Refused, "commit"))
 		if res.Refused > 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo"
 	"github.com/tufgit/tufgit/pkg/status"
 )
@@ -36,6 +37,12 @@ const (
 	// ExitExpiring: status found roles that expire within its window
 	// (and none expired yet, which is ExitExpired).
 	ExitExpiring = 13
+
+	// ExitRewritten: history that was signed off before is gone: audit's
+	// checkpointed commit is no longer in REV, or publish was handed a
+	// head that does not descend from what it last published, or a
+	// snapshot that lowers or drops a role.
+	ExitRewritten = 14
 )
 
 // exitError carries an exit code and a hint to the top level.
@@ -132,6 +139,10 @@ func hintFor(err error) string {
 		return "run inside a tufgit repository, pass --repo DIR, or create one with `tufgit init DIR`"
 	case errors.Is(err, gitstore.ErrUnknownRev):
 		return "list revisions with `git log --oneline`"
+	case errors.Is(err, publish.ErrRewritten):
+		return "the branch lost commits that were published: restore it from a clone that has them (`git push` the published commit); if the admins rewrote it on purpose, they sign `tufgit root update --accept-rewrite PUBLISHED --rewrite-base COMMIT` on the new branch (docs/server.md#rewritten-history)"
+	case errors.Is(err, gitstore.ErrAmbiguousRev):
+		return "give the full ref name, e.g. refs/heads/main; `git show-ref` lists every ref, and a tag named like a branch is worth asking about"
 	case errors.Is(err, repo.ErrExists):
 		return "choose a new directory for `tufgit init`"
 	case errors.Is(err, repo.ErrBadThreshold):
@@ -206,6 +217,9 @@ func codeFor(err error) int {
 			return ExitTooLarge
 		}
 		return ExitTUF
+	}
+	if errors.Is(err, publish.ErrRewritten) {
+		return ExitRewritten
 	}
 	for _, nf := range []error{repo.ErrUnknownProject, repo.ErrUnknownRelease, repo.ErrUnknownRequest, repo.ErrWithdrawn, repo.ErrUnknownRole,
 		client.ErrUnknownProject, client.ErrUnknownVersion, client.ErrNoRelease, client.ErrUnknownFile} {

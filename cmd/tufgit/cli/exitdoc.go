@@ -29,6 +29,7 @@ var ExitCodes = []ExitCode{
 	{ExitTooLarge, "too large", "a downloaded file is over its size limit (endless data)"},
 	{ExitTUF, "other TUF failure", "e.g. the mirror lacks a file its metadata names"},
 	{ExitExpiring, "expiring", "`status` found roles that expire within its window (`--within`, default 30d), none expired yet: renew them ([operations.md](operations.md))"},
+	{ExitRewritten, "rewritten", "history signed off before is gone: `audit`'s checkpointed commit is no longer in REV (rewritten, rolled back or truncated); `publish` was handed a head that does not descend from the commit it last published, or a snapshot that would lower or drop a role (see [server.md](server.md#rewritten-history))"},
 }
 
 // exitCodesHelp is the root command's one-paragraph list of exit codes.
@@ -81,6 +82,10 @@ exits 13 while there is still time (a month, with the default window), and
 4 once anything has expired, even if other roles are only due; 0 means
 nothing expires within the window. For the downloader, codes 7 to 12 mean
 nothing was installed; see [client.md](client.md) for what each can mean.
+14 is an incident: history that was audited or published before is gone
+(a server that moved a branch back, or a rewrite nobody signed); it stays
+14 until the admins sign the rewrite (publish) or the auditor accepts it by
+name (audit).
 `)
 	return b.String()
 }

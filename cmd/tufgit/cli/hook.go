@@ -49,6 +49,10 @@ with every rule of 'tufgit verify --since'; a ref with no such base gets the
 full check. Protected refs (git config tufgit.protectedRef, repeatable,
 default refs/heads/main) may not be deleted or moved backwards. No push may
 touch refs/tufgit/* (the publisher writes refs/tufgit/published in place).
+No push may create or move a ref that ends in a protected branch's short
+name (refs/tags/main, refs/remotes/origin/main, refs/notes/main, ...) or in
+HEAD: git would resolve "main" to it, so tufgit keeps every short name
+naming one ref (deleting such a ref is allowed).
 A push that changes artifacts.store in tufgit.json is accepted only when the
 new store answers and holds every artifact, so the hook needs read access
 to the store.
@@ -221,6 +225,8 @@ func publishFailed(branch, repo string, err error) error {
 	case errors.Is(err, keys.ErrNoPassphrase), errors.Is(err, keys.ErrWrongPassphrase):
 		hint = "the server's git hooks can not unlock the online key: put its passphrase in a file only the git user can read (chmod 600) and set " +
 			EnvPassphraseFile + " in the environment git runs hooks with (docs/server.md); then run " + retry
+	case errors.Is(err, publish.ErrRewritten):
+		hint = hintFor(err)
 	case errors.Is(err, publish.ErrNotOnlineKey):
 		hint = "root lists another online key now: set it with `git config tufgit.onlineKey NEW-KEY` in the server's repository, then run " + retry
 	}

@@ -33,6 +33,15 @@ published commit, or in full). It signs a new snapshot, when any role changed,
 and a new timestamp with the online key, which root must list for snapshot and
 timestamp and for nothing else.
 
+It never signs history the hook did not see: it refuses, with exit 14, a REV
+that does not descend from the commit it last published (a branch rolled back
+or rewritten on the server), and a snapshot that would lower a role's version
+or drop a role, judged against its record and the snapshot the mirror serves.
+No flag skips either: only a root signed by the admins that names the rewrite
+(tufgit root update --accept-rewrite) lets a rewritten branch through, and only
+a new online key lets versions go down (docs/server.md#rewritten-history).
+REV names one ref: a short name two refs carry is refused, naming both.
+
 The mirror layout is fixed (consistent snapshots):
   DEST/metadata/N.root.json            every root version (and root.json)
   DEST/metadata/N.ROLE.json            targets, index and project roles
@@ -52,7 +61,7 @@ Versions never go back: they continue from the larger of the publisher's own
 record (refs/tufgit/published in the repository) and the timestamp the mirror
 serves. Two publishes of one repository take turns (a lock).`,
 		Example: `  tufgit publish --online-key online.key --mirror /srv/www/tuf
-  tufgit publish --repo /srv/git/packages.git main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
+  tufgit publish --repo /srv/git/packages.git refs/heads/main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
   # cron, every hour:
   tufgit publish --refresh --repo /srv/git/packages.git --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror`,
 		Args: cobra.MaximumNArgs(1),

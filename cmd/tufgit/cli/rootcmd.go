@@ -37,6 +37,8 @@ type RootUpdateOptions struct {
 	Renew                     bool
 	Expires                   string
 	Note                      string
+	AcceptRewrite             string
+	RewriteBase               string
 }
 
 func newRootUpdateCmd(io *IOStreams) *cobra.Command {
@@ -51,6 +53,7 @@ func newRootUpdateCmd(io *IOStreams) *cobra.Command {
                                                            the targets keys
   --online-key                                             the snapshot and timestamp key
   --renew                                                  nothing but a new expiry
+  --accept-rewrite PUBLISHED --rewrite-base COMMIT         accept a rewritten history
 
 Keys to remove are named by keyid or a unique prefix of at least 8 hex
 digits. A threshold higher than the keys left is lowered to their number
@@ -66,7 +69,15 @@ new keys in the same change (index roles are signed like targets), so the
 new targets keys must sign the request too. Changing the online key makes the
 next 'tufgit publish' sign snapshot and timestamp with the new key (give it
 with --online-key there); tufgit.json follows when the root is applied.
-Clients that update follow the new root version by version.`,
+Clients that update follow the new root version by version.
+
+--accept-rewrite is the one way past the publisher's refusal of a branch
+that no longer contains the commit it last published (a rollback or
+rewrite; 'tufgit publish' names that commit, in full). Propose it on the new
+branch, which must contain --rewrite-base, a commit of the published history
+the new one restarts from; the publisher then verifies every commit after
+it as a push. Role versions still never go down under the same online key:
+when the new history lowers any, give --online-key too (docs/server.md).`,
 		Example: `  # Rotate a compromised online key:
   tufgit root update --online-key online-2027.pub --key admin1.key
   tufgit sign admin-… --key admin2.key --yes
@@ -75,7 +86,10 @@ Clients that update follow the new root version by version.`,
   tufgit root update --add-root-key carol.pub --remove-root-key 3f9a2c1b --key admin1.key
 
   # Yearly renewal:
-  tufgit root update --renew --key admin1.key`,
+  tufgit root update --renew --key admin1.key
+
+  # Accept a rewrite of main that publish refused (names from its error):
+  tufgit root update --accept-rewrite 3f9a2c1b7d4e… --rewrite-base 9d1e0f2a --key admin1.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.Run(cmd) },
 	}
@@ -91,6 +105,8 @@ Clients that update follow the new root version by version.`,
 	f.BoolVar(&o.Renew, "renew", false, "change nothing but the expiry")
 	f.StringVar(&o.Expires, "expires", "", "how long the new root is valid (default: tufgit.json's expiry.root)")
 	f.StringVar(&o.Note, "note", "", "a note for the other signers, shown as your words")
+	f.StringVar(&o.AcceptRewrite, "accept-rewrite", "", "the commit last published (40 hex digits) that a rewritten branch no longer contains")
+	f.StringVar(&o.RewriteBase, "rewrite-base", "", "with --accept-rewrite: the commit of the published history the rewritten branch restarts from")
 	return cmd
 }
 
@@ -98,6 +114,12 @@ Clients that update follow the new root version by version.`,
 func (o *RootUpdateOptions) Run(cmd *cobra.Command) error {
 	changes := len(o.AddRoot) + len(o.RemoveRoot) + len(o.AddTargets) + len(o.RemoveTargets) + o.RootThreshold + o.TargetsThreshold
 	if o.Online != "" {
+		changes++
+	}
+	if (o.AcceptRewrite == "") != (o.RewriteBase == "") {
+		return usageError("--accept-rewrite and --rewrite-base go together")
+	}
+	if o.AcceptRewrite != "" {
 		changes++
 	}
 	if changes == 0 && !o.Renew {
@@ -139,6 +161,19 @@ func (o *RootUpdateOptions) Run(cmd *cobra.Command) error {
 	}
 	return o.change(cmd, func(s *repo.Session, k *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
 		u.Key, u.SubmitOptions = k, so
+		if o.AcceptRewrite != "" {
+			base, err := s.G.Resolve(o.RewriteBase)
+			if err != nil {
+				return nil, fmt.Errorf("--rewrite-base: %w", err)
+			}
+			if ok, err := s.G.IsAncestor(base, s.Head); err != nil || !ok {
+				return nil, usageError("--rewrite-base %s is not in this branch's history: propose the rewrite on the new branch, which restarts from that commit", o.RewriteBase)
+			}
+			u.Rewrite = &layout.Rewrite{Abandons: o.AcceptRewrite, Base: base.String()}
+			if err := u.Rewrite.Valid(); err != nil {
+				return nil, usageError("--accept-rewrite: %v (give the full hash that publish names)", err)
+			}
+		}
 		return s.UpdateRoot(u)
 	})
 }

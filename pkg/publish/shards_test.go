@@ -3,6 +3,8 @@ package publish_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -67,11 +69,13 @@ func TestPublishShards(t *testing.T) {
 	}
 	url := serveDir(t, dir)
 
-	// The top level lists targets.json alone, and targets lists the map.
+	// The top level lists targets.json and the shard state, and targets
+	// lists the map.
 	top := readSnapshot(t, dir, "metadata")
-	if len(top.Signed.Meta) != 1 || top.Signed.Meta["targets.json"] == nil {
-		t.Fatalf("top-level snapshot lists %v, want targets.json alone", top.Signed.Meta)
+	if len(top.Signed.Meta) != 2 || top.Signed.Meta["targets.json"] == nil || top.Signed.Meta[layout.ShardStateMeta] == nil {
+		t.Fatalf("top-level snapshot lists %v, want targets.json and %s", top.Signed.Meta, layout.ShardStateMeta)
 	}
+	checkShardState(t, dir)
 	raw, err := clientAt(t, f, url+"/metadata", url+"/targets", layout.ShardMapTarget)
 	if err != nil {
 		t.Fatalf("the shard map from the top level: %v", err)
@@ -125,20 +129,26 @@ func TestPublishShards(t *testing.T) {
 	if res.Full || res.Shards != 1 {
 		t.Fatalf("one-release publish: %+v", res)
 	}
+	// The shard, then the top level's new shard state, snapshot and
+	// timestamp: nothing of any other shard.
+	topV := readSnapshot(t, dir, "metadata").Signed.Version
 	for _, w := range res.Written {
-		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s2/"+shard+"/metadata/") {
+		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s2/"+shard+"/metadata/") && !slices.Contains([]string{
+			fmt.Sprintf("metadata/%d.%s", topV, layout.ShardStateMeta), fmt.Sprintf("metadata/%d.snapshot.json", topV), "metadata/timestamp.json"}, w) {
 			t.Fatalf("a one-release publish in shard %s wrote %s", shard, w)
 		}
 	}
+	checkShardState(t, dir)
 	for _, s := range layout.ShardNames(testShardBits) {
 		now, _ := os.ReadFile(filepath.Join(dir, "s2", s, "metadata", "timestamp.json"))
 		if changed := !bytes.Equal(now, before[s]); changed != (s == shard) {
 			t.Fatalf("shard %s's timestamp changed: %v (the push was in %s)", s, changed, shard)
 		}
 	}
-	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); !bytes.Equal(now, topTS) {
-		t.Fatal("a one-release publish re-signed the top level")
+	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); bytes.Equal(now, topTS) {
+		t.Fatal("a one-release publish left the top level, whose shard state names the shard's old snapshot")
 	}
+	topTS, _ = os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
 	got, err := clientAt(t, f, url+"/s2/"+shard+"/metadata", url+"/targets", tp)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the new release from shard %s: %v", shard, err)
@@ -162,6 +172,45 @@ func TestPublishShards(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); bytes.Equal(now, topTS) {
 		t.Fatal("refresh left the top level's timestamp")
+	}
+}
+
+// checkShardState checks that the top level's shard state names every
+// shard's snapshot as the mirror serves it: version, SHA-256 and index
+// role versions.
+func checkShardState(t *testing.T, dir string) {
+	t.Helper()
+	top := readSnapshot(t, dir, "metadata")
+	mf := top.Signed.Meta[layout.ShardStateMeta]
+	raw, err := os.ReadFile(filepath.Join(dir, "metadata", fmt.Sprintf("%d.%s", mf.Version, layout.ShardStateMeta)))
+	if err != nil || mf.VerifyLengthHashes(raw) != nil {
+		t.Fatalf("the shard state the top level names: %v", err)
+	}
+	st, err := layout.ParseShardState(raw, testShardBits)
+	if err != nil || len(st.Shards) != 1<<testShardBits {
+		t.Fatalf("shard state %s: %v", raw, err)
+	}
+	for _, s := range layout.ShardNames(testShardBits) {
+		snap := readSnapshot(t, dir, "s2/"+s+"/metadata")
+		sraw, _ := os.ReadFile(filepath.Join(dir, "s2", s, "metadata", fmt.Sprintf("%d.snapshot.json", snap.Signed.Version)))
+		sum := sha256.Sum256(sraw)
+		c := st.Shards[s]
+		if c.Snapshot != snap.Signed.Version || c.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("shard %s: the top level commits to snapshot v%d %s, the shard serves v%d %x", s, c.Snapshot, c.SHA256, snap.Signed.Version, sum)
+		}
+		idx, _ := c.IndexVersions()
+		n := 0
+		for name, smf := range snap.Signed.Meta {
+			if role := strings.TrimSuffix(name, ".json"); strings.HasPrefix(role, layout.IndexRolePrefix) {
+				n++
+				if idx[role] != smf.Version {
+					t.Fatalf("shard %s: the top level commits to %s v%d, the shard lists v%d", s, role, idx[role], smf.Version)
+				}
+			}
+		}
+		if n == 0 || n != len(idx) {
+			t.Fatalf("shard %s: %d index roles committed, %d in its snapshot", s, len(idx), n)
+		}
 	}
 }
 

@@ -299,3 +299,54 @@ func TestShardSnapshotOtherBytesIsRefused(t *testing.T) {
 		t.Fatalf("other bytes for the committed snapshot version: %v %v", rels, err)
 	}
 }
+
+// The shard state is named by the top-level snapshot with its length and
+// hashes: other bytes on the mirror are refused before they are parsed;
+// a state that commits to no snapshot of the shard is refused; a client
+// that checked a shard does not fetch the state again for it.
+func TestShardStateIsVerified(t *testing.T) {
+	w := newShardWorld(t)
+	victim := w.f.Spec.Names[0]
+	_, tsnap, tdir := w.signedOnMirror(t, "")
+	mf := tsnap.Signed.Meta[layout.ShardStateMeta]
+	p := filepath.Join(tdir, fmt.Sprintf("%d.%s", mf.Version, layout.ShardStateMeta))
+	good := mustRead(t, p)
+	evil := []byte(strings.Replace(string(good), `"snapshot":`, `"snapshot": `, 1))[:len(good)]
+	os.WriteFile(p, evil, 0o644)
+	var te *client.TUFError
+	if _, err := w.newClient(t).Releases(victim); !errors.As(err, &te) || te.Cause != client.CauseHash || !strings.Contains(err.Error(), layout.ShardStateMeta) {
+		t.Fatalf("other bytes for the shard state: %v", err)
+	}
+	os.WriteFile(p, good, 0o644)
+
+	// The online key re-signs a top level whose state leaves the shard out.
+	tts, tsnap, _ := w.signedOnMirror(t, "")
+	var st layout.ShardState
+	json.Unmarshal(good, &st)
+	delete(st.Shards, shardOf(victim))
+	raw, _ := json.Marshal(&st)
+	v := tsnap.Signed.Version + 1
+	os.WriteFile(filepath.Join(tdir, fmt.Sprintf("%d.%s", v, layout.ShardStateMeta)), raw, 0o644)
+	sum := sha256.Sum256(raw)
+	tsnap.Signed.Meta[layout.ShardStateMeta] = &metadata.MetaFiles{Version: v, Length: int64(len(raw)), Hashes: metadata.Hashes{"sha256": sum[:]}}
+	resignOnline(t, tdir, tts, tsnap)
+	c := w.newClient(t)
+	if _, err := c.Releases(victim); !errors.As(err, &te) || te.Cause != client.CauseMissing || !strings.Contains(err.Error(), "commits to no snapshot of it") {
+		t.Fatalf("a shard state without the shard: %v", err)
+	}
+	other := w.otherShardProject(t, victim)
+	if _, err := c.Releases(other); err != nil {
+		t.Fatalf("%s, in a shard the state names: %v", other, err)
+	}
+	// Checked once: the same client opens the shard again without the
+	// state (the top level's cached copy is not fetched again either).
+	w.log()
+	if _, err := c.Releases(other); err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range w.log() {
+		if strings.Contains(got, layout.ShardStateMeta) {
+			t.Fatalf("a returning client fetched %s", got)
+		}
+	}
+}

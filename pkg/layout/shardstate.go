@@ -45,8 +45,10 @@ type ShardCommit struct {
 	Snapshot int64  `json:"snapshot"`
 	SHA256   string `json:"sha256"`
 	// Index lists the version of each of the shard's index roles, grouped
-	// by version: {"1": "0 1 2 … z", "4": "h"} (idx_h at version 4, every
-	// other at 1): compact, since index roles move together.
+	// by version, as space-separated prefixes, a run of one-character
+	// prefixes (in FirstChars order) written A~B: {"1": "0~g i~z", "4":
+	// "h"} is idx_h at version 4, the other 35 at 1. Compact, since index
+	// roles move together ('~' is no index prefix's character).
 	Index map[string]string `json:"index"`
 }
 
@@ -93,15 +95,31 @@ func (c *ShardCommit) IndexVersions() (map[string]int64, error) {
 		if err != nil || n < 1 || n > maxIndexVersion || strconv.FormatInt(n, 10) != v {
 			return nil, fmt.Errorf("index version %q is not a positive decimal version", printable(v))
 		}
-		for _, p := range strings.Fields(list) {
-			role := IndexRoleName(p)
-			if got, ok := IndexPrefix(role); !ok || got != p {
-				return nil, fmt.Errorf("index prefix %q is not one", printable(p))
+		if len(list) > MaxShardStateSize {
+			return nil, fmt.Errorf("index list of version %s is too long", v)
+		}
+		for _, tok := range strings.Fields(list) {
+			prefixes := []string{tok}
+			if a, b, isRun := strings.Cut(tok, "~"); isRun {
+				i, j := strings.Index(FirstChars, a), strings.Index(FirstChars, b)
+				if len(a) != 1 || len(b) != 1 || i < 0 || j <= i {
+					return nil, fmt.Errorf("index run %q is not A~B of two one-character prefixes in order", printable(tok))
+				}
+				prefixes = prefixes[:0]
+				for k := i; k <= j; k++ {
+					prefixes = append(prefixes, FirstChars[k:k+1])
+				}
 			}
-			if _, dup := out[role]; dup {
-				return nil, fmt.Errorf("index role %s is listed twice", role)
+			for _, p := range prefixes {
+				role := IndexRoleName(p)
+				if got, ok := IndexPrefix(role); !ok || got != p {
+					return nil, fmt.Errorf("index prefix %q is not one", printable(p))
+				}
+				if _, dup := out[role]; dup {
+					return nil, fmt.Errorf("index role %s is listed twice", role)
+				}
+				out[role] = n
 			}
-			out[role] = n
 		}
 	}
 	return out, nil
@@ -118,9 +136,37 @@ func (c *ShardCommit) SetIndexVersions(versions map[string]int64) {
 	}
 	c.Index = map[string]string{}
 	for v, ps := range by {
-		slices.Sort(ps)
-		c.Index[strconv.FormatInt(v, 10)] = strings.Join(ps, " ")
+		c.Index[strconv.FormatInt(v, 10)] = joinPrefixes(ps)
 	}
+}
+
+// joinPrefixes writes prefixes space-separated, runs of three or more
+// consecutive one-character prefixes as A~B.
+func joinPrefixes(ps []string) string {
+	slices.SortFunc(ps, func(a, b string) int {
+		if len(a) == 1 && len(b) == 1 {
+			return strings.Index(FirstChars, a) - strings.Index(FirstChars, b)
+		}
+		if len(a) != len(b) {
+			return len(a) - len(b) // one-character prefixes first
+		}
+		return strings.Compare(a, b)
+	})
+	var out []string
+	for i := 0; i < len(ps); {
+		j := i
+		for j+1 < len(ps) && len(ps[i]) == 1 && len(ps[j+1]) == 1 &&
+			strings.Index(FirstChars, ps[j+1]) == strings.Index(FirstChars, ps[j])+1 {
+			j++
+		}
+		if j-i >= 2 {
+			out = append(out, ps[i]+"~"+ps[j])
+		} else {
+			out = append(out, ps[i:j+1]...)
+		}
+		i = j + 1
+	}
+	return strings.Join(out, " ")
 }
 
 // ParseShardState reads ShardStateMeta's bytes strictly.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -324,4 +325,42 @@ func TestPublishShardsUI(t *testing.T) {
 	if !bytes.Contains(page, []byte("2.0.0")) {
 		t.Fatalf("%s's page does not show the new release", p)
 	}
+}
+
+// A mirror published before the shard state existed (its record has no
+// shard-state.json): the next one-release publish builds the state from
+// every shard's recorded snapshot, re-signing only the pushed shard and
+// the top level, and the state matches what every shard serves.
+func TestPublishShardStateFromOlderRecord(t *testing.T) {
+	f := shardedFixture(t, 16)
+	m, dir := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	old, err := f.Repo.ResolveRef(publish.StateRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := f.Repo.TreeAt(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := f.Repo.BuildTree(base, []gitstore.FileChange{{Path: "shard-state.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Repo.CommitTree(gitstore.CommitOptions{Parent: old, Tree: tree, Detached: true, When: f.Now, Message: "an older record\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Repo.SetRef(publish.StateRef, c, old); err != nil {
+		t.Fatal(err)
+	}
+	p := f.Spec.Names[0]
+	if _, err := f.Release(p, "2.0.0", p+"-2.0.0.tar.gz", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	res := doPublish(t, f, m, f.Now, false)
+	if res.Full || res.Shards != 1 {
+		t.Fatalf("one-release publish after an older record: %+v", res)
+	}
+	checkShardState(t, dir)
 }

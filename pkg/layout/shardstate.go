@@ -66,22 +66,29 @@ func (s *ShardState) Validate(bits int) error {
 		return fmt.Errorf("bits %d, but the shard map says %d", s.Bits, bits)
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Shards)) {
-		c := s.Shards[name]
-		if _, err := ParseShardName(name, bits); err != nil {
+		if err := s.Shards[name].Validate(name, bits); err != nil {
 			return err
 		}
-		if c == nil {
-			return fmt.Errorf("shard %s: no commitment", name)
-		}
-		if c.Snapshot < 1 {
-			return fmt.Errorf("shard %s: snapshot version %d", name, c.Snapshot)
-		}
-		if b, err := hex.DecodeString(c.SHA256); err != nil || len(b) != 32 || strings.ToLower(c.SHA256) != c.SHA256 {
-			return fmt.Errorf("shard %s: sha256 %q is not 64 lowercase hex digits", name, printable(c.SHA256))
-		}
-		if _, err := c.IndexVersions(); err != nil {
-			return fmt.Errorf("shard %s: %w", name, err)
-		}
+	}
+	return nil
+}
+
+// Validate checks one shard's commitment, of shard name among 2^bits.
+func (c *ShardCommit) Validate(name string, bits int) error {
+	if _, err := ParseShardName(name, bits); err != nil {
+		return err
+	}
+	if c == nil {
+		return fmt.Errorf("shard %s: no commitment", name)
+	}
+	if c.Snapshot < 1 {
+		return fmt.Errorf("shard %s: snapshot version %d", name, c.Snapshot)
+	}
+	if b, err := hex.DecodeString(c.SHA256); err != nil || len(b) != 32 || strings.ToLower(c.SHA256) != c.SHA256 {
+		return fmt.Errorf("shard %s: sha256 %q is not 64 lowercase hex digits", name, printable(c.SHA256))
+	}
+	if _, err := c.IndexVersions(); err != nil {
+		return fmt.Errorf("shard %s: %w", name, err)
 	}
 	return nil
 }

@@ -35,9 +35,13 @@ func (p *publisher) shardState(current map[string][]byte) ([]byte, int64, error)
 	var prevRaw []byte
 	var prev *layout.ShardState
 	if p.stateTree != nil {
+		// The publisher's own record (StateRef, which no push may move):
+		// decoded, its entries kept as they are; each entry made anew is
+		// validated below before anything signs.
 		if raw, err := p.stateTree.ReadFile(shardStateFile, layout.MaxShardStateSize); err == nil {
-			if s, err := layout.ParseShardState(raw, bits); err == nil {
-				prev, prevRaw = s, raw
+			var s layout.ShardState
+			if layout.DecodeStrict(raw, &s) == nil && s.Type == layout.ShardStateType && s.FormatVersion == layout.FormatVersion && s.Bits == bits {
+				prev, prevRaw = &s, raw
 			}
 		}
 	}
@@ -63,6 +67,9 @@ func (p *publisher) shardState(current map[string][]byte) ([]byte, int64, error)
 		c, err := shardCommit(raw)
 		if err != nil {
 			return nil, 0, fmt.Errorf("shard %s: %w", name, err)
+		}
+		if err := c.Validate(name, bits); err != nil {
+			return nil, 0, fmt.Errorf("the shard state: %w", err)
 		}
 		st.Shards[name] = c
 	}

@@ -113,6 +113,9 @@ type Client struct {
 	// shard's trusted metadata, by its metadata path.
 	shardMap   *layout.ShardMap
 	shardState map[string]*trustedmetadata.TrustedMetadata
+	// shardCheck caches the top level's verified shard state and the
+	// remembered index floors (shardstate.go).
+	shardCheck shardCheckCache
 
 	// testNow replaces the system clock in this package's tests only
 	// (export_test.go). Nothing else can set it: a clock from anywhere but

@@ -49,6 +49,16 @@ const (
 	shardChecked = "tufgit-checked"
 )
 
+// shardCheckCache keeps, for one client, the shard state last verified
+// (by the top-level snapshot entry it matched) and the floors last read
+// or written: `tufgit projects` opens every shard, and must not parse
+// them once a shard.
+type shardCheckCache struct {
+	key    string
+	state  *layout.ShardState
+	floors *shardFloors
+}
+
 // shardFloors is the client's memory of index role versions.
 type shardFloors struct {
 	// SnapshotKeys are root's snapshot keyids when the floors were
@@ -67,6 +77,10 @@ func (s *session) loadShardState() (*layout.ShardState, error) {
 	mf := s.tm.Snapshot.Signed.Meta[layout.ShardStateMeta]
 	if mf == nil {
 		return nil, nil
+	}
+	key := fmt.Sprintf("%d %d %x %d", mf.Version, mf.Length, []byte(mf.Hashes["sha256"]), s.c.shardMap.Bits)
+	if cc := &s.c.shardCheck; cc.state != nil && cc.key == key && len(mf.Hashes["sha256"]) > 0 {
+		return cc.state, nil
 	}
 	where := fmt.Sprintf("shard state %d.%s on %s", mf.Version, layout.ShardStateMeta, s.c.Config.where())
 	if mf.Length <= 0 || mf.Length > layout.MaxShardStateSize || len(mf.Hashes) == 0 {
@@ -93,6 +107,9 @@ func (s *session) loadShardState() (*layout.ShardState, error) {
 	if err := s.rememberFloors(st); err != nil {
 		return nil, err
 	}
+	if len(mf.Hashes["sha256"]) > 0 {
+		s.c.shardCheck.key, s.c.shardCheck.state = key, st
+	}
 	return st, nil
 }
 
@@ -107,10 +124,23 @@ func snapshotKeys(tm *trustedmetadata.TrustedMetadata) string {
 	return strings.Join(ids, ",")
 }
 
-// readFloors reads the floors this client remembers for the current
-// snapshot keys and shard count (empty when none, or when they were
-// learned under other keys or another count).
+// readFloors returns the floors this client remembers for the current
+// snapshot keys and shard count: cached, or read from disk.
 func (s *session) readFloors() (*shardFloors, error) {
+	if cf := s.c.shardCheck.floors; cf != nil && cf.SnapshotKeys == snapshotKeys(s.tm) && cf.Bits == s.c.shardMap.Bits {
+		return cf, nil
+	}
+	f, err := s.readFloorsFile()
+	if err != nil {
+		return nil, err
+	}
+	s.c.shardCheck.floors = f
+	return f, nil
+}
+
+// readFloorsFile reads the floors from disk (empty when none, or when
+// they were learned under other snapshot keys or another shard count).
+func (s *session) readFloorsFile() (*shardFloors, error) {
 	f := &shardFloors{SnapshotKeys: snapshotKeys(s.tm), Bits: s.c.shardMap.Bits, Shards: map[string]map[string]string{}}
 	raw, err := readBounded(filepath.Join(s.c.Dir, shardFloorsFile), 2*layout.MaxShardStateSize)
 	if errors.Is(err, os.ErrNotExist) {
@@ -151,10 +181,12 @@ func (f *shardFloors) floorsOf(shard string) map[string]int64 {
 
 // rememberFloors raises the remembered floors to st's index versions.
 func (s *session) rememberFloors(st *layout.ShardState) error {
-	f, err := s.readFloors()
+	// From disk, not the cache: another process may have raised them.
+	f, err := s.readFloorsFile()
 	if err != nil {
 		return err
 	}
+	s.c.shardCheck.floors = f
 	changed := false
 	for _, name := range slices.Sorted(maps.Keys(st.Shards)) {
 		now, err := st.Shards[name].IndexVersions()

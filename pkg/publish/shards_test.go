@@ -183,6 +183,9 @@ func checkShardState(t *testing.T, dir string) {
 	t.Helper()
 	top := readSnapshot(t, dir, "metadata")
 	mf := top.Signed.Meta[layout.ShardStateMeta]
+	if fi, err := os.Stat(filepath.Join(dir, "metadata", fmt.Sprintf("%d.snapshot.json", top.Signed.Version))); err == nil {
+		t.Logf("top-level snapshot: %d bytes", fi.Size())
+	}
 	raw, err := os.ReadFile(filepath.Join(dir, "metadata", fmt.Sprintf("%d.%s", mf.Version, layout.ShardStateMeta)))
 	if err != nil || mf.VerifyLengthHashes(raw) != nil {
 		t.Fatalf("the shard state the top level names: %v", err)

@@ -222,11 +222,8 @@ func (s *session) rememberFloors(st *layout.ShardState) error {
 // client had not checked this shard before), and the remembered index
 // floors always.
 func (s *session) checkShardState(shard, dir string, tm *trustedmetadata.TrustedMetadata, new bool) error {
-	if s.tm.Snapshot == nil || s.tm.Snapshot.Signed.Meta[layout.ShardStateMeta] == nil {
-		return nil
-	}
 	snap := tm.Snapshot
-	if new {
+	if new && s.tm.Snapshot.Signed.Meta[layout.ShardStateMeta] != nil {
 		st, err := s.loadShardState()
 		if err != nil {
 			return err

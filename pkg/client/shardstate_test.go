@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -348,5 +350,69 @@ func TestShardStateIsVerified(t *testing.T) {
 		if strings.Contains(got, layout.ShardStateMeta) {
 			t.Fatalf("a returning client fetched %s", got)
 		}
+	}
+}
+
+// resignTopState is the online key's holder re-signing the top level with
+// a shard state edit changed.
+func (w *shardWorld) resignTopState(t *testing.T, edit func(*layout.ShardState)) {
+	t.Helper()
+	tts, tsnap, tdir := w.signedOnMirror(t, "")
+	mf := tsnap.Signed.Meta[layout.ShardStateMeta]
+	var st layout.ShardState
+	if err := json.Unmarshal(mustRead(t, filepath.Join(tdir, fmt.Sprintf("%d.%s", mf.Version, layout.ShardStateMeta))), &st); err != nil {
+		t.Fatal(err)
+	}
+	edit(&st)
+	raw, _ := json.Marshal(&st)
+	v := tsnap.Signed.Version + 1
+	os.WriteFile(filepath.Join(tdir, fmt.Sprintf("%d.%s", v, layout.ShardStateMeta)), raw, 0o644)
+	sum := sha256.Sum256(raw)
+	tsnap.Signed.Meta[layout.ShardStateMeta] = &metadata.MetaFiles{Version: v, Length: int64(len(raw)), Hashes: metadata.Hashes{"sha256": sum[:]}}
+	resignOnline(t, tdir, tts, tsnap)
+}
+
+// The floors are signed by the online key (through the top level): its
+// holder can raise them, and a client that saw that refuses the shard
+// (a denial of service, like any freeze by that key). Rotating the online
+// key clears them, as TUF clears its trusted snapshot: the same client
+// then reads the shard again.
+func TestShardFloorsDropWithOnlineKey(t *testing.T) {
+	w := newShardWorld(t)
+	victim := w.f.Spec.Names[0]
+	other := w.otherShardProject(t, victim)
+	idx := layout.RoleName(w.f.IndexOf(victim))
+	w.resignTopState(t, func(st *layout.ShardState) {
+		c := st.Shards[shardOf(victim)]
+		v, _ := c.IndexVersions()
+		v[idx] = 99
+		c.SetIndexVersions(v)
+	})
+	c := w.newClient(t)
+	if _, err := c.Releases(other); err != nil {
+		t.Fatalf("%s: %v", other, err)
+	}
+	var te *client.TUFError
+	if _, err := c.Releases(victim); !errors.As(err, &te) || te.Cause != client.CauseRollback || !strings.Contains(err.Error(), "older than version 99") {
+		t.Fatalf("raised floors: %v", err)
+	}
+
+	s, err := repo.Open(context.Background(), w.f.Dir, time.Now().UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.UpdateRoot(repo.RootUpdate{OnlineKey: repotest.Key("online2"), Key: w.f.Admin})
+	s.Close()
+	if err != nil || !res.Applied {
+		t.Fatalf("root update: %+v %v", res, err)
+	}
+	br, _ := w.f.Repo.HeadBranch()
+	if w.f.Head, err = w.f.Repo.Branch(br); err != nil {
+		t.Fatal(err)
+	}
+	w.f.Online, w.f.OnlineName = repotest.Key("online2"), "online2"
+	w.publish(t)
+	if rels, err := c.Releases(victim); err != nil || len(rels) == 0 {
+		t.Fatalf("after the online key's rotation: %v %v", rels, err)
 	}
 }

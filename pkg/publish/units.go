@@ -420,9 +420,6 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 		for name, v := range meta {
 			if raw, ok := u.extra[name]; ok {
 				s.Signed.Meta[name] = extraMeta(v, raw)
-				if err := p.writeExtra(u, name, v, raw); err != nil {
-					return nil, err
-				}
 				continue
 			}
 			s.Signed.Meta[name] = metadata.MetaFile(v)
@@ -461,6 +458,13 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 		return nil, fmt.Errorf("the new snapshot/timestamp would not pass a client's checks, nothing written: %w", err)
 	}
 	if needSnap {
+		// What the snapshot names besides roles (the shard state), then
+		// the snapshot.
+		for _, name := range slices.Sorted(maps.Keys(u.extra)) {
+			if err := p.writeExtra(u, name, meta[name], u.extra[name]); err != nil {
+				return nil, err
+			}
+		}
 		if err := p.write(u.snapshotName(snapV), res.snapRaw); err != nil {
 			return nil, err
 		}

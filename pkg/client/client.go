@@ -104,6 +104,10 @@ type Client struct {
 	// transfer may go without receiving a byte (default 5 minutes).
 	Timeout time.Duration
 
+	// shardCheck caches the top level's verified shard state and the
+	// remembered index floors (shardstate.go).
+	shardCheck shardCheckCache
+
 	// state is the trusted metadata of the last refresh: Target and
 	// DownloadTarget look up in it, Releases, Download and Projects
 	// refresh it first.
@@ -113,9 +117,6 @@ type Client struct {
 	// shard's trusted metadata, by its metadata path.
 	shardMap   *layout.ShardMap
 	shardState map[string]*trustedmetadata.TrustedMetadata
-	// shardCheck caches the top level's verified shard state and the
-	// remembered index floors (shardstate.go).
-	shardCheck shardCheckCache
 
 	// testNow replaces the system clock in this package's tests only
 	// (export_test.go). Nothing else can set it: a clock from anywhere but

@@ -112,6 +112,10 @@ type Client struct {
 	// transfer may go without receiving a byte (default 5 minutes).
 	Timeout time.Duration
 
+	// shardCheck caches the top level's verified shard state and the
+	// remembered index floors (shardstate.go).
+	shardCheck shardCheckCache
+
 	// state is the trusted metadata of the last refresh: Target and
 	// DownloadTarget look up in it, Releases, Download and Projects
 	// refresh it first.

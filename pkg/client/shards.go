@@ -181,6 +181,11 @@ func (s *session) openShard(shard string) (*session, error) {
 	if tm := c.shardState[rel]; tm != nil && !s.refreshed {
 		ss.tm = tm
 	} else {
+		// New: this client has not checked this shard against the top
+		// level's shard state before (shardstate.go).
+		marker := filepath.Join(ss.metaDir, shardChecked)
+		_, err := os.Stat(marker)
+		isNew := errors.Is(err, os.ErrNotExist)
 		if err := seedRoot(ss.metaDir, filepath.Join(s.metaDir, "root.json"), s.tm.Root.Signed.Version); err != nil {
 			return nil, err
 		}
@@ -190,6 +195,19 @@ func (s *session) openShard(shard string) (*session, error) {
 		}
 		if err := consistent(shard, s.tm, tm); err != nil {
 			return nil, err
+		}
+		if err := s.checkShardState(shard, ss.metaDir, tm, isNew); err != nil {
+			if isNew {
+				// Keep nothing of a shard refused at first sight: the next
+				// attempt starts, and is checked, afresh.
+				os.RemoveAll(ss.metaDir)
+			}
+			return nil, err
+		}
+		if isNew && s.tm.Snapshot.Signed.Meta[layout.ShardStateMeta] != nil {
+			if err := writeAtomic(marker, []byte("checked against the top level's shard state\n")); err != nil {
+				return nil, err
+			}
 		}
 		if c.shardState == nil {
 			c.shardState = map[string]*trustedmetadata.TrustedMetadata{}

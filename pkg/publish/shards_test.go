@@ -3,6 +3,8 @@ package publish_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/publish"
 	"github.com/tufgit/tufgit/pkg/repo/repotest"
@@ -67,11 +70,13 @@ func TestPublishShards(t *testing.T) {
 	}
 	url := serveDir(t, dir)
 
-	// The top level lists targets.json alone, and targets lists the map.
+	// The top level lists targets.json and the shard state, and targets
+	// lists the map.
 	top := readSnapshot(t, dir, "metadata")
-	if len(top.Signed.Meta) != 1 || top.Signed.Meta["targets.json"] == nil {
-		t.Fatalf("top-level snapshot lists %v, want targets.json alone", top.Signed.Meta)
+	if len(top.Signed.Meta) != 2 || top.Signed.Meta["targets.json"] == nil || top.Signed.Meta[layout.ShardStateMeta] == nil {
+		t.Fatalf("top-level snapshot lists %v, want targets.json and %s", top.Signed.Meta, layout.ShardStateMeta)
 	}
+	checkShardState(t, dir)
 	raw, err := clientAt(t, f, url+"/metadata", url+"/targets", layout.ShardMapTarget)
 	if err != nil {
 		t.Fatalf("the shard map from the top level: %v", err)
@@ -125,20 +130,26 @@ func TestPublishShards(t *testing.T) {
 	if res.Full || res.Shards != 1 {
 		t.Fatalf("one-release publish: %+v", res)
 	}
+	// The shard, then the top level's new shard state, snapshot and
+	// timestamp: nothing of any other shard.
+	topV := readSnapshot(t, dir, "metadata").Signed.Version
 	for _, w := range res.Written {
-		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s2/"+shard+"/metadata/") {
+		if !strings.HasPrefix(w, "targets/"+p+"/") && !strings.HasPrefix(w, "s2/"+shard+"/metadata/") && !slices.Contains([]string{
+			fmt.Sprintf("metadata/%d.%s", topV, layout.ShardStateMeta), fmt.Sprintf("metadata/%d.snapshot.json", topV), "metadata/timestamp.json"}, w) {
 			t.Fatalf("a one-release publish in shard %s wrote %s", shard, w)
 		}
 	}
+	checkShardState(t, dir)
 	for _, s := range layout.ShardNames(testShardBits) {
 		now, _ := os.ReadFile(filepath.Join(dir, "s2", s, "metadata", "timestamp.json"))
 		if changed := !bytes.Equal(now, before[s]); changed != (s == shard) {
 			t.Fatalf("shard %s's timestamp changed: %v (the push was in %s)", s, changed, shard)
 		}
 	}
-	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); !bytes.Equal(now, topTS) {
-		t.Fatal("a one-release publish re-signed the top level")
+	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); bytes.Equal(now, topTS) {
+		t.Fatal("a one-release publish left the top level, whose shard state names the shard's old snapshot")
 	}
+	topTS, _ = os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
 	got, err := clientAt(t, f, url+"/s2/"+shard+"/metadata", url+"/targets", tp)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("the new release from shard %s: %v", shard, err)
@@ -162,6 +173,48 @@ func TestPublishShards(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json")); bytes.Equal(now, topTS) {
 		t.Fatal("refresh left the top level's timestamp")
+	}
+}
+
+// checkShardState checks that the top level's shard state names every
+// shard's snapshot as the mirror serves it: version, SHA-256 and index
+// role versions.
+func checkShardState(t *testing.T, dir string) {
+	t.Helper()
+	top := readSnapshot(t, dir, "metadata")
+	mf := top.Signed.Meta[layout.ShardStateMeta]
+	if fi, err := os.Stat(filepath.Join(dir, "metadata", fmt.Sprintf("%d.snapshot.json", top.Signed.Version))); err == nil {
+		t.Logf("top-level snapshot: %d bytes", fi.Size())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "metadata", fmt.Sprintf("%d.%s", mf.Version, layout.ShardStateMeta)))
+	if err != nil || mf.VerifyLengthHashes(raw) != nil {
+		t.Fatalf("the shard state the top level names: %v", err)
+	}
+	st, err := layout.ParseShardState(raw, testShardBits)
+	if err != nil || len(st.Shards) != 1<<testShardBits {
+		t.Fatalf("shard state %s: %v", raw, err)
+	}
+	for _, s := range layout.ShardNames(testShardBits) {
+		snap := readSnapshot(t, dir, "s2/"+s+"/metadata")
+		sraw, _ := os.ReadFile(filepath.Join(dir, "s2", s, "metadata", fmt.Sprintf("%d.snapshot.json", snap.Signed.Version)))
+		sum := sha256.Sum256(sraw)
+		c := st.Shards[s]
+		if c.Snapshot != snap.Signed.Version || c.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("shard %s: the top level commits to snapshot v%d %s, the shard serves v%d %x", s, c.Snapshot, c.SHA256, snap.Signed.Version, sum)
+		}
+		idx, _ := c.IndexVersions()
+		n := 0
+		for name, smf := range snap.Signed.Meta {
+			if role := strings.TrimSuffix(name, ".json"); strings.HasPrefix(role, layout.IndexRolePrefix) {
+				n++
+				if idx[role] != smf.Version {
+					t.Fatalf("shard %s: the top level commits to %s v%d, the shard lists v%d", s, role, idx[role], smf.Version)
+				}
+			}
+		}
+		if n == 0 || n != len(idx) {
+			t.Fatalf("shard %s: %d index roles committed, %d in its snapshot", s, len(idx), n)
+		}
 	}
 }
 
@@ -275,4 +328,42 @@ func TestPublishShardsUI(t *testing.T) {
 	if !bytes.Contains(page, []byte("2.0.0")) {
 		t.Fatalf("%s's page does not show the new release", p)
 	}
+}
+
+// A mirror published before the shard state existed (its record has no
+// shard-state.json): the next one-release publish builds the state from
+// every shard's recorded snapshot, re-signing only the pushed shard and
+// the top level, and the state matches what every shard serves.
+func TestPublishShardStateFromOlderRecord(t *testing.T) {
+	f := shardedFixture(t, 16)
+	m, dir := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	old, err := f.Repo.ResolveRef(publish.StateRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := f.Repo.TreeAt(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := f.Repo.BuildTree(base, []gitstore.FileChange{{Path: "shard-state.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Repo.CommitTree(gitstore.CommitOptions{Parent: old, Tree: tree, Detached: true, When: f.Now, Message: "an older record\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Repo.SetRef(publish.StateRef, c, old); err != nil {
+		t.Fatal(err)
+	}
+	p := f.Spec.Names[0]
+	if _, err := f.Release(p, "2.0.0", p+"-2.0.0.tar.gz", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	res := doPublish(t, f, m, f.Now, false)
+	if res.Full || res.Shards != 1 {
+		t.Fatalf("one-release publish after an older record: %+v", res)
+	}
+	checkShardState(t, dir)
 }

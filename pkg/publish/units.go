@@ -36,6 +36,10 @@ type unit struct {
 	// changes are the role files this unit serves that changed in git
 	// since the last publish (incremental publishing only).
 	changes []gitstore.Change
+	// extra are files the unit serves besides its roles, by snapshot
+	// entry name (the top level's shard state): written as
+	// metadata/VERSION.NAME, named in the snapshot with length and hashes.
+	extra map[string][]byte
 }
 
 func (u *unit) name() string {
@@ -253,11 +257,28 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 	var uis []uiWork
 	upToDate := true
 	var topTS, topSnap []byte
+	current := map[string][]byte{} // each shard's snapshot as it now stands
 	for _, pl := range plans {
 		u := pl.u
+		if u == p.top && bits > 0 {
+			raw, v, err := p.shardState(current)
+			if err != nil {
+				return fmt.Errorf("the top level: %w", err)
+			}
+			pl.meta[layout.ShardStateMeta] = v
+			u.extra = map[string][]byte{layout.ShardStateMeta: raw}
+			snaps[shardStateFile] = raw
+		}
 		res, err := p.publishUnit(u, root, rootRaw, pl.intact, pl.meta, pl.changed)
 		if err != nil {
 			return fmt.Errorf("%s: %w", u.name(), err)
+		}
+		if u != p.top {
+			if res != nil {
+				current[u.shard] = res.snapRaw
+			} else if u.prevRaw != nil {
+				current[u.shard] = u.prevRaw
+			}
 		}
 		if res == nil {
 			if u == p.top && p.prev != nil {
@@ -406,6 +427,10 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 			return nil, err
 		}
 		for name, v := range meta {
+			if raw, ok := u.extra[name]; ok {
+				s.Signed.Meta[name] = extraMeta(v, raw)
+				continue
+			}
 			s.Signed.Meta[name] = metadata.MetaFile(v)
 		}
 		if err := p.Key.signSnapshot(s); err != nil {
@@ -442,6 +467,13 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 		return nil, fmt.Errorf("the new snapshot/timestamp would not pass a client's checks, nothing written: %w", err)
 	}
 	if needSnap {
+		// What the snapshot names besides roles (the shard state), then
+		// the snapshot.
+		for _, name := range slices.Sorted(maps.Keys(u.extra)) {
+			if err := p.writeExtra(u, name, meta[name], u.extra[name]); err != nil {
+				return nil, err
+			}
+		}
 		if err := p.write(u.snapshotName(snapV), res.snapRaw); err != nil {
 			return nil, err
 		}
@@ -488,7 +520,8 @@ func (p *publisher) unitMeta(u *unit, incremental bool) (map[string]int64, []str
 		}
 		meta := map[string]int64{layout.RoleTargets + ".json": r.Meta.Signed.Version}
 		var changed []string
-		if !incremental || !sameMeta(meta, u.prevSnap) {
+		if !incremental || u.prevSnap == nil || u.prevSnap.Signed.Meta[layout.RoleTargets+".json"] == nil ||
+			u.prevSnap.Signed.Meta[layout.RoleTargets+".json"].Version != r.Meta.Signed.Version {
 			changed = []string{layout.RoleTargets}
 		}
 		return meta, changed, nil
@@ -660,6 +693,9 @@ func (p *publisher) checkTopDrops(meta map[string]int64) error {
 	}
 	var dropped []string
 	for name := range prev.Signed.Meta {
+		if name == layout.ShardStateMeta {
+			continue // added to meta later, by shardState
+		}
 		if _, ok := meta[name]; !ok {
 			dropped = append(dropped, name)
 		}

@@ -129,11 +129,7 @@ func requests(g *gitstore.Repo, head gitstore.Hash, now time.Time) ([]webui.Requ
 		name := func(ids []string) []string {
 			var n []string
 			for _, id := range ids {
-				if l := in.Labels[id]; l != "" {
-					n = append(n, l+" ("+short(id)+")")
-				} else {
-					n = append(n, short(id))
-				}
+				n = append(n, repo.LabelName(id, in.Labels[id]))
 			}
 			return n
 		}
@@ -195,7 +191,9 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 			if after != nil {
 				for _, s := range after.Signatures {
 					if l := labels[s.KeyID]; l != "" {
-						ev.SignedBy = append(ev.SignedBy, l)
+						// The project config's label: unsigned, so after
+						// the keyid and marked.
+						ev.SignedBy = append(ev.SignedBy, repo.LabelName(s.KeyID, repo.KeyLabel{Label: l, From: repo.LabelConfig}))
 					} else {
 						ev.SignedBy = append(ev.SignedBy, short(s.KeyID))
 					}

@@ -54,11 +54,23 @@ func Collect(g *gitstore.Repo, head gitstore.Hash, now time.Time, prev *webui.Si
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]string{}
-	for _, p := range site.Projects {
-		for id, n := range p.Labels {
-			labels[id] = n
+	// Signers in history are named as tufgit names them (repo.Labels):
+	// a label the index role signs, or one only the project config gives,
+	// after the keyid and marked unsigned. Read per project, only for the
+	// projects history shows.
+	s, err := repo.OpenAt(g, head, now)
+	if err != nil {
+		return nil, err
+	}
+	byProject := map[string]repo.Labels{}
+	name := func(project, id string) string {
+		l, ok := byProject[project]
+		if !ok {
+			l = repo.Labels{}
+			s.ProjectLabels(project, l)
+			byProject[project] = l
 		}
+		return l.Name(id)
 	}
 	if site.Requests, err = requests(g, head, now); err != nil {
 		return nil, err
@@ -72,7 +84,7 @@ func Collect(g *gitstore.Repo, head gitstore.Hash, now time.Time, prev *webui.Si
 			prev = nil // history was rewritten: read it all again
 		}
 	}
-	memo, err := history(g, head, since, labels)
+	memo, err := history(g, head, since, name)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +166,7 @@ func requests(g *gitstore.Repo, head gitstore.Hash, now time.Time) ([]webui.Requ
 
 // history walks first parents from head back to since (exclusive), and
 // records what each commit did to each project role.
-func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]string) (*webui.SiteMemo, error) {
+func history(g *gitstore.Repo, head, since gitstore.Hash, name func(project, keyid string) string) (*webui.SiteMemo, error) {
 	memo := &webui.SiteMemo{Commit: head.String(), Dates: map[string]map[string]time.Time{}, History: map[string][]webui.Event{}}
 	c := head
 	for i := 0; i < MaxCommits && c != since && c != gitstore.ZeroHash; i++ {
@@ -190,13 +202,7 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 			ev := webui.Event{When: when, Commit: c.String(), Author: info.Author, Subject: audit.Subject(info.Message), Changes: items}
 			if after != nil {
 				for _, s := range after.Signatures {
-					if l := labels[s.KeyID]; l != "" {
-						// The project config's label: unsigned, so after
-						// the keyid and marked.
-						ev.SignedBy = append(ev.SignedBy, repo.LabelName(s.KeyID, repo.KeyLabel{Label: l, From: repo.LabelConfig}))
-					} else {
-						ev.SignedBy = append(ev.SignedBy, short(s.KeyID))
-					}
+					ev.SignedBy = append(ev.SignedBy, name(project, s.KeyID))
 				}
 			}
 			if len(memo.History[project]) < webui.MaxHistory {

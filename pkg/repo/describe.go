@@ -119,6 +119,8 @@ func (s *Session) newDescriber(pc *layout.ProjectConfig) *describer {
 			d.proposed[m.KeyID] = m.Name
 		}
 	}
+	// Admin keys are named by the labels root signs in their key objects.
+	s.RootLabels(d.tree)
 	// The online key is named from root's timestamp role (signed), not
 	// from the unsigned config.
 	if root, err := s.View.Root(); err == nil {
@@ -229,6 +231,23 @@ func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[meta
 	}
 	d := s.newDescriber(pc)
 	d.after = after
+	if root != nil {
+		for id, k := range root.Signed.Keys {
+			if l, ok := trust.KeyOwner(k); ok {
+				d.proposed[id] = l
+			}
+		}
+		// For a new repository, "online key" names the timestamp role's
+		// keys of the root being signed: read from its signed part, not
+		// from a label. (A rotation names only the current one so.)
+		if _, err := s.View.Root(); err != nil {
+			if td, err := trust.FromRoot(root, layout.RoleTimestamp); err == nil {
+				for _, id := range td.KeyIDs {
+					d.online[id] = true
+				}
+			}
+		}
+	}
 	var trustItems, other, versions []ChangeItem
 	if root != nil {
 		t, o, v := d.root(root)

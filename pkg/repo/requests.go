@@ -198,13 +198,22 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 // those only the current unsigned project config gives, marked unsigned.
 func (s *Session) proposalLabels(p *verify.Proposal) Labels {
 	labels := Labels{}
-	if p.Request.Project == "" {
-		return labels
-	}
 	tree := Labels{}
-	s.ProjectLabels(p.Request.Project, tree)
 	proposed := Labels{}
-	s.labelsFrom(p.View, p.Request.Project, proposed)
+	if p.Request.Project != "" {
+		s.ProjectLabels(p.Request.Project, tree)
+		s.labelsFrom(p.View, p.Request.Project, proposed)
+	}
+	s.RootLabels(tree)
+	if p.Root != nil {
+		for id, k := range p.Root.Signed.Keys {
+			if l, ok := trust.KeyOwner(k); ok {
+				if _, has := proposed[id]; !has {
+					proposed[id] = KeyLabel{Label: l}
+				}
+			}
+		}
+	}
 	if p.ProjectConfig != nil {
 		for _, m := range p.ProjectConfig.Maintainers {
 			if _, ok := proposed[m.KeyID]; !ok && m.Name != "" {

@@ -224,6 +224,22 @@ func (s *Session) ProjectLabels(project string, into Labels) {
 	}
 }
 
+// RootLabels adds the owner labels the current root signs in its key
+// objects (the admins' and the online key), where into has no signed one.
+func (s *Session) RootLabels(into Labels) {
+	root, err := s.View.Root()
+	if err != nil {
+		return
+	}
+	for id, k := range root.Signed.Keys {
+		if l, ok := trust.KeyOwner(k); ok {
+			if have := into[id]; !have.Signed {
+				into[id] = KeyLabel{Label: l, Signed: true, From: LabelSigned}
+			}
+		}
+	}
+}
+
 // labelsFrom adds the signed owner labels of role's delegation in v.
 func (s *Session) labelsFrom(v *state.View, role string, into Labels) {
 	if v == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // tamperCmds are testscript commands that damage metadata the way an
@@ -41,6 +42,44 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Fatalf("usage: copytarget FILE OLD NEW KEY")
 		}
 		copyTarget(ts, args, false)
+	},
+	// setowner FILE PUBKEY LABEL|- [SIGNKEY]: set (or with - drop) the
+	// signed owner label (x-tuf-on-ci-keyowner) of key PUBKEY in the
+	// key objects of role file FILE. With SIGNKEY the role's version grows
+	// and it is signed again by SIGNKEY alone (an admin making a legacy
+	// repository, or a tricked one); without, the signatures stay as they
+	// are (a keyless pusher).
+	"setowner": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 3 && len(args) != 4 {
+			ts.Fatalf("usage: setowner FILE PUBKEY LABEL|- [SIGNKEY]")
+		}
+		load := func(p string) *keys.Key {
+			k, err := keys.Load(context.Background(), ts.MkAbs(p), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+			ts.Check(err)
+			return k
+		}
+		pub := load(args[1])
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+		m, err := metadata.Targets().FromBytes(data)
+		ts.Check(err)
+		k, ok := m.Signed.Delegations.Keys[pub.ID]
+		if !ok {
+			ts.Fatalf("%s lists no key %s", args[0], pub.ID)
+		}
+		label := args[2]
+		if label == "-" {
+			label = ""
+		}
+		m.Signed.Delegations.Keys[pub.ID] = trust.WithOwner(k, label)
+		if len(args) == 4 {
+			m.Signed.Version++
+			m.Signatures = nil
+			ts.Check(repo.Sign(m, load(args[3])))
+		}
+		out, err := repo.EncodeMetadata(m)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
 	},
 	// hijack PROJECT CHILD ATTACKER-KEY (--request ID | --admin ADMIN-KEY):
 	// an "index split" that moves PROJECT from its index role to the new

@@ -176,7 +176,7 @@ func (s *scanner) object(t reflect.Type, depth int, at *pathElem) {
 		next := elem
 		if info != nil {
 			ft, ok := info.types[k]
-			if !ok {
+			if !ok && !plainExtra(t, k) {
 				s.extra = true
 			}
 			if !ok && s.keyErr == nil {
@@ -303,6 +303,29 @@ func (si *structInfo) fold(k string) (string, bool) {
 }
 
 var structInfos sync.Map // reflect.Type -> *structInfo
+
+// plainExtras holds, per struct type, keys that name no field but that a
+// fast decoder reads itself (AllowPlainField).
+var plainExtras sync.Map // reflect.Type -> map[string]bool
+
+// AllowPlainField lets key, which names no field of struct type t, leave
+// data plain: for a decoder that reads that key itself exactly as the
+// struct's own UnmarshalJSON would (state's one-pass targets decoder and
+// the signed owner label of a key object). Call it from an init function.
+func AllowPlainField(t reflect.Type, key string) {
+	m := map[string]bool{key: true}
+	if v, ok := plainExtras.Load(t); ok {
+		for k := range v.(map[string]bool) {
+			m[k] = true
+		}
+	}
+	plainExtras.Store(t, m)
+}
+
+func plainExtra(t reflect.Type, key string) bool {
+	v, ok := plainExtras.Load(t)
+	return ok && v.(map[string]bool)[key]
+}
 
 func fieldsOf(t reflect.Type) *structInfo {
 	if v, ok := structInfos.Load(t); ok {

@@ -35,6 +35,7 @@ const (
 	ItemResign        = "re-sign"        // the role is re-signed, targets unchanged
 	ItemVersion       = "version"        // version and expiry of a rewritten role
 	ItemRenew         = "renew"          // a new version and expiry only (renew.go)
+	ItemLabel         = "label"          // the signed owner label of a listed key changes
 )
 
 // ChangeItem is one thing a change does.
@@ -61,6 +62,9 @@ type DelegationChange struct {
 	After       *Signers `json:"after,omitempty"`
 	KeysAdded   []KeyRef `json:"keys_added,omitempty"`
 	KeysRemoved []KeyRef `json:"keys_removed,omitempty"`
+	// RemovedNotSigning are the removed (or replaced) keys whose holder
+	// has not signed any role of the change.
+	RemovedNotSigning []KeyRef `json:"removed_keys_not_signing,omitempty"`
 }
 
 // Signers is who may sign a role and what.
@@ -75,7 +79,11 @@ type Signers struct {
 type KeyRef struct {
 	KeyID string `json:"keyid"`
 	Label string `json:"label,omitempty"`
-	// LabelFrom is "tree" for a label from the current tree's config and
+	// LabelSigned is true only for a label the current tree's signed
+	// metadata carries in the key object (see KeyLabel).
+	LabelSigned bool `json:"label_signed"`
+	// LabelFrom is "signed" for a label signed in the current tree,
+	// "config" for one only the unsigned project config gives, and
 	// "request" for one only the request proposes: the requester's word.
 	LabelFrom string `json:"label_from,omitempty"`
 }
@@ -96,34 +104,65 @@ func Summary(items []ChangeItem) []string {
 // describer holds what naming keys needs.
 type describer struct {
 	s *Session
-	// tree and request labels of keys, by keyid
-	tree, proposed map[string]string
-	online         string
-	after          *state.View
+	// labels of keys in the current tree (signed, or from the unsigned
+	// config), and labels only the change proposes, by keyid
+	tree     Labels
+	proposed map[string]string
+	online   map[string]bool
+	after    *state.View
 }
 
 func (s *Session) newDescriber(pc *layout.ProjectConfig) *describer {
-	d := &describer{s: s, tree: map[string]string{}, proposed: map[string]string{}}
+	d := &describer{s: s, tree: Labels{}, proposed: map[string]string{}, online: map[string]bool{}}
 	if pc != nil {
 		for _, m := range pc.Maintainers {
 			d.proposed[m.KeyID] = m.Name
 		}
 	}
-	if s.Config != nil {
-		d.online = s.Config.OnlineKey.KeyID
+	// Admin keys are named by the labels root signs in their key objects.
+	s.RootLabels(d.tree)
+	// The online key is named from root's timestamp role (signed), not
+	// from the unsigned config.
+	if root, err := s.View.Root(); err == nil {
+		if td, err := trust.FromRoot(root, layout.RoleTimestamp); err == nil {
+			for _, id := range td.KeyIDs {
+				d.online[id] = true
+			}
+		}
 	}
 	return d
 }
 
+// project reads the labels of a project's keys, in the current tree and
+// as the change proposes them.
+func (d *describer) project(name string) {
+	d.s.ProjectLabels(name, d.tree)
+	if d.after == nil {
+		return
+	}
+	if nd, _, err := d.after.Delegation(name); err == nil {
+		for _, id := range nd.KeyIDs {
+			if l, ok := trust.KeyOwner(nd.Keys[id]); ok {
+				d.proposed[id] = l
+			}
+		}
+	}
+}
+
+// ref names a key: a label signed in the current tree first; then one the
+// change proposes (the requester's word); then the unsigned config's.
 func (d *describer) ref(id string) KeyRef {
 	r := KeyRef{KeyID: id}
+	t, inTree := d.tree[id]
 	switch {
-	case d.tree[id] != "":
-		r.Label, r.LabelFrom = d.tree[id], "tree"
+	case inTree && t.Signed:
+		r.Label, r.LabelSigned, r.LabelFrom = t.Label, true, LabelSigned
 	case d.proposed[id] != "":
-		r.Label, r.LabelFrom = d.proposed[id], "request"
-	case id == d.online && id != "":
-		r.Label, r.LabelFrom = "online key", "tree"
+		r.Label, r.LabelFrom = d.proposed[id], LabelRequest
+	case inTree:
+		r.Label, r.LabelFrom = t.Label, t.From
+	case d.online[id]:
+		r.Label, r.LabelSigned, r.LabelFrom = "online key", true, LabelSigned
 	}
 	return r
 }
@@ -143,17 +182,11 @@ func (d *describer) signers(t *trust.Delegation) *Signers {
 	return &Signers{Keys: d.refs(t.KeyIDs), Threshold: t.Threshold, Paths: t.Paths, Terminating: t.Terminating}
 }
 
-// keyName is "alice (3f9a2c1b0d4e)", `9f3e1a2b3c4d (named "carol" by this
-// request)` or "3f9a2c1b0d4e".
+// keyName is "alice (3f9a2c1b0d4e)" for a signed label, `9f3e1a2b3c4d
+// (named "carol" by this request)`, `9f3e1a2b3c4d (label "carol",
+// unsigned)` or "3f9a2c1b0d4e".
 func keyName(r KeyRef) string {
-	switch {
-	case r.Label == "":
-		return trust.Short(r.KeyID)
-	case r.LabelFrom == "request":
-		return fmt.Sprintf("%s (named %q by this request)", trust.Short(r.KeyID), r.Label)
-	default:
-		return fmt.Sprintf("%s (%s)", r.Label, trust.Short(r.KeyID))
-	}
+	return LabelName(r.KeyID, KeyLabel{Label: r.Label, Signed: r.LabelSigned, From: r.LabelFrom})
 }
 
 func keyNames(rs []KeyRef) string {
@@ -198,6 +231,23 @@ func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[meta
 	}
 	d := s.newDescriber(pc)
 	d.after = after
+	if root != nil {
+		for id, k := range root.Signed.Keys {
+			if l, ok := trust.KeyOwner(k); ok {
+				d.proposed[id] = l
+			}
+		}
+		// For a new repository, "online key" names the timestamp role's
+		// keys of the root being signed: read from its signed part, not
+		// from a label. (A rotation names only the current one so.)
+		if _, err := s.View.Root(); err != nil {
+			if td, err := trust.FromRoot(root, layout.RoleTimestamp); err == nil {
+				for _, id := range td.KeyIDs {
+					d.online[id] = true
+				}
+			}
+		}
+	}
 	var trustItems, other, versions []ChangeItem
 	if root != nil {
 		t, o, v := d.root(root)
@@ -211,7 +261,7 @@ func (s *Session) DescribeChange(after *state.View, root *metadata.Metadata[meta
 		}
 		switch layout.RoleKind(name) {
 		case layout.KindProjectRole:
-			s.ProjectLabels(name, d.tree)
+			d.project(name)
 			other = append(other, describeProject(name, old, m)...)
 		case layout.KindIndexRole, layout.KindTargets:
 			t, o := d.delegations(name, old, m)
@@ -441,7 +491,7 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 			}
 			isIndex := layout.RoleKind(r.Name) == layout.KindIndexRole
 			if !isIndex {
-				d.s.ProjectLabels(r.Name, d.tree)
+				d.project(r.Name)
 			}
 			if od := oldDel[r.Name]; od != nil {
 				it, ok := d.changed(r.Name, name, "", od, nd)
@@ -496,6 +546,7 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 			other = append(other, it)
 		}
 	}
+	trustItems = append(trustItems, d.labelChanges(name, old, m)...)
 	var gone []string
 	for n := range oldDel {
 		if !newNames[n] {
@@ -506,7 +557,7 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 	for _, n := range gone {
 		od := oldDel[n]
 		if layout.RoleKind(n) != layout.KindIndexRole {
-			d.s.ProjectLabels(n, d.tree)
+			d.project(n)
 		}
 		if d.after != nil {
 			if _, to, err := d.after.Delegation(n); err == nil && to != name {
@@ -518,6 +569,104 @@ func (d *describer) delegations(name string, old, m *metadata.Metadata[metadata.
 			Text: fmt.Sprintf("%s: no longer delegated (by %s); its %s %s can no longer sign it", n, name, noun(n), dc.Before.words())})
 	}
 	return trustItems, other
+}
+
+// markUnconsented says, on each change that removes or replaces a
+// maintainer key, whether that key's holder signed any role of the change:
+// "replaces alice's key 33e1c0ffee12; alice has not signed this". A key
+// signed a role when its signature on that role's proposed metadata
+// verifies (go-tuf), whether or not the key still counts for the role.
+func (s *Session) markUnconsented(items []ChangeItem, root *metadata.Metadata[metadata.RootType], roles map[string]*metadata.Metadata[metadata.TargetsType]) {
+	signedBy := func(id string, key *metadata.Key) bool {
+		if key == nil {
+			return false
+		}
+		one := func(role string, md any, sigs []metadata.Signature) bool {
+			d := &trust.Delegation{Role: role, Keys: map[string]*metadata.Key{id: key}, KeyIDs: []string{id}, Threshold: 1}
+			return trust.Check(d, md, sigs).Met
+		}
+		for name, m := range roles {
+			if one(name, m, m.Signatures) {
+				return true
+			}
+		}
+		return root != nil && one(layout.RoleRoot, root, root.Signatures)
+	}
+	for i := range items {
+		it := &items[i]
+		dc := it.Delegation
+		if dc == nil || len(dc.KeysRemoved) == 0 || layout.RoleKind(dc.Role) != layout.KindProjectRole || it.Kind == ItemMovedChanged {
+			continue
+		}
+		od, _, err := s.View.Delegation(dc.Role)
+		if err != nil {
+			continue
+		}
+		verb := "removes"
+		if len(dc.KeysAdded) > 0 {
+			verb = "replaces"
+		}
+		var words []string
+		for _, r := range dc.KeysRemoved {
+			if signedBy(r.KeyID, od.Keys[r.KeyID]) {
+				continue
+			}
+			dc.RemovedNotSigning = append(dc.RemovedNotSigning, r)
+			if r.LabelSigned {
+				words = append(words, fmt.Sprintf("%s %s's key %s; %s has not signed this", verb, r.Label, trust.Short(r.KeyID), r.Label))
+			} else {
+				words = append(words, fmt.Sprintf("%s key %s; its holder has not signed this", verb, keyName(r)))
+			}
+		}
+		if len(words) > 0 {
+			it.Text += " — " + strings.Join(words, "; ")
+		}
+	}
+}
+
+// labelChanges tells each key that both the old and the new version of a
+// role list and whose signed owner label changes: the label signers will
+// be shown from then on, so it is a key change.
+func (d *describer) labelChanges(name string, old, m *metadata.Metadata[metadata.TargetsType]) []ChangeItem {
+	if old == nil || old.Signed.Delegations == nil || m.Signed.Delegations == nil {
+		return nil
+	}
+	var out []ChangeItem
+	for _, id := range slices.Sorted(maps.Keys(m.Signed.Delegations.Keys)) {
+		ok, had := old.Signed.Delegations.Keys[id]
+		if !had {
+			continue
+		}
+		was, wasSigned := trust.KeyOwner(ok)
+		now, isSigned := trust.KeyOwner(m.Signed.Delegations.Keys[id])
+		if was == now && wasSigned == isSigned {
+			continue
+		}
+		var users []string
+		for _, r := range m.Signed.Delegations.Roles {
+			if slices.Contains(r.KeyIDs, id) {
+				users = append(users, r.Name)
+			}
+		}
+		of := ""
+		if len(users) > 0 {
+			of = " (maintainer of " + strings.Join(users, ", ") + ")"
+		}
+		var text string
+		switch {
+		case !isSigned:
+			text = fmt.Sprintf("%s: drops the signed label %q of key %s%s", name, was, trust.Short(id), of)
+		case !wasSigned:
+			text = fmt.Sprintf("%s: signs the label %q for key %s%s, proposed by this request", name, now, trust.Short(id), of)
+			if t, inTree := d.tree[id]; inTree && !t.Signed && t.Label != now {
+				text += fmt.Sprintf(" (the unsigned project config says %q)", t.Label)
+			}
+		default:
+			text = fmt.Sprintf("%s: relabels key %s%s from %q (signed) to %q, proposed by this request", name, trust.Short(id), of, was, now)
+		}
+		out = append(out, ChangeItem{Role: name, Kind: ItemLabel, KeyChange: true, Text: text})
+	}
+	return out
 }
 
 // sortedRoleNames orders roles from the top of the delegation tree down.

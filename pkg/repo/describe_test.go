@@ -188,3 +188,24 @@ func TestWithdrawExpiredAndEntitled(t *testing.T) {
 		}
 	}
 }
+
+// How a key is named depends on who signed its label: a signed label
+// first, an unsigned or proposed one after the keyid, marked.
+func TestLabelName(t *testing.T) {
+	id := "33e1c0ffee1234567890abcdef33e1c0ffee1234567890abcdef33e1c0ffee12"
+	for _, c := range []struct {
+		l    repo.KeyLabel
+		want string
+	}{
+		{repo.KeyLabel{Label: "alice", Signed: true, From: repo.LabelSigned}, "alice (33e1c0ffee12)"},
+		{repo.KeyLabel{Label: "alice", From: repo.LabelConfig}, `33e1c0ffee12 (label "alice", unsigned)`},
+		{repo.KeyLabel{Label: "alice", From: repo.LabelRequest}, `33e1c0ffee12 (named "alice" by this request)`},
+		// Signed false wins over a From that says signed.
+		{repo.KeyLabel{Label: "alice", From: repo.LabelSigned}, `33e1c0ffee12 (label "alice", unsigned)`},
+		{repo.KeyLabel{}, "33e1c0ffee12"},
+	} {
+		if got := repo.LabelName(id, c.l); got != c.want {
+			t.Errorf("LabelName(%+v) = %s; want %s", c.l, got, c.want)
+		}
+	}
+}

@@ -14,16 +14,21 @@ import (
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/keys"
 	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/trust"
 	"github.com/tufgit/tufgit/pkg/verify"
 )
 
 // InitOptions describe a new repository.
 type InitOptions struct {
-	Dir              string
-	Name             string
-	RootKeys         []*keys.Key
-	RootThreshold    int
-	TargetsKeys      []*keys.Key
+	Dir           string
+	Name          string
+	RootKeys      []*keys.Key
+	RootThreshold int
+	TargetsKeys   []*keys.Key
+	// Labels are owner labels of root and targets keys, by keyid, signed
+	// into root's key objects (trust.KeyOwnerField) and the targets keys'
+	// objects in targets and the index roles.
+	Labels           map[string]string
 	TargetsThreshold int
 	OnlineKey        *keys.Key
 	Expiry           layout.Expiry // zero: layout.DefaultExpiry()
@@ -99,10 +104,20 @@ func Init(ctx context.Context, opts InitOptions) (*InitResult, error) {
 	}
 	root.Signed.Roles[metadata.ROOT].Threshold = opts.RootThreshold
 	root.Signed.Roles[metadata.TARGETS].Threshold = opts.TargetsThreshold
+	// Labels go in after AddKey, which computes keyids from the key
+	// object: a label never changes a keyid (trust.KeyID).
+	for id, l := range opts.Labels {
+		if k, ok := root.Signed.Keys[id]; ok && l != "" {
+			if err := trust.CheckOwnerLabel(l); err != nil {
+				return nil, fmt.Errorf("label %q of key %s %v", l, trust.Short(id), err)
+			}
+			root.Signed.Keys[id] = trust.WithOwner(k, l)
+		}
+	}
 
 	adminKeys := map[string]*metadata.Key{}
 	for _, k := range opts.TargetsKeys {
-		adminKeys[k.ID] = k.Public
+		adminKeys[k.ID] = root.Signed.Keys[k.ID]
 	}
 	targets := metadata.Targets(layout.ExpiresAt(now, opts.Expiry.For(layout.RoleTargets)))
 	targets.Signed.Delegations = &metadata.Delegations{Keys: adminKeys}

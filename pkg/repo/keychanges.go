@@ -16,11 +16,10 @@ import (
 // delegating roles (targets, index roles) the change rewrote, as they were
 // and as they are; a project delegated only after is new, one delegated
 // only before was removed, one that moved unchanged (a reshard) is no
-// change. labels name keys by keyid. The web UI's project history reads
-// this.
-func ProjectKeyChanges(before, after []*metadata.Metadata[metadata.TargetsType], labels map[string]string) map[string][]string {
+// change. labels gives a project's key labels (signed or not, as
+// Labels.Name shows them). The web UI's project history reads this.
+func ProjectKeyChanges(before, after []*metadata.Metadata[metadata.TargetsType], labels func(project string) Labels) map[string][]string {
 	od, nd := projectDelegations(before), projectDelegations(after)
-	d := &describer{tree: labels, proposed: map[string]string{}}
 	out := map[string][]string{}
 	names := make([]string, 0, len(od)+len(nd))
 	for n := range od {
@@ -34,6 +33,7 @@ func ProjectKeyChanges(before, after []*metadata.Metadata[metadata.TargetsType],
 	sort.Strings(names)
 	for _, name := range names {
 		o, n := od[name], nd[name]
+		d := &describer{tree: labels(name), proposed: map[string]string{}}
 		switch {
 		case o == nil:
 			out[name] = []string{fmt.Sprintf("%s: new project; %s %s", name, noun(name), d.signers(n).words())}

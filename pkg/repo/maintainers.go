@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,7 +25,12 @@ type MaintainerChange struct {
 	// the one change the admins make without the current maintainers.
 	Recover   []NewMaintainer
 	Threshold int // a new threshold; 0 keeps it
-	Key       *keys.Key
+	// Label signs Label as the owner label of the maintainer key Remove
+	// names, in the key object of the index role (an admin-signed change
+	// of the index role alone: how labels only the unsigned config holds
+	// become signed).
+	Label string
+	Key   *keys.Key
 	SubmitOptions
 }
 
@@ -57,7 +63,7 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 				return nil, fmt.Errorf("%w: %s", ErrDuplicateKey, nm.Key.Ref)
 			}
 			ids = append(ids, nm.Key.ID)
-			m.Signed.Delegations.Keys[nm.Key.ID] = nm.Key.Public
+			m.Signed.Delegations.Keys[nm.Key.ID] = labelled(nm.Key.Public, nm.Name)
 			pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: nm.Key.ID, Name: nm.Name})
 			names = append(names, nm.Name)
 		}
@@ -78,8 +84,13 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 				ids[i] = o.Rotate.Key.ID
 			}
 		}
-		m.Signed.Delegations.Keys[o.Rotate.Key.ID] = o.Rotate.Key.Public
+		// The new key takes the label given, or the old key's label: a
+		// label the new key's delegator signs once the admins sign this,
+		// and shown as this request's word until then.
 		label := o.Rotate.Name
+		if label == "" {
+			label = labels[id].Label
+		}
 		for i, mt := range pc.Maintainers {
 			if mt.KeyID == id {
 				if label == "" {
@@ -91,6 +102,7 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 		if label == "" {
 			label = trust.Short(o.Rotate.Key.ID)
 		}
+		m.Signed.Delegations.Keys[o.Rotate.Key.ID] = labelled(o.Rotate.Key.Public, label)
 		if !containsMaintainer(pc.Maintainers, o.Rotate.Key.ID) {
 			pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: o.Rotate.Key.ID, Name: label})
 		}
@@ -100,9 +112,31 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 			return nil, fmt.Errorf("%w: %s is already a maintainer of %s", ErrNothingToDo, labels.Name(o.Add.Key.ID), name)
 		}
 		ids = append(ids, o.Add.Key.ID)
-		m.Signed.Delegations.Keys[o.Add.Key.ID] = o.Add.Key.Public
+		m.Signed.Delegations.Keys[o.Add.Key.ID] = labelled(o.Add.Key.Public, o.Add.Name)
 		pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: o.Add.Key.ID, Name: o.Add.Name})
 		kind, subject = layout.KindMaintainerAdd, fmt.Sprintf("%s: add maintainer %s", name, o.Add.Name)
+	case o.Label != "":
+		id, err := s.resolveMaintainer(o.Remove, ids, labels, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := trust.CheckOwnerLabel(o.Label); err != nil {
+			return nil, fmt.Errorf("label %q %v", o.Label, err)
+		}
+		if l := labels[id]; l.Signed && l.Label == o.Label {
+			return nil, fmt.Errorf("%w: key %s of %s is signed as %q already", ErrNothingToDo, trust.Short(id), name, o.Label)
+		}
+		m.Signed.Delegations.Keys[id] = labelled(m.Signed.Delegations.Keys[id], o.Label)
+		found := false
+		for i, mt := range pc.Maintainers {
+			if mt.KeyID == id {
+				pc.Maintainers[i].Name, found = o.Label, true
+			}
+		}
+		if !found {
+			pc.Maintainers = append(pc.Maintainers, layout.Maintainer{KeyID: id, Name: o.Label})
+		}
+		kind, subject = KindMaintainerLabel, fmt.Sprintf("%s: sign label %q for maintainer key %s", name, o.Label, trust.Short(id))
 	case o.Remove != "":
 		id, err := s.resolveMaintainer(o.Remove, ids, labels, name)
 		if err != nil {
@@ -149,6 +183,11 @@ func (s *Session) ChangeMaintainers(o MaintainerChange) (*Result, error) {
 	}
 	pruneKeys(m.Signed.Delegations)
 	roles := map[string]*metadata.Metadata[metadata.TargetsType]{idxName: m}
+	if kind == KindMaintainerLabel {
+		// Only the index role changes: its admins sign the label.
+		ch := &Change{Kind: kind, Project: name, Subject: subject, Roles: roles, ProjectConfig: pc}
+		return s.Submit(ch, o.Key, o.SubmitOptions)
+	}
 	if pr, exists, err := s.projectRole(name); err != nil {
 		return nil, err
 	} else if exists {
@@ -184,7 +223,17 @@ func (s *Session) editIndexOf(project string) (name string, d *trust.Delegation,
 const (
 	KindMaintainerRotate  = "maintainer-rotate"
 	KindMaintainerRecover = "maintainer-recover"
+	KindMaintainerLabel   = "maintainer-label"
 )
+
+// labelled is a copy of k whose key object carries label as its signed
+// owner (trust.KeyOwnerField); an empty label leaves k as it is.
+func labelled(k *metadata.Key, label string) *metadata.Key {
+	if label == "" || trust.CheckOwnerLabel(label) != nil {
+		return k
+	}
+	return trust.WithOwner(k, label)
+}
 
 func containsMaintainer(ms []layout.Maintainer, id string) bool {
 	for _, m := range ms {
@@ -196,17 +245,29 @@ func containsMaintainer(ms []layout.Maintainer, id string) bool {
 }
 
 // resolveMaintainer finds a maintainer by keyid (or a unique prefix of at
-// least 8 hex digits), label, or public key file.
+// least 8 hex digits), signed label, or public key file. A label only the
+// unsigned project config gives never selects a key: anyone who can push
+// can move it to another key.
 func (s *Session) resolveMaintainer(ref string, ids []string, labels Labels, project string) (string, error) {
 	var match []string
+	unsigned := false
 	for _, id := range ids {
-		if id == ref || (len(ref) >= 8 && len(ref) < len(id) && id[:len(ref)] == ref) || labels[id] == ref {
+		l := labels[id]
+		switch {
+		case id == ref || (len(ref) >= 8 && len(ref) < len(id) && id[:len(ref)] == ref) || (l.Signed && l.Label == ref):
 			match = append(match, id)
+		case l.Label == ref:
+			unsigned = true
 		}
 	}
 	if len(match) == 0 {
 		if k, err := keys.Load(s.context(), ref, nil); err == nil && slices.Contains(ids, k.ID) {
 			return k.ID, nil
+		}
+		if unsigned {
+			return "", fmt.Errorf("%w: %q is only an unsigned label of a maintainer of %s (in %s, which anyone who can push may change), so it selects no key; "+
+				"name the key by the keyid its holder gives you (tufgit key show) or its .pub file; `tufgit project show %s` lists the keys",
+				ErrUnsignedLabel, ref, project, layout.ProjectConfigPath(project), project)
 		}
 		return "", fmt.Errorf("%s is not a maintainer of %s (see `tufgit project show %s`)", ref, project, project)
 	}
@@ -215,6 +276,9 @@ func (s *Session) resolveMaintainer(ref string, ids []string, labels Labels, pro
 	}
 	return match[0], nil
 }
+
+// ErrUnsignedLabel means a key was named by a label nobody signed.
+var ErrUnsignedLabel = errors.New("unsigned label")
 
 // pruneKeys drops keys no delegation uses any more.
 func pruneKeys(d *metadata.Delegations) {

@@ -97,8 +97,8 @@ func (s *Session) CreateProject(o ProjectCreateOptions) (*Result, error) {
 	if m.Signed.Delegations.Keys == nil {
 		m.Signed.Delegations.Keys = map[string]*metadata.Key{}
 	}
-	for _, k := range ks {
-		m.Signed.Delegations.Keys[k.ID] = k.Public
+	for i, k := range ks {
+		m.Signed.Delegations.Keys[k.ID] = labelled(k.Public, o.Maintainers[i].Name)
 	}
 	m.Signed.Delegations.Roles = append(m.Signed.Delegations.Roles, metadata.DelegatedRole{
 		Name: name, KeyIDs: keyIDs(ks), Threshold: o.Threshold, Terminating: true,
@@ -210,6 +210,10 @@ type ProjectInfo struct {
 type MaintainerInfo struct {
 	KeyID string `json:"keyid"`
 	Name  string `json:"name,omitempty"`
+	// NameSigned is true when the index role that delegates the project
+	// signs Name in the key object; false for a label only the unsigned
+	// project config gives.
+	NameSigned bool `json:"label_signed"`
 }
 
 // Release is one version of a project.
@@ -285,7 +289,7 @@ func (s *Session) ShowProject(name string) (*ProjectInfo, error) {
 		info.DisplayName = pc.DisplayName
 	}
 	for _, id := range d.KeyIDs {
-		info.Maintainers = append(info.Maintainers, MaintainerInfo{KeyID: id, Name: labels[id]})
+		info.Maintainers = append(info.Maintainers, MaintainerInfo{KeyID: id, Name: labels[id].Label, NameSigned: labels[id].Signed})
 	}
 	if r, err := s.View.Role(n); err == nil {
 		info.Releases = Releases(r.Meta)

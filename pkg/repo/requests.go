@@ -38,8 +38,11 @@ type RequestInfo struct {
 	Problems []string     `json:"problems,omitempty"`
 	// Withdrawn is the withdrawal record of a withdrawn request.
 	Withdrawn *layout.Withdrawal `json:"withdrawn,omitempty"`
-	// Labels names the keys above where the project config does.
-	Labels map[string]string `json:"labels,omitempty"`
+	// Labels names the keys above, by keyid: each label with whether the
+	// current tree signs it ("label_signed") and where it comes from
+	// ("label_from": signed, config, or request for a label only this
+	// request proposes).
+	Labels Labels `json:"labels,omitempty"`
 }
 
 // loaded is a request read for signing or showing.
@@ -145,17 +148,9 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 	info := &RequestInfo{ID: r.ID, Kind: r.Kind, Project: r.Project, Author: r.Author, Created: r.Created, Note: r.Note, Ready: true,
 		SignedBy: []string{}, Missing: []string{}}
 	info.Changes = s.DescribeChange(l.p.View, l.p.Root, l.roles, l.p.ProjectConfig)
+	s.markUnconsented(info.Changes, l.p.Root, l.roles)
 	info.Summary = Summary(info.Changes)
-	labels := Labels{}
-	if r.Project != "" {
-		s.ProjectLabels(r.Project, labels)
-	}
-	if l.p.ProjectConfig != nil {
-		for _, m := range l.p.ProjectConfig.Maintainers {
-			labels[m.KeyID] = m.Name
-		}
-	}
-	info.Labels = labels
+	info.Labels = s.proposalLabels(l.p)
 	signed, missing := map[string]bool{}, map[string]bool{}
 	for _, name := range l.p.Roles {
 		for i, c := range l.check(name) {
@@ -207,6 +202,53 @@ func (s *Session) describeRequest(l *loaded) *RequestInfo {
 	}
 	info.SignedBy, info.Missing = slices.Sorted(maps.Keys(signed)), slices.Sorted(maps.Keys(missing))
 	return info
+}
+
+// proposalLabels names the keys a request involves: labels signed in the
+// current tree first; then those the request proposes (in the key objects
+// of its proposed metadata, or its project.json), marked as its word; then
+// those only the current unsigned project config gives, marked unsigned.
+func (s *Session) proposalLabels(p *verify.Proposal) Labels {
+	labels := Labels{}
+	tree := Labels{}
+	proposed := Labels{}
+	if p.Request.Project != "" {
+		s.ProjectLabels(p.Request.Project, tree)
+		s.labelsFrom(p.View, p.Request.Project, proposed)
+	}
+	s.RootLabels(tree)
+	if p.Root != nil {
+		for id, k := range p.Root.Signed.Keys {
+			if l, ok := trust.KeyOwner(k); ok {
+				if _, has := proposed[id]; !has {
+					proposed[id] = KeyLabel{Label: l}
+				}
+			}
+		}
+	}
+	if p.ProjectConfig != nil {
+		for _, m := range p.ProjectConfig.Maintainers {
+			if _, ok := proposed[m.KeyID]; !ok && m.Name != "" {
+				proposed[m.KeyID] = KeyLabel{Label: m.Name}
+			}
+		}
+	}
+	for id, l := range tree {
+		if l.Signed {
+			labels[id] = l
+		}
+	}
+	for id, l := range proposed {
+		if _, ok := labels[id]; !ok {
+			labels[id] = KeyLabel{Label: l.Label, From: LabelRequest}
+		}
+	}
+	for id, l := range tree {
+		if _, ok := labels[id]; !ok {
+			labels[id] = l
+		}
+	}
+	return labels
 }
 
 func nonNil(s []string) []string {
@@ -523,13 +565,7 @@ func (s *Session) Withdraw(o WithdrawOptions) (*WithdrawResult, error) {
 	}
 	entitled := verify.EntitledKeys(p, s.View)
 	if _, ok := entitled[o.Key.ID]; !ok {
-		labels := Labels{}
-		s.ProjectLabels(p.Request.Project, labels)
-		if p.ProjectConfig != nil {
-			for _, m := range p.ProjectConfig.Maintainers {
-				labels[m.KeyID] = m.Name
-			}
-		}
+		labels := s.proposalLabels(p)
 		var who []string
 		for _, kid := range slices.Sorted(maps.Keys(entitled)) {
 			who = append(who, labels.Name(kid))

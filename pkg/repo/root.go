@@ -29,6 +29,10 @@ type RootUpdate struct {
 	AddTargetsKeys    []*keys.Key
 	RemoveTargetsKeys []string
 	TargetsThreshold  int
+	// Labels are owner labels, by keyid, for keys this update adds to
+	// root: signed into their key objects (trust.KeyOwnerField). Keys root
+	// already lists keep their label.
+	Labels map[string]string
 	// OnlineKey replaces the snapshot and timestamp key.
 	OnlineKey *keys.Key
 	// Expires overrides the configured root expiry.
@@ -62,6 +66,10 @@ func (s *Session) UpdateRoot(o RootUpdate) (*Result, error) {
 		return nil, err
 	}
 	var what []string
+	known := map[string]bool{}
+	for id := range root.Signed.Keys {
+		known[id] = true
+	}
 	rootChanged, err := editRole(root, layout.RoleRoot, o.AddRootKeys, o.RemoveRootKeys, o.RootThreshold)
 	if err != nil {
 		return nil, err
@@ -69,6 +77,14 @@ func (s *Session) UpdateRoot(o RootUpdate) (*Result, error) {
 	targetsChanged, err := editRole(root, layout.RoleTargets, o.AddTargetsKeys, o.RemoveTargetsKeys, o.TargetsThreshold)
 	if err != nil {
 		return nil, err
+	}
+	for id, l := range o.Labels {
+		if k, ok := root.Signed.Keys[id]; ok && !known[id] && l != "" {
+			if err := trust.CheckOwnerLabel(l); err != nil {
+				return nil, fmt.Errorf("label %q of key %s %v", l, trust.Short(id), err)
+			}
+			root.Signed.Keys[id] = trust.WithOwner(k, l)
+		}
 	}
 	if rootChanged {
 		what = append(what, "root keys")

@@ -163,23 +163,103 @@ func (s *Session) requireRoot() error {
 	return nil
 }
 
-// Labels names maintainer keys from project configs (and the current
-// request's project config), for messages.
-type Labels map[string]string
+// Where a key's label comes from.
+const (
+	// LabelSigned: the key object in the signed metadata that delegates
+	// to the key carries it (trust.KeyOwnerField), so the delegator's keys
+	// signed it.
+	LabelSigned = "signed"
+	// LabelConfig: only the unsigned project config names the key so;
+	// anyone who can push can change it.
+	LabelConfig = "config"
+	// LabelRequest: only the request proposes it: the requester's word
+	// until the request is applied.
+	LabelRequest = "request"
+)
 
-// Name is "label (keyid…)" or just the short keyid.
-func (l Labels) Name(id string) string {
-	if n, ok := l[id]; ok {
-		return fmt.Sprintf("%s (%s)", n, trust.Short(id))
-	}
-	return trust.Short(id)
+// KeyLabel is a key's human label and where it comes from.
+type KeyLabel struct {
+	Label string `json:"label"`
+	// Signed is true only for a label the current tree's signed metadata
+	// carries in the key object.
+	Signed bool   `json:"label_signed"`
+	From   string `json:"label_from"`
 }
 
-// ProjectLabels reads the maintainer labels of a project.
+// Labels names keys, by keyid, for messages.
+type Labels map[string]KeyLabel
+
+// Name is "alice (33e1c0ffee12)" for a signed label, `33e1c0ffee12 (label
+// "alice", unsigned)` for one only the project config gives, `33e1c0ffee12
+// (named "alice" by this request)` for one a request proposes, or the short
+// keyid alone. A label nobody signed never comes first.
+func (l Labels) Name(id string) string {
+	return LabelName(id, l[id])
+}
+
+// LabelName names keyid id with label kl (see Labels.Name).
+func LabelName(id string, kl KeyLabel) string {
+	switch {
+	case kl.Label == "":
+		return trust.Short(id)
+	case kl.From == LabelRequest:
+		return fmt.Sprintf("%s (named %q by this request)", trust.Short(id), kl.Label)
+	case !kl.Signed:
+		return fmt.Sprintf("%s (label %q, unsigned)", trust.Short(id), kl.Label)
+	default:
+		return fmt.Sprintf("%s (%s)", kl.Label, trust.Short(id))
+	}
+}
+
+// ProjectLabels reads the labels of a project's maintainer keys: the
+// signed owner labels in the key objects of the index role that delegates
+// it, and, for keys that carry none, the unsigned labels of its project
+// config, marked as such. A label already in into is kept when the new
+// one is unsigned.
 func (s *Session) ProjectLabels(project string, into Labels) {
+	s.labelsFrom(s.View, project, into)
 	if pc, err := s.ProjectConfig(project); err == nil {
 		for _, m := range pc.Maintainers {
-			into[m.KeyID] = m.Name
+			if _, ok := into[m.KeyID]; !ok && m.Name != "" {
+				into[m.KeyID] = KeyLabel{Label: m.Name, From: LabelConfig}
+			}
+		}
+	}
+}
+
+// RootLabels adds the owner labels the current root signs in its key
+// objects (the admins' and the online key), where into has no signed one.
+func (s *Session) RootLabels(into Labels) {
+	root, err := s.View.Root()
+	if err != nil {
+		return
+	}
+	for id, k := range root.Signed.Keys {
+		if l, ok := trust.KeyOwner(k); ok {
+			if have := into[id]; !have.Signed {
+				into[id] = KeyLabel{Label: l, Signed: true, From: LabelSigned}
+			}
+		}
+	}
+}
+
+// labelsFrom adds the signed owner labels of role's delegation in v.
+func (s *Session) labelsFrom(v *state.View, role string, into Labels) {
+	if v == nil {
+		return
+	}
+	d, _, err := v.Delegation(role)
+	if err != nil {
+		return
+	}
+	SignedLabels(d, into)
+}
+
+// SignedLabels adds the owner labels the key objects of d carry.
+func SignedLabels(d *trust.Delegation, into Labels) {
+	for _, id := range d.KeyIDs {
+		if l, ok := trust.KeyOwner(d.Keys[id]); ok {
+			into[id] = KeyLabel{Label: l, Signed: true, From: LabelSigned}
 		}
 	}
 }
@@ -373,6 +453,7 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		}
 	}
 	res.Changes = s.DescribeChange(ov, ch.Root, ch.Roles, ch.ProjectConfig)
+	s.markUnconsented(res.Changes, ch.Root, ch.Roles)
 	res.Summary = Summary(res.Changes)
 
 	var changes []gitstore.FileChange
@@ -511,7 +592,9 @@ func (s *Session) notAuthorized(key *keys.Key, ch *Change, names []string, deleg
 	}
 	if ch.ProjectConfig != nil {
 		for _, m := range ch.ProjectConfig.Maintainers {
-			labels[m.KeyID] = m.Name
+			if _, ok := labels[m.KeyID]; !ok {
+				labels[m.KeyID] = KeyLabel{Label: m.Name, From: LabelRequest}
+			}
 		}
 	}
 	seen := map[string]bool{}

@@ -2,9 +2,13 @@ package state
 
 import (
 	"encoding/json"
+	"reflect"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/tufgit/tufgit/pkg/layout"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // One decoding pass for plain targets metadata.
@@ -60,6 +64,14 @@ type fastKey struct {
 	Value  *struct {
 		PublicKey string `json:"public"`
 	} `json:"keyval"`
+	// Owner is the signed owner label (trust.KeyOwnerField), decoded as
+	// go-tuf decodes an unrecognized field: into an any.
+	Owner any `json:"x-tuf-on-ci-keyowner"`
+}
+
+// A key object's owner label leaves a role plain: fastKey reads it.
+func init() {
+	layout.AllowPlainField(reflect.TypeOf(metadata.Key{}), trust.KeyOwnerField)
 }
 
 type fastRole struct {
@@ -115,6 +127,9 @@ func fastTargetsFromBytes(raw []byte) (*metadata.Metadata[metadata.TargetsType],
 					return nil, false
 				}
 				key := &metadata.Key{Type: k.Type, Scheme: k.Scheme, UnrecognizedFields: none()}
+				if k.Owner != nil {
+					key.UnrecognizedFields[trust.KeyOwnerField] = k.Owner
+				}
 				if k.Value != nil { // absent: go-tuf leaves a zero KeyVal
 					key.Value = metadata.KeyVal{PublicKey: k.Value.PublicKey, UnrecognizedFields: none()}
 				}

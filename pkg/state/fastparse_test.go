@@ -14,6 +14,7 @@ import (
 
 	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/state"
+	"github.com/tufgit/tufgit/pkg/trust"
 )
 
 // reference is ParseTargets as it was before the one-pass decoder: the
@@ -84,7 +85,12 @@ func signedRoles(t testing.TB) [][]byte {
 	id, _ := key.ID()
 	index.Signed.Delegations = &metadata.Delegations{Keys: map[string]*metadata.Key{id: key},
 		Roles: []metadata.DelegatedRole{{Name: "p", KeyIDs: []string{id}, Threshold: 1, Terminating: true, Paths: []string{"p/*"}}}}
-	for _, m := range []*metadata.Metadata[metadata.TargetsType]{proj, index, metadata.Targets(exp)} {
+	// An index role whose key object carries its signed owner label, as
+	// tufgit writes it.
+	labelled := metadata.Targets(exp)
+	labelled.Signed.Delegations = &metadata.Delegations{Keys: map[string]*metadata.Key{id: trust.WithOwner(key, "alice")},
+		Roles: []metadata.DelegatedRole{{Name: "p", KeyIDs: []string{id}, Threshold: 1, Terminating: true, Paths: []string{"p/*"}}}}
+	for _, m := range []*metadata.Metadata[metadata.TargetsType]{proj, index, labelled, metadata.Targets(exp)} {
 		if _, err := m.Sign(signer); err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +136,11 @@ func TestParseTargetsFastPath(t *testing.T) {
 }
 
 var fastEdgeSeeds = []string{
+	// owner labels of other shapes: decoded as go-tuf does, or left to it
+	`{"signed":{"_type":"targets","delegations":{"keys":{"a":{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"00"},"x-tuf-on-ci-keyowner":12}},"roles":[]}},"signatures":[]}`,
+	`{"signed":{"_type":"targets","delegations":{"keys":{"a":{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"00"},"x-tuf-on-ci-keyowner":{"a":[1]}}},"roles":[]}},"signatures":[]}`,
+	`{"signed":{"_type":"targets","delegations":{"keys":{"a":{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"00"},"x-tuf-on-ci-keyowner":null}},"roles":[]}},"signatures":[]}`,
+	`{"signed":{"_type":"targets","delegations":{"keys":{"a":{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"00"},"x-tuf-on-ci-keyowner":"al\u0000ice","x-other":1}},"roles":[]}},"signatures":[]}`,
 	`{"signed":{"_type":"targets","spec_version":"1.0","version":1,"expires":"2027-01-01T00:00:00Z","targets":{}},"signatures":[]}`,
 	`{"signed":{"_type":"targets","targets":null},"signatures":null}`,
 	`{"signed":{"_type":"targets","x":1},"signatures":[],"y":[null]}`,

@@ -209,10 +209,13 @@ func SupportedKey(k *metadata.Key) error {
 	return nil
 }
 
-// KeyID is the TUF keyid of k: sha256 of its canonical JSON (go-tuf).
+// KeyID is the TUF keyid of k: sha256 of its canonical JSON (go-tuf),
+// without its owner label (KeyOwnerField): a label is signed inside the
+// key object but is not part of the key, as in tuf-on-ci, so labelling a
+// key never changes its keyid. go-tuf and python-tuf look keys up by the
+// keyid the delegation lists and never recompute it.
 func KeyID(k *metadata.Key) (string, error) {
-	c := *k // go-tuf caches the id inside Key; compute on a copy
-	return c.ID()
+	return bareKey(k).ID() // a copy: go-tuf caches the id inside Key
 }
 
 // Fingerprint identifies the key material itself, whatever keyid or
@@ -246,6 +249,9 @@ func CheckKeys(keys map[string]*metadata.Key) []error {
 		if err := SupportedKey(k); err != nil {
 			errs = append(errs, fmt.Errorf("key %s: %v", short(id), err))
 			continue
+		}
+		if err := checkOwner(k); err != nil {
+			errs = append(errs, fmt.Errorf("key %s: %v", short(id), err))
 		}
 		want, err := KeyID(k)
 		if err != nil {

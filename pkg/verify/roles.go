@@ -536,6 +536,13 @@ func (c *checker) checkProjectConfigData(project string, raw []byte, err error) 
 	for _, m := range pc.Maintainers {
 		if !keys[m.KeyID] {
 			c.rep.add(p, project, CodeConfig, "labels key %s as %q, but that key is not a maintainer of %s", trust.Short(m.KeyID), m.Name, project)
+			continue
+		}
+		// The unsigned config may not contradict a label the delegator
+		// signed: a keyless push that moves labels between keys is refused.
+		if signed, ok := trust.KeyOwner(d.Keys[m.KeyID]); ok && signed != m.Name {
+			c.rep.add(p, project, CodeConfig, "labels key %s as %q, but the index role that delegates %s signs its label as %q (change a signed label with `tufgit maintainer label`)",
+				trust.Short(m.KeyID), m.Name, project, signed)
 		}
 	}
 }

@@ -111,9 +111,12 @@ func findProjects(repo *Repo, site *Site) []*Project {
 		}
 		for _, id := range deleg.KeyIDs {
 			if k := parent.TargetsMeta.Signed.Delegations.Keys[id]; k != nil {
+				// The owner the delegator signs in the key object wins; a
+				// label only the unsigned project config gives is shown
+				// as such.
 				row := keyRow{ID: id, Type: k.Type, Scheme: k.Scheme, Owner: KeyOwner(k)}
-				if l := info.Labels[id]; l != "" {
-					row.Owner = l
+				if l := info.Labels[id]; l != "" && row.Owner == "" {
+					row.Owner, row.OwnerUnsigned = l, true
 				}
 				p.Maintainers = append(p.Maintainers, row)
 			}

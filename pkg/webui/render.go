@@ -107,7 +107,12 @@ type keyTable struct {
 	Caption string
 	Keys    []keyRow
 }
-type keyRow struct{ ID, Type, Scheme, Owner string }
+type keyRow struct {
+	ID, Type, Scheme, Owner string
+	// OwnerUnsigned marks an Owner that no signed metadata gives (a
+	// tufgit project config's label): shown after the keyid, as unsigned.
+	OwnerUnsigned bool
+}
 type rootRole struct {
 	Name      string
 	Threshold int

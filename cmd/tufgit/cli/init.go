@@ -48,6 +48,10 @@ given than a threshold needs) leaves the repository with a pending signature
 request named "init" instead of signed metadata; its holders add their
 signatures with 'tufgit sign init'. 'tufgit verify' reports it as pending.
 
+A root or targets key given as LABEL=KEY ('Ada=admin1.key') has its label
+signed into root's key object (x-tuf-on-ci-keyowner, as tuf-on-ci does):
+signers then read "Ada (3f9a2c1b0d4e)" instead of a bare keyid.
+
 Expiry periods default to: root, targets, index and project roles 365d,
 snapshot 7d, timestamp 1d. Change them with --expiry ROLE=DURATION.
 
@@ -75,9 +79,9 @@ see docs/sharding.md); the default, 1, is one repository.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.RootKeys, "root-key", nil, "a root key (repeat for several)")
+	f.StringArrayVar(&o.RootKeys, "root-key", nil, "a root key, [LABEL=]KEY: a label is signed into root (repeat for several)")
 	f.IntVar(&o.RootThreshold, "root-threshold", 1, "signatures root needs")
-	f.StringArrayVar(&o.TargetsKeys, "targets-key", nil, "a targets key (repeat for several)")
+	f.StringArrayVar(&o.TargetsKeys, "targets-key", nil, "a targets key, [LABEL=]KEY (repeat for several)")
 	f.IntVar(&o.TargetsThreshold, "targets-threshold", 1, "signatures targets and the index roles need")
 	f.StringVar(&o.OnlineKey, "online-key", "", "the key that signs snapshot and timestamp when publishing")
 	f.StringVar(&o.Name, "name", "", "a human name for the repository")
@@ -101,12 +105,27 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	}
 	now := o.IO.Now()
 	pass := cachedPassphrase(o.IO.Passphrase())
+	labels := map[string]string{}
 	load := func(refs []string) ([]*keys.Key, error) {
 		var out []*keys.Key
-		for _, r := range refs {
+		for _, spec := range refs {
+			// [LABEL=]KEY: a label given is signed into root's key object.
+			label, r, err := splitMaintainerSpec(spec)
+			if err != nil {
+				return nil, usageError("key %q: %v (give LABEL=KEY or KEY)", spec, err)
+			}
+			if r == spec {
+				label = ""
+			}
 			k, err := keys.Load(ctx, r, pass)
 			if err != nil {
 				return nil, err
+			}
+			if label != "" {
+				if prev, ok := labels[k.ID]; ok && prev != label {
+					return nil, usageError("key %s is labelled both %q and %q; give one label", r, prev, label)
+				}
+				labels[k.ID] = label
 			}
 			out = append(out, k)
 		}
@@ -128,7 +147,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	res, err := repo.Init(ctx, repo.InitOptions{
 		Dir: o.Dir, Name: o.Name,
 		RootKeys: rootKeys, RootThreshold: o.RootThreshold,
-		TargetsKeys: targetsKeys, TargetsThreshold: o.TargetsThreshold,
+		TargetsKeys: targetsKeys, TargetsThreshold: o.TargetsThreshold, Labels: labels,
 		OnlineKey: online, Expiry: exp, Now: now, ArtifactStore: o.ArtifactStore, Shards: o.Shards,
 	})
 	if err != nil {

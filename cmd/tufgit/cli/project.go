@@ -180,11 +180,15 @@ func (o *ProjectShowOptions) show(s *repo.Session) error {
 	fmt.Fprintf(w, "project %s\n", title)
 	fmt.Fprintf(w, "  delegated by %s; %d of %d maintainers must sign\n", p.Index, p.Threshold, len(p.Maintainers))
 	for _, m := range p.Maintainers {
-		name := m.Name
-		if name == "" {
-			name = "(no label)"
+		// A label nobody signed comes after the keyid, marked.
+		switch {
+		case m.Name == "":
+			fmt.Fprintf(w, "  maintainer %-16s %s\n", "(no label)", m.KeyID)
+		case m.NameSigned:
+			fmt.Fprintf(w, "  maintainer %-16s %s\n", m.Name, m.KeyID)
+		default:
+			fmt.Fprintf(w, "  maintainer %s (label %q, unsigned: only the project config says so)\n", m.KeyID, m.Name)
 		}
-		fmt.Fprintf(w, "  maintainer %-16s %s\n", name, m.KeyID)
 	}
 	if p.Expires != nil {
 		fmt.Fprintf(w, "  role version %d, expires %s\n", p.RoleVersion, p.Expires.UTC().Format("2006-01-02"))

@@ -131,13 +131,13 @@ func (o *RequestShowOptions) show(s *repo.Session) error {
 }
 
 // labelled names keyids by their labels where known.
-func labelled(labels map[string]string, ids []string) string {
+func labelled(labels repo.Labels, ids []string) string {
 	if len(ids) == 0 {
 		return "none"
 	}
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = repo.Labels(labels).Name(id)
+		out[i] = labels.Name(id)
 	}
 	return strings.Join(out, ", ")
 }

@@ -83,7 +83,7 @@ when the new history lowers any, give --online-key too (docs/server.md).`,
   tufgit sign admin-… --key admin2.key --yes
 
   # Replace a root key (both the old and the new root's thresholds sign):
-  tufgit root update --add-root-key carol.pub --remove-root-key 3f9a2c1b --key admin1.key
+  tufgit root update --add-root-key Carol=carol.pub --remove-root-key 3f9a2c1b --key admin1.key
 
   # Yearly renewal:
   tufgit root update --renew --key admin1.key
@@ -95,10 +95,10 @@ when the new history lowers any, give --online-key too (docs/server.md).`,
 	}
 	o.addFlags(cmd, true)
 	f := cmd.Flags()
-	f.StringArrayVar(&o.AddRoot, "add-root-key", nil, "a public key to add to root (repeatable)")
+	f.StringArrayVar(&o.AddRoot, "add-root-key", nil, "a public key to add to root, [LABEL=]PUB: a label is signed into root (repeatable)")
 	f.StringArrayVar(&o.RemoveRoot, "remove-root-key", nil, "a root key to remove: keyid, prefix or public key file (repeatable)")
 	f.IntVar(&o.RootThreshold, "root-threshold", 0, "the new root threshold")
-	f.StringArrayVar(&o.AddTargets, "add-targets-key", nil, "a public key to add to targets (repeatable)")
+	f.StringArrayVar(&o.AddTargets, "add-targets-key", nil, "a public key to add to targets, [LABEL=]PUB (repeatable)")
 	f.StringArrayVar(&o.RemoveTargets, "remove-targets-key", nil, "a targets key to remove: keyid, prefix or public key file (repeatable)")
 	f.IntVar(&o.TargetsThreshold, "targets-threshold", 0, "the new targets threshold")
 	f.StringVar(&o.Online, "online-key", "", "the new snapshot and timestamp public key")
@@ -136,10 +136,11 @@ func (o *RootUpdateOptions) Run(cmd *cobra.Command) error {
 	if u.RemoveTargetsKeys, err = keyIDRefs(cmd.Context(), o.RemoveTargets); err != nil {
 		return err
 	}
-	if u.AddRootKeys, err = loadPublic(cmd.Context(), "--add-root-key", o.AddRoot); err != nil {
+	u.Labels = map[string]string{}
+	if u.AddRootKeys, err = loadLabelled(cmd.Context(), "--add-root-key", o.AddRoot, u.Labels); err != nil {
 		return err
 	}
-	if u.AddTargetsKeys, err = loadPublic(cmd.Context(), "--add-targets-key", o.AddTargets); err != nil {
+	if u.AddTargetsKeys, err = loadLabelled(cmd.Context(), "--add-targets-key", o.AddTargets, u.Labels); err != nil {
 		return err
 	}
 	if o.Online != "" {
@@ -197,6 +198,30 @@ func keyIDRefs(ctx context.Context, refs []string) ([]string, error) {
 }
 
 // loadPublic loads public keys given on the command line.
+// loadLabelled loads [LABEL=]KEY specs' public keys, collecting the labels
+// given into labels by keyid.
+func loadLabelled(ctx context.Context, flag string, specs []string, labels map[string]string) ([]*keys.Key, error) {
+	var out []*keys.Key
+	for _, spec := range specs {
+		label, ref, err := splitMaintainerSpec(spec)
+		if err != nil {
+			return nil, usageError("%s %q: %v (give LABEL=KEY or KEY)", flag, spec, err)
+		}
+		ks, err := loadPublic(ctx, flag, []string{ref})
+		if err != nil {
+			return nil, err
+		}
+		if ref != spec {
+			if prev, ok := labels[ks[0].ID]; ok && prev != label {
+				return nil, usageError("key %s is labelled both %q and %q; give one label", ref, prev, label)
+			}
+			labels[ks[0].ID] = label
+		}
+		out = append(out, ks[0])
+	}
+	return out, nil
+}
+
 func loadPublic(ctx context.Context, flag string, refs []string) ([]*keys.Key, error) {
 	var out []*keys.Key
 	for _, ref := range refs {

@@ -55,11 +55,23 @@ func Collect(g *gitstore.Repo, head gitstore.Hash, now time.Time, prev *webui.Si
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]string{}
-	for _, p := range site.Projects {
-		for id, n := range p.Labels {
-			labels[id] = n
+	// Signers in history are named as tufgit names them (repo.Labels):
+	// a label the index role signs, or one only the project config gives,
+	// after the keyid and marked unsigned. Read per project, only for the
+	// projects history shows.
+	s, err := repo.OpenAt(g, head, now)
+	if err != nil {
+		return nil, err
+	}
+	byProject := map[string]repo.Labels{}
+	labelsOf := func(project string) repo.Labels {
+		l, ok := byProject[project]
+		if !ok {
+			l = repo.Labels{}
+			s.ProjectLabels(project, l)
+			byProject[project] = l
 		}
+		return l
 	}
 	if site.Requests, err = requests(g, head, now); err != nil {
 		return nil, err
@@ -73,7 +85,7 @@ func Collect(g *gitstore.Repo, head gitstore.Hash, now time.Time, prev *webui.Si
 			prev = nil // history was rewritten: read it all again
 		}
 	}
-	memo, err := history(g, head, since, labels)
+	memo, err := history(g, head, since, labelsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -130,11 +142,7 @@ func requests(g *gitstore.Repo, head gitstore.Hash, now time.Time) ([]webui.Requ
 		name := func(ids []string) []string {
 			var n []string
 			for _, id := range ids {
-				if l := in.Labels[id]; l != "" {
-					n = append(n, l+" ("+short(id)+")")
-				} else {
-					n = append(n, short(id))
-				}
+				n = append(n, repo.LabelName(id, in.Labels[id]))
 			}
 			return n
 		}
@@ -159,7 +167,7 @@ func requests(g *gitstore.Repo, head gitstore.Hash, now time.Time) ([]webui.Requ
 
 // history walks first parents from head back to since (exclusive), and
 // records what each commit did to each project role.
-func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]string) (*webui.SiteMemo, error) {
+func history(g *gitstore.Repo, head, since gitstore.Hash, labelsOf func(project string) repo.Labels) (*webui.SiteMemo, error) {
 	memo := &webui.SiteMemo{Commit: head.String(), Dates: map[string]map[string]time.Time{}, History: map[string][]webui.Event{}}
 	c := head
 	for i := 0; i < MaxCommits && c != since && c != gitstore.ZeroHash; i++ {
@@ -216,7 +224,7 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 		}
 		keyChanges := map[string][]string{}
 		if len(delBefore) > 0 || len(delAfter) > 0 {
-			keyChanges = repo.ProjectKeyChanges(delBefore, delAfter, labels)
+			keyChanges = repo.ProjectKeyChanges(delBefore, delAfter, labelsOf)
 		}
 		for _, project := range slices.Sorted(maps.Keys(keyChanges)) {
 			ev := event(project)
@@ -242,7 +250,7 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 			if after != nil {
 				ev.SignedBy = nil
 				for _, s := range after.Signatures {
-					ev.SignedBy = append(ev.SignedBy, keyLabel(labels, s.KeyID))
+					ev.SignedBy = append(ev.SignedBy, labelsOf(project).Name(s.KeyID))
 				}
 			}
 			for _, v := range added {
@@ -261,7 +269,7 @@ func history(g *gitstore.Repo, head, since gitstore.Hash, labels map[string]stri
 				// Only the delegation changed: the delegator's signers
 				// (the admins) signed it.
 				for _, s := range delSigs {
-					if l := keyLabel(labels, s.KeyID); !slices.Contains(ev.SignedBy, l) {
+					if l := labelsOf(project).Name(s.KeyID); !slices.Contains(ev.SignedBy, l) {
 						ev.SignedBy = append(ev.SignedBy, l)
 					}
 				}
@@ -375,14 +383,6 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	sort.Strings(s)
 	return s
-}
-
-// keyLabel names a signing key by its label, else its short keyid.
-func keyLabel(labels map[string]string, id string) string {
-	if l := labels[id]; l != "" {
-		return l
-	}
-	return short(id)
 }
 
 func short(id string) string {

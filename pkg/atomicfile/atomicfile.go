@@ -11,8 +11,8 @@ import (
 )
 
 // Write writes data to path with mode perm, creating parent directories
-// as needed, and syncs it to disk before the rename: after Write returns,
-// a crash leaves the new content.
+// as needed, and syncs it to disk before the rename and the directory after
+// it: after Write returns, a crash leaves the new content.
 func Write(path string, data []byte, perm os.FileMode) error {
 	return write(path, data, perm, true)
 }
@@ -61,5 +61,13 @@ func WriteFrom(path string, perm os.FileMode, sync bool, fill func(io.Writer) er
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if sync {
+		// The rename is an entry in the directory: until the directory
+		// is synced too, a crash may bring back the old name.
+		return syncDir(filepath.Dir(path))
+	}
+	return nil
 }

@@ -52,7 +52,7 @@ func Run(ctx context.Context, args []string, io *IOStreams) int {
 		if ctx.Err() != nil && !errors.As(err, new(*exitError)) {
 			err = withHint(fmt.Errorf("interrupted: %w", err), "the command was stopped before it finished; run it again")
 		}
-		return report(io.ErrOut, err)
+		return report(io.ErrOut, io.explain(err))
 	}
 	return ExitOK
 }

@@ -180,15 +180,33 @@ func siblingPrivateKey(ref string) string {
 // change runs one signed change: load the key, lock and open the
 // repository, let do make the change, and say what it did.
 func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Key, repo.SubmitOptions) (*repo.Result, error)) error {
-	key, err := o.key(cmd.Context())
-	if err != nil {
-		return err
+	return o.checkedChange(cmd, nil, do)
+}
+
+// checkedChange is change with check run first, on the open repository:
+// what check refuses is refused before the key is loaded, so nobody types
+// a passphrase (or touches a token) for a change that can not go ahead.
+func (o *RepoOptions) checkedChange(cmd *cobra.Command, check func(*repo.Session) error, do func(*repo.Session, *keys.Key, repo.SubmitOptions) (*repo.Result, error)) error {
+	var key *keys.Key
+	var err error
+	if check == nil {
+		if key, err = o.key(cmd.Context()); err != nil {
+			return err
+		}
 	}
 	s, err := o.open(cmd.Context())
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if check != nil {
+		if err := check(s); err != nil {
+			return err
+		}
+		if key, err = o.key(cmd.Context()); err != nil {
+			return err
+		}
+	}
 	res, err := do(s, key, repo.SubmitOptions{NoCommit: o.NoCommit})
 	if err != nil {
 		return err

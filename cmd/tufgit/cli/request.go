@@ -367,8 +367,10 @@ func newSignCmd(io *IOStreams) *cobra.Command {
 		Use:   "sign ID --key KEY [--yes]",
 		Short: "Co-sign a pending request; apply it when complete",
 		Long: `Sign a pending request with your key. tufgit first shows what the request
-changes, derived from its metadata, and asks you to confirm on a terminal.
-Without a terminal it signs only with --yes. Changes of who may sign a
+changes, derived from its metadata, and asks you to confirm on a terminal;
+only then is your key loaded (its passphrase asked). A request that is gone,
+tampered or conflicting is refused before that. Without a terminal it signs
+only with --yes. Changes of who may sign a
 project or a top-level role come first, marked KEY CHANGE. It refuses a
 request whose signatures no longer verify, or that moves a project and
 changes its keys at once.
@@ -394,9 +396,17 @@ what it touches changed since; otherwise tufgit names the conflicting files.`,
 }
 
 // Run signs.
+//
+// The request is checked and shown, and the signer says yes, before the key
+// is loaded: nobody types a passphrase for a request that can not be
+// signed, or before reading what it does.
 func (o *SignOptions) Run(cmd *cobra.Command) error {
-	key, err := o.key(cmd.Context())
+	ref, _, err := o.keyRef()
 	if err != nil {
+		return err
+	}
+	if ref == "" {
+		_, err := o.key(cmd.Context()) // says how to give one
 		return err
 	}
 	s, err := o.open(cmd.Context())
@@ -404,24 +414,35 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	defer s.Close()
-	confirm := func(r *repo.RequestInfo) (bool, error) {
-		if o.JSON {
-			printRequest(o.IO.ErrOut, r) // stdout is the JSON
-		} else {
-			printRequest(o.IO.Out, r)
-		}
-		if o.Yes {
-			return true, nil
-		}
+	r, err := s.CheckSign(o.ID)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		printRequest(o.IO.ErrOut, r) // stdout is the JSON
+	} else {
+		printRequest(o.IO.Out, r)
+	}
+	if !o.Yes {
 		if o.IO.TTY == nil {
 			// A signature is a decision: without a terminal to ask on,
 			// only an explicit --yes makes it.
-			return false, &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to confirm on, and --yes was not given: not signing request %s", r.ID),
+			return &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to confirm on, and --yes was not given: not signing request %s", r.ID),
 				hint: fmt.Sprintf("read it with `tufgit request show %s`, then run `tufgit sign %s --key KEY --yes`", r.ID, r.ID)}
 		}
-		return o.IO.Confirm("sign this with " + key.Ref + "?")
+		ok, err := o.IO.Confirm("sign this with " + ref + "?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return repo.ErrDeclined
+		}
 	}
-	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, Confirm: confirm, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+	key, err := o.key(cmd.Context())
+	if err != nil {
+		return err
+	}
+	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
 	if err != nil {
 		return err
 	}

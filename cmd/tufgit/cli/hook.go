@@ -307,6 +307,12 @@ func (o *HookInstallOptions) Run() error {
 			return err
 		}
 	}
+	if o.PublishTo != "" && !strings.Contains(o.PublishTo, "://") {
+		// A directory: the hook runs in the bare repository, not here.
+		if o.PublishTo, err = filepath.Abs(o.PublishTo); err != nil {
+			return err
+		}
+	}
 	scripts := map[string]string{"pre-receive": preReceiveScript}
 	if o.PublishTo != "" {
 		scripts["post-receive"] = postReceiveScript

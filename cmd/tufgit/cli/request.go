@@ -30,6 +30,7 @@ proposed metadata, never from text its author wrote.`,
 type RequestListOptions struct {
 	RepoOptions
 	JSON bool
+	IDs  bool
 }
 
 func newRequestListCmd(io *IOStreams) *cobra.Command {
@@ -46,6 +47,8 @@ summary, roles, signed_by, missing and ready.`,
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.IDs, "ids", false, "print only the IDs of the requests that wait for signatures, one a line (for scripts)")
+	cmd.MarkFlagsMutuallyExclusive("json", "ids")
 	return cmd
 }
 
@@ -61,6 +64,14 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 	}
 	if o.JSON {
 		return writeJSON(o.IO.Out, reqs)
+	}
+	if o.IDs {
+		for _, r := range reqs {
+			if r.Withdrawn == nil {
+				fmt.Fprintln(o.IO.Out, r.ID)
+			}
+		}
+		return nil
 	}
 	if len(reqs) == 0 {
 		fmt.Fprintln(o.IO.ErrOut, "no pending requests")

@@ -164,6 +164,8 @@ func hintFor(err error) string {
 		return "nothing was changed"
 	case errors.Is(err, client.ErrOlderRoot):
 		return "the client already follows a newer root: nothing to do; to pin this root anyway, pass --force"
+	case errors.Is(err, client.ErrBadLocalRoot):
+		return "the client's own copy of the root is damaged (nothing came from the network): pin the repository's root again with `tufgit client init --mirror URL --root ROOT.json`"
 	case errors.Is(err, client.ErrNotInitialized):
 		return "`tufgit client init --mirror URL --root ROOT.json`"
 	case errors.Is(err, client.ErrUnknownProject):

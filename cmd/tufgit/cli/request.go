@@ -36,11 +36,16 @@ type RequestListOptions struct {
 func newRequestListCmd(io *IOStreams) *cobra.Command {
 	o := &RequestListOptions{RepoOptions: RepoOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "list [--json]",
+		Use:   "list [--json | --ids]",
 		Short: "List pending requests and who still has to sign",
 		Long: `List every pending request: what it does, who signed, who is missing.
+A request that can no longer be applied is marked STALE, with why, and
+what to run ('tufgit request prune', or 'tufgit request rebase').
 With --json, an array of objects with id, kind, project, author, created,
-summary, roles, signed_by, missing and ready.`,
+summary, roles, signed_by, missing, ready and stale (why it can no longer
+be applied); what is unknown (the author of a withdrawn request, a
+project for a top-level change) is left out. With --ids, only the IDs of
+the requests that wait for signatures, one a line.`,
 		Example: "  tufgit request list\n  tufgit request list --json",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
@@ -76,6 +81,7 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 	if len(reqs) == 0 {
 		fmt.Fprintln(o.IO.ErrOut, "no pending requests")
 	}
+	stale := 0
 	for _, r := range reqs {
 		if r.Withdrawn != nil {
 			fmt.Fprintf(o.IO.Out, "%-24s %-18s withdrawn by %s on %s\n", r.ID, "withdrawn", r.Withdrawn.By, r.Withdrawn.Withdrawn.UTC().Format("2006-01-02"))
@@ -89,10 +95,18 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 		if len(r.Summary) > 0 {
 			what = r.Summary[0]
 		}
+		if r.Stale != "" {
+			state = "STALE: " + r.Stale
+			stale++
+		}
 		fmt.Fprintf(o.IO.Out, "%-24s %-18s %s — %s\n", r.ID, r.Kind, what, state)
 		for _, p := range r.Problems {
 			fmt.Fprintf(o.IO.Out, "%-24s PROBLEM: %s\n", "", p)
 		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(o.IO.Out, "%s can no longer be applied: `tufgit request prune` removes stale requests (anyone may); to make a change again on the current head, `tufgit request rebase ID --key KEY`\n",
+			plural(stale, "STALE request"))
 	}
 	return nil
 }
@@ -357,6 +371,11 @@ could still be applied stay; withdrawing one takes a key
 func (o *RequestPruneOptions) Run(ctx context.Context) error {
 	return o.read(ctx, func(s *repo.Session) error {
 		ids, h, err := s.Prune(repo.SubmitOptions{NoCommit: o.NoCommit})
+		if errors.Is(err, repo.ErrNothingToDo) {
+			// Not a failure: cron runs this.
+			fmt.Fprintln(o.IO.Out, "nothing to prune: no withdrawn, applied, stale, expired or malformed request")
+			return nil
+		}
 		if err != nil {
 			return err
 		}

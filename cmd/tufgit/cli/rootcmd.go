@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/keys"
-	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/repo"
 )
 
@@ -128,7 +127,7 @@ func (o *RootUpdateOptions) Run(cmd *cobra.Command) error {
 		u.OnlineKey = ks[0]
 	}
 	if o.Expires != "" {
-		d, err := layout.ParseDuration(o.Expires)
+		d, err := parseDuration(o.Expires)
 		if err != nil {
 			return usageError("--expires %q: %v", o.Expires, err)
 		}

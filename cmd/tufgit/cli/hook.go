@@ -165,8 +165,11 @@ func newHookPostReceiveCmd(io *IOStreams) *cobra.Command {
 		Long: `Run by git's post-receive hook. When the push updated the branch named by git
 config tufgit.publishBranch (default refs/heads/main), it runs 'tufgit publish'
 of that branch with the online key (tufgit.onlineKey) to the mirror
-(tufgit.publishTo). A key file's passphrase comes from TUFGIT_PASSPHRASE_FILE
-in the git server's environment; a KMS key needs none. A failed publish does
+(tufgit.publishTo). A key file's passphrase comes from the file git config
+tufgit.passphraseFile names (hook install --passphrase-file), else from
+TUFGIT_PASSPHRASE_FILE in the git server's environment; never from
+TUFGIT_PASSPHRASE or a terminal, which on a local push are the pusher's. A
+KMS key needs none. A failed publish does
 not undo the push: run 'tufgit publish' again (it continues where it stopped).`,
 		Example: "  # Installed by: tufgit hook install repo.git --publish-to /srv/www/tuf --online-key awskms:///alias/online",
 		Args:    cobra.NoArgs,
@@ -261,7 +264,12 @@ that tufgit did not write is kept unless --force is given.
 The hooks call tufgit by that fixed absolute path and read nothing from the
 environment to find it: git runs hooks of a local push with the pusher's
 environment, which must not be able to swap the verifier. Re-run install
-after moving the binary.`,
+after moving the binary.
+
+With --publish-to, the online key is checked first: a public key is
+refused (it can not sign), and an encrypted key file needs
+--passphrase-file (a 0600 file whose first line unlocks it). Relative
+paths are made absolute: the hooks run in the bare repository.`,
 		Example: `  git init --bare /srv/git/packages.git
   tufgit hook install /srv/git/packages.git --protect refs/heads/main --protect 'refs/tags/*'`,
 		Args: cobra.ExactArgs(1),

@@ -435,8 +435,7 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if ref == "" {
-		_, err := o.key(cmd.Context()) // says how to give one
+	if err := o.precheckKey(cmd.Context()); err != nil {
 		return err
 	}
 	s, err := o.open(cmd.Context())

@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet lint docs docs-check demo bench bench-peer bench-artifacts bench-scale fuzz clean test-helpers cross release
+.PHONY: all build test vet lint docs docs-check demo tour bench bench-peer bench-artifacts bench-scale fuzz clean test-helpers cross release
 
 all: build
 
@@ -35,7 +35,7 @@ RACE_SMOKE ?= ^TestScripts$$/^(hook_publish|publish|client_download|artifact_str
 
 # Everything CI runs: vet, formatting, generated docs up to date, all tests
 # (end-to-end scripts, unit tests, and every fuzz target over its seed corpus).
-test: vet docs-check
+test: vet docs-check tour
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -race ./pkg/...
 	# gitstore reads through git when it is installed, else through go-git:
@@ -66,6 +66,12 @@ docs-check:
 	@tmp=$$(mktemp -d); $(GO) run ./cmd/tufgit-docs $$tmp/cli $$tmp/exit-codes.md >/dev/null && \
 	if ! diff -r $$tmp/cli docs/cli >/dev/null || ! diff $$tmp/exit-codes.md docs/exit-codes.md >/dev/null; then \
 		echo "docs/cli or docs/exit-codes.md is stale: run 'make docs'"; diff -r $$tmp/cli docs/cli | head -20; diff $$tmp/exit-codes.md docs/exit-codes.md | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+
+# The README's tour (docs/tour.sh, which the README shows verbatim:
+# TestTourIsREADME) run as it is in an empty temporary directory, with a
+# temporary HOME; no network, about 20 seconds.
+tour: build
+	bash docs/tour-run.sh $(CURDIR)/$(BIN)
 
 # The whole story end to end in a temporary directory, nothing to configure.
 demo: build

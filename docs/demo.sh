@@ -65,7 +65,8 @@ printf 'hello, world\n' > ../dist/hello-1.0.0.tar.gz
 step "6. Push to a bare repository whose pre-receive hook verifies every push (and publishes main)"
 cd ..
 git init -q --bare -b main server.git
-show "$TUFGIT" hook install server.git --publish-to "$work/mirror" --online-key "$work/keys/online.key"
+(umask 077 && printf '%s\n' "$TUFGIT_PASSPHRASE" > keys/online.pass)   # the hook's passphrase file, 0600
+show "$TUFGIT" hook install server.git --publish-to "$work/mirror" --online-key keys/online.key --passphrase-file keys/online.pass
 cd repo
 git remote add origin ../server.git
 show git push origin main 2>&1 | sed 's/^/  /'

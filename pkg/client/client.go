@@ -203,7 +203,10 @@ func PinConfig(dir string, cfg Config, root []byte, force bool) (*Pinned, error)
 				res.OldMirror = old.where()
 			}
 		}
-		if om, err := metadata.Root().FromBytes(old); err == nil {
+		// A trusted root that does not load (damaged on disk) guards
+		// against no rollback: it is replaced.
+		if otm, err := checkRoot(old); err == nil {
+			om := otm.Root
 			res.OldVersion = om.Signed.Version
 			if !force {
 				switch {
@@ -376,7 +379,10 @@ func (c *Client) session(refresh bool) (*session, error) {
 // (walk.go).
 func (s *session) update() (*trustedmetadata.TrustedMetadata, error) {
 	c := s.c
-	root, err := os.ReadFile(filepath.Join(s.metaDir, "root.json"))
+	root, err := loadLocal(s.metaDir)
+	if errors.Is(err, ErrBadLocalRoot) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Dir, ErrNotInitialized)
 	}

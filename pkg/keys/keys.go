@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -33,11 +34,16 @@ import (
 var (
 	ErrWrongPassphrase = errors.New("wrong passphrase")
 	ErrNoPassphrase    = errors.New("no passphrase")
-	ErrNoPIN           = errors.New("no PIN for the PKCS#11 token")
-	ErrKeyFormat       = errors.New("not a key file tufgit can read")
-	ErrKMSScheme       = errors.New("unsupported KMS scheme")
-	ErrKeyRef          = errors.New("malformed key reference")
-	ErrKeyExists       = errors.New("key file already exists")
+	// ErrEmptyPassphrase: a new key's passphrase was empty.
+	ErrEmptyPassphrase = errors.New("empty passphrase")
+	// ErrKeyPermissions: a private key file others may read (see
+	// PermissionError).
+	ErrKeyPermissions = errors.New("private key file is readable by others")
+	ErrNoPIN          = errors.New("no PIN for the PKCS#11 token")
+	ErrKeyFormat      = errors.New("not a key file tufgit can read")
+	ErrKMSScheme      = errors.New("unsupported KMS scheme")
+	ErrKeyRef         = errors.New("malformed key reference")
+	ErrKeyExists      = errors.New("key file already exists")
 	// ErrKeyType is a key type TUF clients could not verify, or that the
 	// backend signs in a way TUF does not accept.
 	ErrKeyType = errors.New("key type refused")
@@ -56,7 +62,36 @@ const (
 )
 
 // Passphrase obtains the passphrase for a key; prompt names the key.
+//
+// After a wrong passphrase, Load asks again, up to PassphraseTries times
+// in all, with a prompt for which IsRetryPrompt is true. A Passphrase
+// function that would only give the same answer again (one reading a
+// variable or a file) returns ErrWrongPassphrase for a retry prompt.
 type Passphrase func(prompt string) ([]byte, error)
+
+// PassphraseTries is how often a key file's passphrase is asked, as ssh
+// does.
+const PassphraseTries = 3
+
+// RetryPromptPrefix starts the prompt of a second or later try.
+const RetryPromptPrefix = "wrong passphrase, try again: "
+
+// IsRetryPrompt reports whether a prompt asks again after a wrong passphrase.
+func IsRetryPrompt(prompt string) bool { return strings.HasPrefix(prompt, RetryPromptPrefix) }
+
+// PermissionError refuses a private key file that its group or others may
+// read, as ssh does. It is not checked on Windows, where mode bits do not
+// say who may read a file.
+type PermissionError struct {
+	Path string
+	Mode os.FileMode
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("key %s: %v (mode %04o): a private key must be readable by you alone", e.Path, ErrKeyPermissions, e.Mode.Perm())
+}
+
+func (e *PermissionError) Unwrap() error { return ErrKeyPermissions }
 
 // Key is a loaded key: always its public part, and a signer when the
 // private part is at hand.
@@ -87,7 +122,7 @@ func Generate(typ string) (crypto.Signer, error) {
 // overwrite either file. It returns the TUF keyid.
 func WriteKeyPair(out string, priv crypto.Signer, passphrase []byte) (string, error) {
 	if len(passphrase) == 0 {
-		return "", fmt.Errorf("%w: an empty passphrase would leave the key unprotected", ErrNoPassphrase)
+		return "", fmt.Errorf("%w: it would leave the key unprotected", ErrEmptyPassphrase)
 	}
 	der, err := cryptoutils.MarshalPrivateKeyToEncryptedDER(priv, func(bool) ([]byte, error) { return passphrase, nil })
 	if err != nil {
@@ -163,6 +198,11 @@ func Load(ctx context.Context, ref string, pass Passphrase) (*Key, error) {
 	if len(data) > MaxKeyFileSize {
 		return nil, fmt.Errorf("key %s: %w: larger than %d bytes", ref, ErrKeyFormat, MaxKeyFileSize)
 	}
+	if runtime.GOOS != "windows" && isPrivatePEM(data) {
+		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			return nil, &PermissionError{Path: ref, Mode: fi.Mode()}
+		}
+	}
 	return Parse(ref, data, pass)
 }
 
@@ -187,18 +227,27 @@ func Parse(name string, data []byte, pass Passphrase) (*Key, error) {
 		if pass == nil {
 			return nil, fmt.Errorf("key %s: %w", name, ErrNoPassphrase)
 		}
-		pw, err := pass("passphrase for " + name)
-		if err != nil {
-			return nil, fmt.Errorf("key %s: %w", name, err)
-		}
-		priv, err := cryptoutils.UnmarshalPEMToPrivateKey(data, func(bool) ([]byte, error) { return pw, nil })
-		if err != nil {
-			if strings.Contains(err.Error(), "decrypt") {
-				return nil, fmt.Errorf("key %s: %w", name, ErrWrongPassphrase)
+		prompt := "passphrase for " + name
+		for try := 1; ; try++ {
+			pw, err := pass(prompt)
+			if err != nil {
+				if try > 1 && errors.Is(err, ErrWrongPassphrase) {
+					return nil, fmt.Errorf("key %s: %w", name, ErrWrongPassphrase)
+				}
+				return nil, fmt.Errorf("key %s: %w", name, err)
 			}
-			return nil, fmt.Errorf("key %s: %w: %s", name, ErrKeyFormat, oneLine(err))
+			priv, err := cryptoutils.UnmarshalPEMToPrivateKey(data, func(bool) ([]byte, error) { return pw, nil })
+			if err == nil {
+				return fromPrivate(name, priv)
+			}
+			if !strings.Contains(err.Error(), "decrypt") {
+				return nil, fmt.Errorf("key %s: %w: %s", name, ErrKeyFormat, oneLine(err))
+			}
+			if try == PassphraseTries {
+				return nil, fmt.Errorf("key %s: %w (%d tries)", name, ErrWrongPassphrase, try)
+			}
+			prompt = RetryPromptPrefix + "passphrase for " + name
 		}
-		return fromPrivate(name, priv)
 	case string(cryptoutils.PrivateKeyPEMType), string(cryptoutils.ECPrivateKeyPEMType), string(cryptoutils.PKCS1PrivateKeyPEMType):
 		return nil, fmt.Errorf("key %s: %w: unencrypted private keys are refused; make one with `tufgit key generate`", name, ErrKeyFormat)
 	}
@@ -250,6 +299,12 @@ func fromPublic(name string, pub crypto.PublicKey, s signature.Signer) (*Key, er
 		s = &recorder{Signer: s}
 	}
 	return &Key{Ref: name, Public: tk, ID: id, Signer: s}, nil
+}
+
+// isPrivatePEM reports whether data is a PEM private key (encrypted or not).
+func isPrivatePEM(data []byte) bool {
+	block, _ := pem.Decode(data)
+	return block != nil && strings.Contains(block.Type, "PRIVATE KEY")
 }
 
 // loadKMS opens a KMS key. The scheme is checked against tufgit's list

@@ -51,7 +51,7 @@ func TestGenerateWriteLoad(t *testing.T) {
 		}
 	}
 	priv, _ := Generate(TypeEd25519)
-	if _, err := WriteKeyPair(filepath.Join(t.TempDir(), "k"), priv, nil); !errors.Is(err, ErrNoPassphrase) {
+	if _, err := WriteKeyPair(filepath.Join(t.TempDir(), "k"), priv, nil); !errors.Is(err, ErrEmptyPassphrase) {
 		t.Errorf("empty passphrase: %v", err)
 	}
 }

@@ -22,11 +22,13 @@ import (
 // RequestInfo describes a pending request, with what it does derived from
 // its proposed metadata.
 type RequestInfo struct {
-	ID      string    `json:"id"`
-	Kind    string    `json:"kind"`
-	Project string    `json:"project"`
-	Author  string    `json:"author"`
-	Created time.Time `json:"created"`
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// Project, Author and Created are left out where unknown (a
+	// withdrawn request; a request of no project).
+	Project string    `json:"project,omitempty"`
+	Author  string    `json:"author,omitempty"`
+	Created time.Time `json:"created,omitzero"`
 	Note    string    `json:"note,omitempty"`
 	Summary []string  `json:"summary"`
 	// Changes is the semantic diff behind Summary, key changes first.
@@ -36,6 +38,9 @@ type RequestInfo struct {
 	Missing  []string     `json:"missing"`
 	Ready    bool         `json:"ready"`
 	Problems []string     `json:"problems,omitempty"`
+	// Stale says why the request can no longer be applied (so anyone may
+	// prune it); "" while it can.
+	Stale string `json:"stale,omitempty"`
 	// Withdrawn is the withdrawal record of a withdrawn request.
 	Withdrawn *layout.Withdrawal `json:"withdrawn,omitempty"`
 	// Labels names the keys above, by keyid: each label with whether the
@@ -61,7 +66,7 @@ func (s *Session) ListRequests() ([]RequestInfo, error) {
 	out := []RequestInfo{}
 	for _, id := range ids {
 		if w, err := s.readWithdrawal(id); err == nil {
-			out = append(out, RequestInfo{ID: id, Kind: "withdrawn", Withdrawn: w, Summary: []string{}, Changes: []ChangeItem{}, SignedBy: []string{}, Missing: []string{}})
+			out = append(out, RequestInfo{ID: id, Kind: "withdrawn", Withdrawn: w, Summary: []string{}, Changes: []ChangeItem{}, Roles: []RoleState{}, SignedBy: []string{}, Missing: []string{}})
 			continue
 		}
 		info, err := s.ShowRequest(id)
@@ -80,7 +85,9 @@ func (s *Session) ShowRequest(id string) (*RequestInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.describeRequest(l), nil
+	info := s.describeRequest(l)
+	info.Stale = verify.Prunable(l.p, s.View, s.Now)
+	return info, nil
 }
 
 func (s *Session) loadRequest(id string) (*loaded, error) {

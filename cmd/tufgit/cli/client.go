@@ -71,7 +71,7 @@ func newClientCmd(io *IOStreams) *cobra.Command {
 		Short: "Set up the downloader's trust in a repository",
 		Long:  `The downloader ('tufgit releases', 'tufgit download') trusts one root, pinned with 'tufgit client init'.`,
 	}
-	cmd.AddCommand(newClientInitCmd(io))
+	cmd.AddCommand(newClientInitCmd(io), newClientShowCmd(io))
 	return cmd
 }
 
@@ -139,9 +139,38 @@ func (o *ClientInitOptions) Run() error {
 	default:
 		return usageError("--root is required (or, knowingly, --insecure-trust-on-first-use)")
 	}
+	info, err := client.DescribeRoot(root)
+	if err != nil {
+		return err
+	}
+	// The mirror must serve this root's chain: a root of another
+	// repository would only fail later, as "bad signatures".
+	latest, cerr := client.CheckMirror(client.Config{Mirror: strings.TrimSuffix(o.Mirror, "/")}, root)
+	var te *client.TUFError
+	switch {
+	case errors.Is(cerr, client.ErrNotMirrorsRoot):
+		return withHint(cerr, "check that --root and --mirror belong to the same repository: the root comes from its operators, through a channel you trust; nothing was pinned")
+	case errors.As(cerr, &te):
+		fmt.Fprintf(o.IO.ErrOut, "tufgit: warning: could not check that the mirror serves this root: %v\n", cerr)
+	case cerr != nil:
+		return cerr
+	}
 	p, err := client.Pin(d, o.Mirror, root, o.Force)
 	if err != nil {
 		return err
+	}
+	src := o.Root
+	if o.TOFU {
+		src = "the mirror's 1.root.json"
+	}
+	fmt.Fprintf(o.IO.Out, "pinned root v%d (from %s)\n", info.Version, src)
+	printRootInfo(o.IO.Out, info)
+	if latest != nil {
+		if latest.Version == info.Version {
+			fmt.Fprintf(o.IO.Out, "  mirror       serves this root, v%d, its latest\n", info.Version)
+		} else {
+			fmt.Fprintf(o.IO.Out, "  mirror       serves this root; it rotated since, each root signed by the one before: now v%d (fingerprint sha256:%s)\n", latest.Version, latest.Fingerprint)
+		}
 	}
 	if p.Replaced {
 		was := fmt.Sprintf("root v%d", p.OldVersion)
@@ -152,6 +181,73 @@ func (o *ClientInitOptions) Run() error {
 			d, was, p.NewVersion, strings.TrimSuffix(o.Mirror, "/"))
 	}
 	fmt.Fprintf(o.IO.Out, "trusting this root for %s (state in %s)\nnext: tufgit releases PROJECT\n", o.Mirror, d)
+	return nil
+}
+
+// printRootInfo says what a root is: compare its fingerprint with the one
+// the repository's operators publish.
+func printRootInfo(w io.Writer, r *client.RootInfo) {
+	fmt.Fprintf(w, "  fingerprint  sha256:%s\n", r.Fingerprint)
+	fmt.Fprintf(w, "  root keys    %d of %d sign root: %s\n", r.Threshold, len(r.Keys), strings.Join(r.Keys, ", "))
+	fmt.Fprintf(w, "  expires      %s\n", r.Expires.UTC().Format("2006-01-02 15:04 MST"))
+}
+
+// ClientShowOptions are the options of `tufgit client show`.
+type ClientShowOptions struct {
+	ClientOptions
+	JSON bool
+}
+
+func newClientShowCmd(io *IOStreams) *cobra.Command {
+	o := &ClientShowOptions{ClientOptions: ClientOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "show [--client-dir DIR] [--json]",
+		Short: "Say what the downloader trusts: the root, the mirror, the cache",
+		Long: `Show the client directory: the root it trusts now (version, fingerprint,
+the keys that sign root; after the rotations it followed), the mirror it
+downloads from, and what it caches (the top-level roles' versions, how many
+delegated roles and target files). Nothing is fetched.`,
+		Example: "  tufgit client show\n  tufgit client show --client-dir ./client --json",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run() },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: dir, config, root (version, fingerprint, expires, keys, threshold), cached, roles, targets, target_bytes")
+	return cmd
+}
+
+// Run shows the client's state.
+func (o *ClientShowOptions) Run() error {
+	c, err := o.open()
+	if err != nil {
+		return err
+	}
+	st, err := c.Show()
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, st)
+	}
+	w := o.IO.Out
+	fmt.Fprintf(w, "client directory %s\n", st.Dir)
+	where := st.Config.Mirror
+	if where == "" {
+		where = st.Config.MetadataURL + " (targets " + st.Config.TargetsURL + ")"
+	}
+	fmt.Fprintf(w, "  mirror       %s\n", where)
+	fmt.Fprintf(w, "  trusts root v%d\n", st.Root.Version)
+	printRootInfo(w, st.Root)
+	var cached []string
+	for _, r := range []string{"timestamp", "snapshot", "targets"} {
+		if v, ok := st.Cached[r]; ok {
+			cached = append(cached, fmt.Sprintf("%s v%d", r, v))
+		}
+	}
+	if len(cached) == 0 {
+		cached = []string{"no metadata yet (`tufgit releases NAME` fetches it)"}
+	}
+	fmt.Fprintf(w, "  cached       %s; %d delegated role(s); %d file(s), %d bytes\n", strings.Join(cached, ", "), st.Roles, st.Targets, st.TargetBytes)
 	return nil
 }
 

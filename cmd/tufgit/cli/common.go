@@ -126,6 +126,28 @@ func isURIKeyRef(ref string) bool {
 // mistake (it used to file an unsigned request silently), so it is
 // refused, suggesting the private key next to it.
 func (o *RepoOptions) key(ctx context.Context) (*keys.Key, error) {
+	return o.loadKey(ctx, o.IO.Passphrase(), true)
+}
+
+// precheckKey refuses, asking nothing, a key that can not sign: none
+// given, a missing or unreadable file, a public key. An encrypted key file
+// passes (its passphrase is asked when the key is loaded).
+func (o *RepoOptions) precheckKey(ctx context.Context) error {
+	ref, _, err := o.keyRef()
+	if err != nil {
+		return err
+	}
+	if ref != "" && isURIKeyRef(ref) {
+		return nil // KMS, tokens and agents are reached when signing
+	}
+	_, err = o.loadKey(ctx, func(string) ([]byte, error) { return nil, keys.ErrNoPassphrase }, false)
+	if errors.Is(err, keys.ErrNoPassphrase) {
+		return nil
+	}
+	return err
+}
+
+func (o *RepoOptions) loadKey(ctx context.Context, pass keys.Passphrase, say bool) (*keys.Key, error) {
 	ref, fromConfig, err := o.keyRef()
 	if err != nil {
 		return nil, err
@@ -134,7 +156,7 @@ func (o *RepoOptions) key(ctx context.Context) (*keys.Key, error) {
 		return nil, &exitError{code: ExitUsage, err: errors.New("no signing key: give --key KEY"),
 			hint: "or set a default once: `git config " + ConfigKey + " ~/.tufgit/you.key` (or `git config --global " + ConfigKey + " ...`)"}
 	}
-	k, err := keys.Load(ctx, ref, o.IO.Passphrase())
+	k, err := keys.Load(ctx, ref, pass)
 	if err != nil {
 		if fromConfig {
 			return nil, fmt.Errorf("git config %s: %w", ConfigKey, err)
@@ -148,7 +170,7 @@ func (o *RepoOptions) key(ctx context.Context) (*keys.Key, error) {
 		}
 		return nil, publicKeyError(ref)
 	}
-	if fromConfig {
+	if fromConfig && say {
 		fmt.Fprintf(o.IO.ErrOut, "tufgit: signing with %s (git config %s)\n", ref, ConfigKey)
 	}
 	return k, nil
@@ -180,8 +202,20 @@ func siblingPrivateKey(ref string) string {
 // change runs one signed change: load the key, lock and open the
 // repository, let do make the change, and say what it did.
 func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Key, repo.SubmitOptions) (*repo.Result, error)) error {
-	key, err := o.key(cmd.Context())
-	if err != nil {
+	return o.checkedChange(cmd, nil, do)
+}
+
+// checkedChange is change with check run first, on the open repository:
+// what check refuses is refused before the key is loaded, so nobody types
+// a passphrase (or touches a token) for a change that can not go ahead.
+func (o *RepoOptions) checkedChange(cmd *cobra.Command, check func(*repo.Session) error, do func(*repo.Session, *keys.Key, repo.SubmitOptions) (*repo.Result, error)) error {
+	var key *keys.Key
+	var err error
+	if check == nil {
+		if key, err = o.key(cmd.Context()); err != nil {
+			return err
+		}
+	} else if err := o.precheckKey(cmd.Context()); err != nil {
 		return err
 	}
 	s, err := o.open(cmd.Context())
@@ -189,6 +223,14 @@ func (o *RepoOptions) change(cmd *cobra.Command, do func(*repo.Session, *keys.Ke
 		return err
 	}
 	defer s.Close()
+	if check != nil {
+		if err := check(s); err != nil {
+			return err
+		}
+		if key, err = o.key(cmd.Context()); err != nil {
+			return err
+		}
+	}
 	res, err := do(s, key, repo.SubmitOptions{NoCommit: o.NoCommit})
 	if err != nil {
 		return err

@@ -129,6 +129,8 @@ func hintFor(err error) string {
 		return "sign this role with a key file, KMS or PKCS#11 key, or split the role into smaller ones"
 	case errors.Is(err, keys.ErrNoPassphrase):
 		return "set TUFGIT_PASSPHRASE or run on a terminal"
+	case errors.Is(err, keys.ErrEmptyPassphrase):
+		return "choose a passphrase: tufgit writes private keys encrypted; nothing was written"
 	case errors.Is(err, keys.ErrKMSScheme):
 		return "give a key file, a pkcs11: or ssh-agent: reference, or a KMS URI starting with " + strings.Join(layout.KMSSchemes, "://, ") + "://"
 	case errors.Is(err, keys.ErrKeyExists):
@@ -175,6 +177,8 @@ func hintFor(err error) string {
 		return "nothing was changed"
 	case errors.Is(err, client.ErrOlderRoot):
 		return "the client already follows a newer root: nothing to do; to pin this root anyway, pass --force"
+	case errors.Is(err, client.ErrBadLocalRoot):
+		return "the client's own copy of the root is damaged (nothing came from the network): pin the repository's root again with `tufgit client init --mirror URL --root ROOT.json`"
 	case errors.Is(err, client.ErrNotInitialized):
 		return "`tufgit client init --mirror URL --root ROOT.json`"
 	case errors.Is(err, client.ErrUnknownProject):
@@ -183,6 +187,10 @@ func hintFor(err error) string {
 		return "download the whole release by leaving out FILE"
 	case errors.Is(err, client.ErrUnknownVersion):
 		return "`tufgit releases NAME` lists what exists"
+	}
+	var pe *keys.PermissionError
+	if errors.As(err, &pe) {
+		return "`chmod 600 " + pe.Path + "`, as for an ssh key"
 	}
 	var te *client.TUFError
 	if errors.As(err, &te) {

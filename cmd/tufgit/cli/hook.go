@@ -169,8 +169,11 @@ func newHookPostReceiveCmd(io *IOStreams) *cobra.Command {
 		Long: `Run by git's post-receive hook. When the push updated the branch named by git
 config tufgit.publishBranch (default refs/heads/main), it runs 'tufgit publish'
 of that branch with the online key (tufgit.onlineKey) to the mirror
-(tufgit.publishTo). A key file's passphrase comes from TUFGIT_PASSPHRASE_FILE
-in the git server's environment; a KMS key needs none. A failed publish does
+(tufgit.publishTo). A key file's passphrase comes from the file git config
+tufgit.passphraseFile names (hook install --passphrase-file), else from
+TUFGIT_PASSPHRASE_FILE in the git server's environment; never from
+TUFGIT_PASSPHRASE or a terminal, which on a local push are the pusher's. A
+KMS key needs none. A failed publish does
 not undo the push: run 'tufgit publish' again (it continues where it stopped).`,
 		Example: "  # Installed by: tufgit hook install repo.git --publish-to /srv/www/tuf --online-key awskms:///alias/online",
 		Args:    cobra.NoArgs,
@@ -200,21 +203,28 @@ func (o *HookPostReceiveOptions) Run(cmd *cobra.Command) error {
 	if dest == "" || key == "" {
 		return nil // publishing is not configured
 	}
+	// The key's passphrase comes from the hook's configuration only: on a
+	// local push git runs this with the pusher's environment and terminal.
+	hio := o.IO.forHook(get(configPassphraseFile, ""))
 	for _, u := range ups {
 		if u.Ref != branch || u.New.IsZero() {
 			continue
 		}
-		p := &PublishOptions{IO: o.IO, Repo: o.Repo, Rev: u.New.String(), OnlineKey: key, Mirror: dest}
+		p := &PublishOptions{IO: hio, Repo: o.Repo, Rev: u.New.String(), OnlineKey: key, Mirror: dest}
 		if err := p.Run(cmd); err != nil {
-			return publishFailed(branch, o.Repo, err)
+			return publishFailed(branch, o.Repo, *hio.passFrom, err)
 		}
 	}
 	return nil
 }
 
+// configPassphraseFile is the git config entry (in section tufgit) naming
+// the file that holds the online key's passphrase, for the hook's publish.
+const configPassphraseFile = "passphraseFile"
+
 // publishFailed tells the pusher plainly that their push is in but the
 // mirror does not serve it, and names the fix.
-func publishFailed(branch, repo string, err error) error {
+func publishFailed(branch, repo, passFrom string, err error) error {
 	retry := fmt.Sprintf("`tufgit publish --repo %s`", repo)
 	if abs, aerr := filepath.Abs(repo); aerr == nil {
 		retry = fmt.Sprintf("`tufgit publish --repo %s`", abs)
@@ -222,9 +232,12 @@ func publishFailed(branch, repo string, err error) error {
 	hint := "the push is in, but clients do not see it yet. On the server run " + retry +
 		" (the next scheduled `tufgit publish --refresh` also catches up)"
 	switch {
+	case errors.Is(err, keys.ErrWrongPassphrase) && passFrom != "":
+		hint = wrongPassphraseHint(passFrom) + "; then run " + retry
 	case errors.Is(err, keys.ErrNoPassphrase), errors.Is(err, keys.ErrWrongPassphrase):
-		hint = "the server's git hooks can not unlock the online key: put its passphrase in a file only the git user can read (chmod 600) and set " +
-			EnvPassphraseFile + " in the environment git runs hooks with (docs/server.md); then run " + retry
+		hint = "the server's git hooks can not unlock the online key: put its passphrase in a file only the git user can read (chmod 600) and name it with " +
+			"`git config tufgit." + configPassphraseFile + " FILE` in the server's repository (or set " + EnvPassphraseFile +
+			" in the environment git runs hooks with; docs/server.md); then run " + retry
 	case errors.Is(err, publish.ErrRewritten):
 		hint = hintFor(err)
 	case errors.Is(err, publish.ErrNotOnlineKey):
@@ -241,6 +254,7 @@ type HookInstallOptions struct {
 	Force     bool
 	PublishTo string
 	OnlineKey string
+	PassFile  string
 }
 
 func newHookInstallCmd(io *IOStreams) *cobra.Command {
@@ -256,7 +270,12 @@ that tufgit did not write is kept unless --force is given.
 The hooks call tufgit by that fixed absolute path and read nothing from the
 environment to find it: git runs hooks of a local push with the pusher's
 environment, which must not be able to swap the verifier. Re-run install
-after moving the binary.`,
+after moving the binary.
+
+With --publish-to, the online key is checked first: a public key is
+refused (it can not sign), and an encrypted key file needs
+--passphrase-file (a 0600 file whose first line unlocks it). Relative
+paths are made absolute: the hooks run in the bare repository.`,
 		Example: `  git init --bare /srv/git/packages.git
   tufgit hook install /srv/git/packages.git --protect refs/heads/main --protect 'refs/tags/*'`,
 		Args: cobra.ExactArgs(1),
@@ -268,7 +287,8 @@ after moving the binary.`,
 	cmd.Flags().StringArrayVar(&o.Protected, "protect", nil, "a ref (or path pattern) that may only move forward and never be deleted (repeat)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "replace existing hooks tufgit did not write")
 	cmd.Flags().StringVar(&o.PublishTo, "publish-to", "", "also install post-receive, publishing the main branch to this mirror after each accepted push")
-	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key post-receive publishes with (with --publish-to)")
+	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key post-receive publishes with (with --publish-to): a private key file or KMS URI")
+	cmd.Flags().StringVar(&o.PassFile, "passphrase-file", "", "a file (mode 0600) whose first line is the online key file's passphrase (default: $"+EnvPassphraseFile+")")
 	return cmd
 }
 
@@ -293,6 +313,20 @@ func (o *HookInstallOptions) Run() error {
 	if (o.PublishTo == "") != (o.OnlineKey == "") {
 		return usageError("--publish-to and --online-key go together")
 	}
+	if o.PassFile != "" && o.OnlineKey == "" {
+		return usageError("--passphrase-file goes with --online-key")
+	}
+	if o.OnlineKey != "" {
+		if err := o.checkOnlineKey(); err != nil {
+			return err
+		}
+	}
+	if o.PublishTo != "" && !strings.Contains(o.PublishTo, "://") {
+		// A directory: the hook runs in the bare repository, not here.
+		if o.PublishTo, err = filepath.Abs(o.PublishTo); err != nil {
+			return err
+		}
+	}
 	scripts := map[string]string{"pre-receive": preReceiveScript}
 	if o.PublishTo != "" {
 		scripts["post-receive"] = postReceiveScript
@@ -300,6 +334,13 @@ func (o *HookInstallOptions) Run() error {
 			return err
 		}
 		if err := g.SetConfigValues("tufgit", "onlineKey", []string{o.OnlineKey}); err != nil {
+			return err
+		}
+		var pf []string
+		if o.PassFile != "" {
+			pf = []string{o.PassFile}
+		}
+		if err := g.SetConfigValues("tufgit", configPassphraseFile, pf); err != nil {
 			return err
 		}
 	}
@@ -331,6 +372,58 @@ func (o *HookInstallOptions) Run() error {
 	fmt.Fprintf(o.IO.Out, "protected refs: %s\n", strings.Join(pol.Protected, ", "))
 	if o.PublishTo != "" {
 		fmt.Fprintf(o.IO.Out, "after each accepted push to %s: tufgit publish --online-key %s --mirror %s\n", hook.DefaultProtected, o.OnlineKey, o.PublishTo)
+	}
+	return nil
+}
+
+// checkOnlineKey makes sure, before anything is installed, that the hook
+// will be able to sign with the online key: a key file is made absolute
+// (the hook runs in the bare repository), a public key is refused (it can
+// not sign), and an encrypted key file needs a passphrase file that
+// unlocks it. KMS, pkcs11: and ssh-agent: keys are checked when publish
+// first runs.
+func (o *HookInstallOptions) checkOnlineKey() error {
+	if isURIKeyRef(o.OnlineKey) {
+		return nil
+	}
+	abs, err := filepath.Abs(o.OnlineKey)
+	if err != nil {
+		return err
+	}
+	o.OnlineKey = abs
+	if o.PassFile == "" {
+		o.PassFile = o.IO.Getenv(EnvPassphraseFile)
+	}
+	if o.PassFile != "" {
+		if o.PassFile, err = filepath.Abs(o.PassFile); err != nil {
+			return err
+		}
+	}
+	pass := func(string) ([]byte, error) { return nil, keys.ErrNoPassphrase }
+	if o.PassFile != "" {
+		pass = func(prompt string) ([]byte, error) {
+			if keys.IsRetryPrompt(prompt) {
+				return nil, keys.ErrWrongPassphrase
+			}
+			return readPassphraseFile(o.PassFile, "--passphrase-file")
+		}
+	}
+	k, err := keys.Load(context.Background(), o.OnlineKey, pass)
+	switch {
+	case errors.Is(err, keys.ErrNoPassphrase):
+		return withHint(fmt.Errorf("--online-key %s is encrypted, and the hook has no passphrase for it", o.OnlineKey),
+			"give --passphrase-file FILE: a file only the git user can read (chmod 600) whose first line is the passphrase; or use a KMS key (docs/server.md)")
+	case errors.Is(err, keys.ErrWrongPassphrase):
+		return withHint(fmt.Errorf("--online-key %s: the passphrase in %s does not unlock it", o.OnlineKey, o.PassFile),
+			"check the file's first line: it is what the hook will use")
+	case err != nil:
+		return err
+	case !k.CanSign():
+		hint := "give the online key's private key file (with --passphrase-file) or its KMS URI"
+		if priv := siblingPrivateKey(o.OnlineKey); priv != "" {
+			hint = fmt.Sprintf("did you mean %s? (with --passphrase-file FILE for its passphrase)", priv)
+		}
+		return withHint(fmt.Errorf("--online-key %s is a public key, which can not sign the snapshot and timestamp", o.OnlineKey), hint)
 	}
 	return nil
 }

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +52,8 @@ func newKeyGenerateCmd(io *IOStreams) *cobra.Command {
 PATH.key holds the private key, encrypted with a passphrase (scrypt and
 secretbox, sigstore's format), with file mode 0600. PATH.pub holds the public
 key, to hand to the people who will list you as a signer. The TUF keyid is
-printed. Neither file is ever overwritten.
+printed. Neither file is ever overwritten. A missing directory in PATH is
+created with mode 0700, as ssh-keygen does for ~/.ssh.
 
 The passphrase is asked twice on the terminal, or taken from the
 TUFGIT_PASSPHRASE environment variable when it is set.`,
@@ -71,6 +76,21 @@ func (o *KeyGenerateOptions) Run() error {
 	if o.Type != keys.TypeEd25519 && o.Type != keys.TypeECDSAP256 {
 		return usageError("--type %q: use %s or %s", o.Type, keys.TypeEd25519, keys.TypeECDSAP256)
 	}
+	// Refuse an existing key before asking for a passphrase.
+	for _, p := range []string{o.Out + ".key", o.Out + ".pub"} {
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s: %w", p, keys.ErrKeyExists)
+		}
+	}
+	dir := filepath.Dir(o.Out)
+	fi, err := os.Stat(dir)
+	missing := errors.Is(err, fs.ErrNotExist)
+	switch {
+	case err != nil && !missing:
+		return err
+	case err == nil && !fi.IsDir():
+		return usageError("--out %s: %s is not a directory", o.Out, dir)
+	}
 	priv, err := keys.Generate(o.Type)
 	if err != nil {
 		return err
@@ -78,6 +98,13 @@ func (o *KeyGenerateOptions) Run() error {
 	pw, err := o.IO.NewPassphrase(o.Out + ".key")
 	if err != nil {
 		return err
+	}
+	if missing {
+		// As ssh-keygen makes ~/.ssh: private to its owner.
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.ErrOut, "created directory %s (mode 0700)\n", dir)
 	}
 	id, err := keys.WriteKeyPair(o.Out, priv, pw)
 	if err != nil {

@@ -74,7 +74,7 @@ serves. Two publishes of one repository take turns (a lock).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", "", "the repository, a working tree or a bare one (default: the one the current directory is in, found upward as git does)")
-	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (default: git config tufgit.onlineKey, as `hook install` writes it)")
+	cmd.Flags().StringVar(&o.OnlineKey, "online-key", "", "the online key: a key file or KMS URI (default: git config tufgit.onlineKey, as 'tufgit hook install' writes it)")
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (default: git config tufgit.publishTo)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
 	cmd.Flags().BoolVar(&o.NoUI, "no-ui", false, "do not write the web UI under DEST/ui/")

@@ -63,7 +63,10 @@ A version that reads as an existing release of the project (v1.0, V1.0 or
 
 // Run adds the release.
 func (o *ReleaseAddOptions) Run(cmd *cobra.Command) error {
-	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+	check := func(s *repo.Session) error {
+		return s.CheckRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files})
+	}
+	return o.checkedChange(cmd, check, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
 		return s.AddRelease(repo.ReleaseAddOptions{Project: o.Project, Version: o.Version, Files: o.Files, Key: key, Note: o.Note, SubmitOptions: so,
 			Progress: newProgress(o.IO, o.JSON).callback()})
 	})
@@ -111,7 +114,10 @@ counts again when downloaders pick the latest version.`
 
 // Run yanks or unyanks.
 func (o *ReleaseYankOptions) Run(cmd *cobra.Command) error {
-	return o.change(cmd, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
+	check := func(s *repo.Session) error {
+		return s.CheckYank(repo.YankOptions{Project: o.Project, Version: o.Version, Reason: o.Reason, Unyank: o.Unyank})
+	}
+	return o.checkedChange(cmd, check, func(s *repo.Session, key *keys.Key, so repo.SubmitOptions) (*repo.Result, error) {
 		return s.Yank(repo.YankOptions{Project: o.Project, Version: o.Version, Reason: o.Reason, Unyank: o.Unyank, Key: key, SubmitOptions: so})
 	})
 }

@@ -71,7 +71,7 @@ old and the new root keys; snapshot and timestamp are re-signed online by
 func (o *RenewOptions) Run(cmd *cobra.Command) error {
 	var d time.Duration
 	if o.Expires != "" {
-		v, err := layout.ParseDuration(o.Expires)
+		v, err := parseDuration(o.Expires)
 		if err != nil {
 			return usageError("--expires: %v", err)
 		}

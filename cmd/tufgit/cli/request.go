@@ -30,22 +30,30 @@ proposed metadata, never from text its author wrote.`,
 type RequestListOptions struct {
 	RepoOptions
 	JSON bool
+	IDs  bool
 }
 
 func newRequestListCmd(io *IOStreams) *cobra.Command {
 	o := &RequestListOptions{RepoOptions: RepoOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "list [--json]",
+		Use:   "list [--json | --ids]",
 		Short: "List pending requests and who still has to sign",
 		Long: `List every pending request: what it does, who signed, who is missing.
+A request that can no longer be applied is marked STALE, with why, and
+what to run ('tufgit request prune', or 'tufgit request rebase').
 With --json, an array of objects with id, kind, project, author, created,
-summary, roles, signed_by, missing and ready.`,
+summary, roles, signed_by, missing, ready and stale (why it can no longer
+be applied); what is unknown (the author of a withdrawn request, a
+project for a top-level change) is left out. With --ids, only the IDs of
+the requests that wait for signatures, one a line.`,
 		Example: "  tufgit request list\n  tufgit request list --json",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, args []string) error { return o.Run(cmd.Context()) },
 	}
 	o.addFlags(cmd, false)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.IDs, "ids", false, "print only the IDs of the requests that wait for signatures, one a line (for scripts)")
+	cmd.MarkFlagsMutuallyExclusive("json", "ids")
 	return cmd
 }
 
@@ -62,9 +70,18 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 	if o.JSON {
 		return writeJSON(o.IO.Out, reqs)
 	}
+	if o.IDs {
+		for _, r := range reqs {
+			if r.Withdrawn == nil {
+				fmt.Fprintln(o.IO.Out, r.ID)
+			}
+		}
+		return nil
+	}
 	if len(reqs) == 0 {
 		fmt.Fprintln(o.IO.ErrOut, "no pending requests")
 	}
+	stale := 0
 	for _, r := range reqs {
 		if r.Withdrawn != nil {
 			fmt.Fprintf(o.IO.Out, "%-24s %-18s withdrawn by %s on %s\n", r.ID, "withdrawn", r.Withdrawn.By, r.Withdrawn.Withdrawn.UTC().Format("2006-01-02"))
@@ -78,10 +95,18 @@ func (o *RequestListOptions) list(s *repo.Session) error {
 		if len(r.Summary) > 0 {
 			what = r.Summary[0]
 		}
+		if r.Stale != "" {
+			state = "STALE: " + r.Stale
+			stale++
+		}
 		fmt.Fprintf(o.IO.Out, "%-24s %-18s %s — %s\n", r.ID, r.Kind, what, state)
 		for _, p := range r.Problems {
 			fmt.Fprintf(o.IO.Out, "%-24s PROBLEM: %s\n", "", p)
 		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(o.IO.Out, "%s can no longer be applied: `tufgit request prune` removes stale requests (anyone may); to make a change again on the current head, `tufgit request rebase ID --key KEY`\n",
+			plural(stale, "STALE request"))
 	}
 	return nil
 }
@@ -346,6 +371,11 @@ could still be applied stay; withdrawing one takes a key
 func (o *RequestPruneOptions) Run(ctx context.Context) error {
 	return o.read(ctx, func(s *repo.Session) error {
 		ids, h, err := s.Prune(repo.SubmitOptions{NoCommit: o.NoCommit})
+		if errors.Is(err, repo.ErrNothingToDo) {
+			// Not a failure: cron runs this.
+			fmt.Fprintln(o.IO.Out, "nothing to prune: no withdrawn, applied, stale, expired or malformed request")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -367,8 +397,10 @@ func newSignCmd(io *IOStreams) *cobra.Command {
 		Use:   "sign ID --key KEY [--yes]",
 		Short: "Co-sign a pending request; apply it when complete",
 		Long: `Sign a pending request with your key. tufgit first shows what the request
-changes, derived from its metadata, and asks you to confirm on a terminal.
-Without a terminal it signs only with --yes. Changes of who may sign a
+changes, derived from its metadata, and asks you to confirm on a terminal;
+only then is your key loaded (its passphrase asked). A request that is gone,
+tampered or conflicting is refused before that. Without a terminal it signs
+only with --yes. Changes of who may sign a
 project or a top-level role come first, marked KEY CHANGE. It refuses a
 request whose signatures no longer verify, or that moves a project and
 changes its keys at once.
@@ -394,9 +426,16 @@ what it touches changed since; otherwise tufgit names the conflicting files.`,
 }
 
 // Run signs.
+//
+// The request is checked and shown, and the signer says yes, before the key
+// is loaded: nobody types a passphrase for a request that can not be
+// signed, or before reading what it does.
 func (o *SignOptions) Run(cmd *cobra.Command) error {
-	key, err := o.key(cmd.Context())
+	ref, _, err := o.keyRef()
 	if err != nil {
+		return err
+	}
+	if err := o.precheckKey(cmd.Context()); err != nil {
 		return err
 	}
 	s, err := o.open(cmd.Context())
@@ -404,24 +443,35 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	defer s.Close()
-	confirm := func(r *repo.RequestInfo) (bool, error) {
-		if o.JSON {
-			printRequest(o.IO.ErrOut, r) // stdout is the JSON
-		} else {
-			printRequest(o.IO.Out, r)
-		}
-		if o.Yes {
-			return true, nil
-		}
+	r, err := s.CheckSign(o.ID)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		printRequest(o.IO.ErrOut, r) // stdout is the JSON
+	} else {
+		printRequest(o.IO.Out, r)
+	}
+	if !o.Yes {
 		if o.IO.TTY == nil {
 			// A signature is a decision: without a terminal to ask on,
 			// only an explicit --yes makes it.
-			return false, &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to confirm on, and --yes was not given: not signing request %s", r.ID),
+			return &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to confirm on, and --yes was not given: not signing request %s", r.ID),
 				hint: fmt.Sprintf("read it with `tufgit request show %s`, then run `tufgit sign %s --key KEY --yes`", r.ID, r.ID)}
 		}
-		return o.IO.Confirm("sign this with " + key.Ref + "?")
+		ok, err := o.IO.Confirm("sign this with " + ref + "?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return repo.ErrDeclined
+		}
 	}
-	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, Confirm: confirm, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
+	key, err := o.key(cmd.Context())
+	if err != nil {
+		return err
+	}
+	res, err := s.Sign(repo.SignOptions{ID: o.ID, Key: key, SubmitOptions: repo.SubmitOptions{NoCommit: o.NoCommit}})
 	if err != nil {
 		return err
 	}

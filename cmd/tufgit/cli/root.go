@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -45,16 +46,56 @@ func Run(ctx context.Context, args []string, io *IOStreams) int {
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
 	// An unknown command is a usage error, found before cobra runs.
-	if _, _, err := cmd.Find(args); err != nil {
-		return report(io.ErrOut, &exitError{code: ExitUsage, err: err, hint: "run `tufgit --help`"})
+	found, rest, err := cmd.Find(args)
+	if err != nil {
+		return report(io.ErrOut, &exitError{code: ExitUsage, err: err, hint: suggest(found, args)})
+	}
+	// A group (tufgit, tufgit release, ...) given a word it does not know,
+	// before its flags are parsed: "tufgit relase add x --key k" is an
+	// unknown command, not an unknown flag.
+	if found.HasSubCommands() && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && !cobraBuiltin[rest[0]] {
+		return report(io.ErrOut, &exitError{code: ExitUsage, err: fmt.Errorf("unknown command %q for %q", rest[0], found.CommandPath()), hint: suggest(found, rest)})
 	}
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		if ctx.Err() != nil && !errors.As(err, new(*exitError)) {
 			err = withHint(fmt.Errorf("interrupted: %w", err), "the command was stopped before it finished; run it again")
 		}
-		return report(io.ErrOut, err)
+		return report(io.ErrOut, io.explain(err))
 	}
 	return ExitOK
+}
+
+// cobraBuiltin are the commands cobra adds itself, when it runs.
+var cobraBuiltin = map[string]bool{"help": true, "completion": true, "__complete": true, "__completeNoDesc": true}
+
+// suggest is the hint for an unknown command: the commands its name is
+// close to ("did you mean release?"), else --help.
+func suggest(c *cobra.Command, args []string) string {
+	if c == nil {
+		return "run `tufgit --help`"
+	}
+	// The first argument that is not a subcommand of the ones found.
+	typed := ""
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if sub, _, err := c.Find([]string{a}); err == nil && sub != c {
+			continue
+		}
+		typed = a
+		break
+	}
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	if s := c.SuggestionsFor(typed); typed != "" && len(s) > 0 {
+		for i := range s {
+			s[i] = "`" + c.CommandPath() + " " + s[i] + "`"
+		}
+		return "did you mean " + strings.Join(s, " or ") + "? (`" + c.CommandPath() + " --help` lists the commands)"
+	}
+	return "run `" + c.CommandPath() + " --help`"
 }
 
 // typedUsage makes every way cobra can refuse a command line an exit-2
@@ -71,7 +112,7 @@ func typedUsage(c *cobra.Command) {
 	if c.HasSubCommands() && !c.Runnable() {
 		c.Args = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+				return &exitError{code: ExitUsage, err: fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()), hint: suggest(c, args)}
 			}
 			return nil
 		}
@@ -81,6 +122,9 @@ func typedUsage(c *cobra.Command) {
 	c.Args = func(c *cobra.Command, args []string) error {
 		if orig != nil {
 			if err := orig(c, args); err != nil {
+				if ee := (*exitError)(nil); errors.As(err, &ee) {
+					return err
+				}
 				return usage(c, err)
 			}
 		}

@@ -151,7 +151,7 @@ func (o *RootUpdateOptions) Run(cmd *cobra.Command) error {
 		u.OnlineKey = ks[0]
 	}
 	if o.Expires != "" {
-		d, err := layout.ParseDuration(o.Expires)
+		d, err := parseDuration(o.Expires)
 		if err != nil {
 			return usageError("--expires %q: %v", o.Expires, err)
 		}

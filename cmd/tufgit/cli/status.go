@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tufgit/tufgit/pkg/gitstore"
-	"github.com/tufgit/tufgit/pkg/layout"
 	"github.com/tufgit/tufgit/pkg/status"
 )
 
@@ -69,14 +68,14 @@ could not be made, or a role file could not be read (run 'tufgit verify').`,
 		},
 	}
 	cmd.Flags().StringVar(&o.Repo, "repo", ".", "the repository (a working tree or a bare repository)")
-	cmd.Flags().StringVar(&o.Within, "within", "30d", "the window: roles expiring within it are due (e.g. 30d, 90d, 12h)")
+	cmd.Flags().StringVar(&o.Within, "within", "30d", "the window: roles expiring within it are due (e.g. 30d, 90d, 2y, \"2 weeks\", 12h)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	return cmd
 }
 
 // Run reports and picks the exit code.
 func (o *StatusOptions) Run() error {
-	within, err := layout.ParseDuration(o.Within)
+	within, err := parseDuration(o.Within)
 	if err != nil {
 		return usageError("--within: %v", err)
 	}
@@ -220,10 +219,5 @@ func short(s string) string {
 	return s
 }
 
-// span is a duration in days, or hours and minutes under two days.
-func span(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-	}
-	return d.Round(time.Minute).String()
-}
+// span is a duration in words: days, or hours and minutes under two days.
+func span(d time.Duration) string { return humanSpan(d) }

@@ -42,7 +42,7 @@ func TestPrintStatusStaysShort(t *testing.T) {
 	}
 	for _, want := range []string{
 		"\n  500 index roles ", "… and 4980 more project roles (tufgit status --json lists them all)",
-		"\n  targets                      1        2029-12-31 (EXPIRED 1h0m0s ago)",
+		"\n  targets                      1        2029-12-31 (EXPIRED 1 hour ago)",
 		"1 role(s) EXPIRED, 5500 more due within 30d",
 	} {
 		if !strings.Contains(out, want) {

@@ -90,7 +90,7 @@ some metadata has expired, 1 the check could not run.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.SkipArtifacts, "skip-artifacts", false, "do not read artifact bytes (their presence is still checked)")
 	cmd.Flags().BoolVar(&o.CheckStore, "check-store", false, "also read and check artifacts kept in an external store (needs the store's credentials)")
-	cmd.Flags().StringVar(&o.At, "at", "", "judge expiry as of this time (RFC 3339, e.g. 2027-03-01T00:00:00Z) instead of now")
+	cmd.Flags().StringVar(&o.At, "at", "", "judge expiry as of this time instead of now: a date (2028-01-01, UTC), a date and time (2028-01-01 12:00, UTC) or RFC 3339")
 	return cmd
 }
 
@@ -105,9 +105,9 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	defer g.Close()
 	now := o.IO.Now()
 	if o.At != "" {
-		t, err := time.Parse(time.RFC3339, o.At)
+		t, err := parseTime(o.At)
 		if err != nil {
-			return usageError("--at %q is not an RFC 3339 time (e.g. 2027-03-01T00:00:00Z)", o.At)
+			return usageError("--at: %v", err)
 		}
 		now = t
 	}
@@ -151,6 +151,7 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	} else {
 		printReport(o.IO.Out, rep)
 	}
+	o.noteWorkTree(g, rev)
 	switch {
 	case !rep.Valid():
 		return silentExit(ExitInvalid)
@@ -158,6 +159,27 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		return silentExit(ExitExpired)
 	}
 	return nil
+}
+
+// noteWorkTree says, when verify checked HEAD of a working tree whose
+// files differ from it, that what it judged is the commit, not the files
+// on disk (an uncommitted, broken targets.json would otherwise pass as
+// "valid").
+func (o *VerifyOptions) noteWorkTree(g *gitstore.Repo, rev gitstore.Hash) {
+	if o.Rev != "HEAD" {
+		return
+	}
+	changed, err := g.WorkTreeChanges(rev, []string{"metadata", "projects", "requests", "tufgit.json"})
+	if err != nil || len(changed) == 0 {
+		return
+	}
+	list := changed
+	if len(list) > 5 {
+		list = append(list[:5:5], fmt.Sprintf("and %d more", len(changed)-5))
+	}
+	fmt.Fprintf(o.IO.ErrOut, "tufgit: note: this checked commit %s (HEAD); the working tree differs from it in %s: %s\n",
+		rev.String()[:12], plural(len(changed), "file"), strings.Join(list, ", "))
+	fmt.Fprintln(o.IO.ErrOut, "tufgit: hint: `git diff` shows the changes; commit them and run `tufgit verify` again to check them")
 }
 
 func printReport(w io.Writer, rep *verify.Report) {

@@ -33,7 +33,24 @@ func ProjectKeyChanges(before, after []*metadata.Metadata[metadata.TargetsType],
 	sort.Strings(names)
 	for _, name := range names {
 		o, n := od[name], nd[name]
-		d := &describer{tree: labels(name), proposed: map[string]string{}}
+		// Keys are named as the delegations of that change sign them (a
+		// rotated-out key keeps the label it was signed with), else as the
+		// repository names them now.
+		tree := Labels{}
+		for id, kl := range labels(name) {
+			tree[id] = kl
+		}
+		for _, dl := range []*trust.Delegation{o, n} {
+			if dl == nil {
+				continue
+			}
+			for id, k := range dl.Keys {
+				if owner, ok := trust.KeyOwner(k); ok {
+					tree[id] = KeyLabel{Label: owner, Signed: true, From: LabelSigned}
+				}
+			}
+		}
+		d := &describer{tree: tree, proposed: map[string]string{}}
 		switch {
 		case o == nil:
 			out[name] = []string{fmt.Sprintf("%s: new project; %s %s", name, noun(name), d.signers(n).words())}

@@ -333,7 +333,7 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 		}
 	}
 	after := s.describeRequest(l)
-	res := &Result{Applied: after.Ready, Summary: info.Summary, Changes: info.Changes, Signed: after.Roles}
+	res := &Result{Applied: after.Ready, Summary: info.Summary, Changes: info.Changes, Signed: after.Roles, Labels: after.Labels}
 	var changes []gitstore.FileChange
 	put := func(p string, data []byte) { changes = append(changes, gitstore.FileChange{Path: p, Data: data}) }
 	encodeRole := func(name string) ([]byte, error) {

@@ -321,6 +321,9 @@ type Result struct {
 	Summary   []string
 	Changes   []ChangeItem
 	Signed    []RoleState
+	// Labels names the keys in Signed as Labels.Name shows them: signed
+	// labels first, unsigned and proposed ones marked, else the keyid.
+	Labels Labels
 }
 
 // RoleState is how far one role is signed.
@@ -560,6 +563,13 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 		return nil, err
 	}
 	res.Commit = h.String()
+	res.Labels = Labels{}
+	s.RootLabels(res.Labels)
+	for name := range ch.Roles {
+		if layout.RoleKind(name) == layout.KindProjectRole {
+			s.ProjectLabels(name, res.Labels)
+		}
+	}
 	return res, nil
 }
 

@@ -308,7 +308,7 @@ func printResult(w io.Writer, res *repo.Result, repoDir string) {
 		for _, r := range res.Signed {
 			state := "complete"
 			if !r.Met {
-				state = fmt.Sprintf("needs %d more (from %s)", r.Threshold-len(r.Signed), shortIDs(r.Missing))
+				state = fmt.Sprintf("needs %d more (from %s)", r.Threshold-len(r.Signed), labelled(res.Labels, r.Missing))
 			}
 			fmt.Fprintf(w, "    %s v%d: %d of %d, %s\n", r.Role, r.Version, len(r.Signed), r.Threshold, state)
 		}

@@ -487,7 +487,7 @@ func (o *SignOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.IO.Out, "signed (commit %s); still waiting:\n", shortCommit(res.Commit))
 	for _, r := range res.Signed {
 		if !r.Met {
-			fmt.Fprintf(o.IO.Out, "  %s: %d of %d, missing %s\n", r.Role, len(r.Signed), r.Threshold, shortIDs(r.Missing))
+			fmt.Fprintf(o.IO.Out, "  %s: %d of %d, missing %s\n", r.Role, len(r.Signed), r.Threshold, labelled(res.Labels, r.Missing))
 		}
 	}
 	return nil

@@ -55,6 +55,7 @@ func (c *checker) checkRetired(e layout.Entry) {
 	// every removal.
 	if _, ok := c.list.lookupRole(e.Project); ok {
 		if r, err := c.view.Role(e.Project); err == nil {
+			c.checkRetiredVersion(layout.RolePath(e.Project), e.Project, r.Meta.Signed.Version, []*metadata.Metadata[metadata.TargetsType]{m})
 			for _, msg := range RetiredConflicts(m.Signed.Targets, r.Meta.Signed.Targets) {
 				c.rep.add(layout.RolePath(e.Project), e.Project, CodeImmutable, "%s", msg)
 			}

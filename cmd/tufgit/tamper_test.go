@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,27 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Fatalf("usage: copytarget FILE OLD NEW KEY")
 		}
 		copyTarget(ts, args, false)
+	},
+	// setversion FILE N KEY: set a role's version to N and sign it again
+	// with KEY alone (a push made without tufgit).
+	"setversion": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 3 {
+			ts.Fatalf("usage: setversion FILE N KEY")
+		}
+		n, err := strconv.ParseInt(args[1], 10, 64)
+		ts.Check(err)
+		k, err := keys.Load(context.Background(), ts.MkAbs(args[2]), func(string) ([]byte, error) { return []byte(ts.Getenv("TUFGIT_PASSPHRASE")), nil })
+		ts.Check(err)
+		data, err := os.ReadFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+		m, err := metadata.Targets().FromBytes(data)
+		ts.Check(err)
+		m.Signed.Version = n
+		m.Signatures = nil
+		ts.Check(repo.Sign(m, k))
+		out, err := repo.EncodeMetadata(m)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
 	},
 	// setowner FILE PUBKEY LABEL|- [SIGNKEY]: set (or with - drop) the
 	// signed owner label (x-tuf-on-ci-keyowner) of key PUBKEY in the

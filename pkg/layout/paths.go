@@ -69,6 +69,21 @@ func RetiredRolePath(project string) string {
 	return RetiredRolesDir + "/" + Shard(project) + "/" + project + ".json"
 }
 
+// RetiredGenerationPath is where the record of the gen-th removal of a
+// name is kept: the first is RetiredRolePath (NAME.json), each later one
+// NAME.GEN.json (GEN ≥ 2). A normalized project name has no '.', so no
+// generation's file name is another project's.
+func RetiredGenerationPath(project string, gen int) string {
+	if gen <= 1 {
+		return RetiredRolePath(project)
+	}
+	return RetiredRolesDir + "/" + Shard(project) + "/" + project + "." + strconv.Itoa(gen) + ".json"
+}
+
+// MaxRetiredGenerations bounds how many times one name can be removed
+// (and so how many retired files a check of the name reads).
+const MaxRetiredGenerations = 100
+
 // ProjectConfigPath is where a project's (unsigned) configuration lives.
 func ProjectConfigPath(project string) string {
 	return ProjectsDir + "/" + Shard(project) + "/" + project + ".json"
@@ -171,6 +186,9 @@ type Entry struct {
 	Request string // request id for request kinds
 	SHA256  string // hex digest for artifacts
 	Shard   string // hash shard of an index role in a sharded repository
+	// Generation numbers the retired records of one name: 1 for
+	// NAME.json, N for NAME.N.json.
+	Generation int
 }
 
 // Classify maps a path of the tree to what it holds. A path that is not
@@ -228,13 +246,21 @@ func Classify(p string) (Entry, error) {
 		}
 		if len(parts) == 4 && parts[1] == "retired" {
 			name, ok := strings.CutSuffix(parts[3], ".json")
+			gen := 1
+			if n, g, cut := strings.Cut(name, "."); cut {
+				v, err := strconv.Atoi(g)
+				if err != nil || v < 2 || v > MaxRetiredGenerations || strconv.Itoa(v) != g {
+					return bad(fmt.Sprintf("retired role files are named NAME.json, then NAME.N.json for the N-th removal of the name (2 ≤ N ≤ %d)", MaxRetiredGenerations))
+				}
+				name, gen = n, v
+			}
 			if !ok || !IsNormalizedProjectName(name) {
-				return bad("retired role files are named NAME.json with a normalized project name")
+				return bad("retired role files are named NAME.json (or NAME.N.json) with a normalized project name")
 			}
 			if Shard(name) != parts[2] {
 				return bad(fmt.Sprintf("project %s belongs in shard directory %s", name, Shard(name)))
 			}
-			return Entry{Kind: KindRetiredRole, Role: name, Project: name}, nil
+			return Entry{Kind: KindRetiredRole, Role: name, Project: name, Generation: gen}, nil
 		}
 		return bad("not a metadata file of the layout")
 	case ProjectsDir:

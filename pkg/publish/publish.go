@@ -436,18 +436,22 @@ func (p *publisher) clientCheck(rootRaw, tsRaw, snapRaw []byte) error {
 	return nil
 }
 
-// retiredVersion is the version a removed project's role reached.
+// retiredVersion is the version a removed project's role reached: that
+// of its latest removal's record (a name created again continues its
+// versions, so each removal's is higher than the one before).
 func (p *publisher) retiredVersion(project string) (int64, error) {
-	path := layout.RetiredRolePath(project)
-	raw, err := p.tree.ReadFile(path, layout.MaxTargetsSize)
+	gens, err := verify.RetiredGenerations(p.tree, project)
 	if err != nil {
 		return 0, err
 	}
-	m, err := state.ParseTargets(path, raw)
-	if err != nil {
-		return 0, err
+	if len(gens) == 0 {
+		return 0, fmt.Errorf("%s: %w", layout.RetiredRolePath(project), gitstore.ErrNotExist)
 	}
-	return m.Signed.Version, nil
+	var v int64
+	for _, m := range gens {
+		v = max(v, m.Signed.Version)
+	}
+	return v, nil
 }
 
 // signedBy reports whether a snapshot carries a signature by keyid.

@@ -43,16 +43,43 @@ func (s *Session) describeRecreated(roles map[string]*metadata.Metadata[metadata
 	return out
 }
 
-// recreatedItem describes what the removed name held, when it was removed.
+// recreatedItem describes what the removed name held, when it was removed:
+// what each earlier project of the name held, when it was removed more
+// than once.
 func (s *Session) recreatedItem(name string) (ChangeItem, bool) {
-	old, err := verify.RetiredRole(s.Tree, name)
+	gens, err := verify.RetiredGenerations(s.Tree, name)
 	if err != nil {
 		return ChangeItem{Role: name, Kind: ItemRecreated, KeyChange: true,
 			Text: fmt.Sprintf("%s: was removed before, but its retired role can not be read (%v)", name, err)}, true
 	}
-	if old == nil {
+	if len(gens) == 0 {
 		return ChangeItem{}, false
 	}
+	var parts []string
+	published := false
+	for i, old := range gens {
+		what, released := heldBy(old, layout.RetiredGenerationPath(name, i+1))
+		published = published || released
+		if len(gens) == 1 {
+			parts = append(parts, "its old project "+what)
+		} else {
+			parts = append(parts, fmt.Sprintf("its project until removal %d %s", i+1, what))
+		}
+	}
+	text := fmt.Sprintf("%s: RE-CREATES a removed name: ", name)
+	if len(gens) > 1 {
+		text = fmt.Sprintf("%s: RE-CREATES a name removed %d times: ", name, len(gens))
+	}
+	text += strings.Join(parts, "; ")
+	if published {
+		text += "; those versions stay reserved: the new maintainers can never publish other bytes or another file under them, only new versions"
+	}
+	return ChangeItem{Role: name, Kind: ItemRecreated, Text: text}, true
+}
+
+// heldBy says who signed a retired role last and what it published; any
+// is whether it published a release.
+func heldBy(old *metadata.Metadata[metadata.TargetsType], path string) (text string, released bool) {
 	var signers []string
 	for _, sig := range old.Signatures {
 		if id := trust.Short(sig.KeyID); !slices.Contains(signers, id) {
@@ -68,7 +95,7 @@ func (s *Session) recreatedItem(name string) (ChangeItem, bool) {
 	const shown = 20
 	for i, r := range rels {
 		if i == shown {
-			vs = append(vs, fmt.Sprintf("and %d more (`git show HEAD:%s`)", len(rels)-shown, layout.RetiredRolePath(name)))
+			vs = append(vs, fmt.Sprintf("and %d more (`git show HEAD:%s`)", len(rels)-shown, path))
 			break
 		}
 		v := fmt.Sprintf("%s (%d file", r.Version, len(r.Files))
@@ -80,13 +107,9 @@ func (s *Session) recreatedItem(name string) (ChangeItem, bool) {
 		}
 		vs = append(vs, v+")")
 	}
-	text := fmt.Sprintf("%s: RE-CREATES a removed name: its old project (role version %d) was signed last by %s (its maintainers then)",
-		name, old.Signed.Version, who)
+	text = fmt.Sprintf("(role version %d) was signed last by %s (its maintainers then)", old.Signed.Version, who)
 	if len(vs) == 0 {
-		text += " and published no release"
-	} else {
-		text += fmt.Sprintf(" and published %s; those versions stay reserved: the new maintainers can never publish other bytes or another file under them, only new versions",
-			strings.Join(vs, ", "))
+		return text + " and published no release", false
 	}
-	return ChangeItem{Role: name, Kind: ItemRecreated, Text: text}, true
+	return text + " and published " + strings.Join(vs, ", "), true
 }

@@ -78,7 +78,13 @@ func (s *Session) removals(after *state.View, roles []string, skipRequest string
 	}
 	for _, p := range removed {
 		if pr, err := s.View.Role(p); err == nil {
-			out = append(out, gitstore.FileChange{Path: layout.RetiredRolePath(p), Data: pr.Raw}, gitstore.FileChange{Path: layout.RolePath(p)})
+			// A name removed before keeps that record: this removal
+			// adds the next one (NAME.json, then NAME.2.json, …).
+			rp, err := verify.NextRetiredPath(s.Tree, p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, gitstore.FileChange{Path: rp, Data: pr.Raw}, gitstore.FileChange{Path: layout.RolePath(p)})
 		}
 		if ok, _ := s.Tree.Exists(layout.ProjectConfigPath(p)); ok {
 			out = append(out, gitstore.FileChange{Path: layout.ProjectConfigPath(p)})

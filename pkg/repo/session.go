@@ -355,9 +355,9 @@ func (s *Session) Submit(ch *Change, key *keys.Key, opts SubmitOptions) (*Result
 			m.Signed.Version = 1
 			// A project created again continues its retired role's
 			// versions: clients remember the highest one they saw.
-			if raw, rerr := s.Tree.ReadFile(layout.RetiredRolePath(name), layout.MaxTargetsSize); rerr == nil {
-				if old, perr := state.ParseTargets(layout.RetiredRolePath(name), raw); perr == nil {
-					m.Signed.Version = old.Signed.Version + 1
+			if gens, rerr := verify.RetiredGenerations(s.Tree, name); rerr == nil {
+				for _, old := range gens {
+					m.Signed.Version = max(m.Signed.Version, old.Signed.Version+1)
 				}
 			}
 		default:

@@ -21,10 +21,11 @@ import (
 // version its role reached (which the publisher keeps in snapshot, since
 // clients refuse a snapshot that drops a role it listed before).
 
-// checkRetired checks a retired role file in a full check: it parses, and
-// its targets' artifacts count as referenced.
+// checkRetired checks a retired role file in a full check: it parses, it
+// is the first record of its name or follows the one before (NAME.N.json
+// needs NAME.(N-1)), and its targets' artifacts count as referenced.
 func (c *checker) checkRetired(e layout.Entry) {
-	p := layout.RetiredRolePath(e.Project)
+	p := layout.RetiredGenerationPath(e.Project, e.Generation)
 	raw, err := c.tree.ReadFile(p, layout.MaxTargetsSize)
 	if err != nil {
 		c.rep.add(p, e.Project, CodeFormat, "%v", err)
@@ -35,6 +36,13 @@ func (c *checker) checkRetired(e layout.Entry) {
 		c.rep.add(p, e.Project, CodeFormat, "%v", unwrapParse(err))
 		return
 	}
+	if e.Generation > 1 {
+		prev := layout.RetiredGenerationPath(e.Project, e.Generation-1)
+		if ok, _ := c.tree.Exists(prev); !ok {
+			c.rep.add(p, e.Project, CodeMissing, "records removal %d of %s, but %s, the record of removal %d, is missing (retired records of a name are numbered without gaps)",
+				e.Generation, e.Project, prev, e.Generation-1)
+		}
+	}
 	for _, tf := range m.Signed.Targets {
 		if tf == nil {
 			continue
@@ -43,9 +51,11 @@ func (c *checker) checkRetired(e layout.Entry) {
 			c.referenced[[32]byte(h)] = true
 		}
 	}
-	// A name created again: its role keeps the retired releases.
+	// A name created again: its role keeps the retired releases of
+	// every removal.
 	if _, ok := c.list.lookupRole(e.Project); ok {
 		if r, err := c.view.Role(e.Project); err == nil {
+			c.checkRetiredVersion(layout.RolePath(e.Project), e.Project, r.Meta.Signed.Version, []*metadata.Metadata[metadata.TargetsType]{m})
 			for _, msg := range RetiredConflicts(m.Signed.Targets, r.Meta.Signed.Targets) {
 				c.rep.add(layout.RolePath(e.Project), e.Project, CodeImmutable, "%s", msg)
 			}
@@ -60,13 +70,32 @@ func (c *checker) checkRetired(e layout.Entry) {
 // (its role is in place once more), and the role may have gained releases
 // before it was removed: then the retired file must still keep every
 // target the role held before, byte for byte, at a version no lower.
+//
+// A name removed again keeps each removal's record: the N-th removal adds
+// NAME.N.json, and only when NAME.(N-1) was there before the change (one
+// removal of a name per change; a span with two is pushed or published
+// one commit at a time).
 func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry) {
 	c := t.c
 	if ch.Action != gitstore.Added {
-		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired project role is kept as it is: it was %s", ch.Action)
+		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired project role is kept as it is: it was %s (each removal of a name adds its own record: %s, then %s, …)",
+			ch.Action, layout.RetiredRolePath(le.Project), layout.RetiredGenerationPath(le.Project, 2))
 		return
 	}
 	t.retiredAdded[le.Project] = true
+	if le.Generation > 1 {
+		prev := layout.RetiredGenerationPath(le.Project, le.Generation-1)
+		if ok, _ := t.oldTree.Exists(prev); !ok {
+			if ok, _ := c.tree.Exists(prev); ok {
+				c.rep.add(ch.Path, le.Project, CodeRequest, "records removal %d of %s, but removal %d (%s) is in the same change; push or publish one removal of a name at a time (tufgit publish REV)",
+					le.Generation, le.Project, le.Generation-1, prev)
+			} else {
+				c.rep.add(ch.Path, le.Project, CodeMissing, "records removal %d of %s, but %s, the record of removal %d, is missing (retired records of a name are numbered without gaps)",
+					le.Generation, le.Project, prev, le.Generation-1)
+			}
+			return
+		}
+	}
 	active := layout.RolePath(le.Project)
 	old, err := t.oldTree.Lookup(active)
 	if err != nil {
@@ -89,7 +118,7 @@ func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry)
 		return
 	}
 	or, oerr := t.oldView.Role(le.Project)
-	retired, rerr := RetiredRole(c.tree, le.Project)
+	retired, rerr := readRetired(c.tree, ch.Path)
 	if oerr != nil || rerr != nil || retired == nil {
 		c.rep.add(ch.Path, le.Project, CodeImmutable, "a retired role must be the project's last metadata, byte for byte")
 		return
@@ -122,12 +151,42 @@ func (t *transition) checkRetiredTransition(ch gitstore.Change, le layout.Entry)
 // 1.0.0): a returning client that saw 1.0.0 of the old project must never
 // be handed other bytes, or another file, as 1.0.0.
 
-// RetiredRole reads name's retired role from tree: the last metadata of
-// the project the name held before it was removed; nil when the name was
-// never removed. An unreadable retired file is an error (a full check
-// reports it as such).
-func RetiredRole(tree TreeReader, name string) (*metadata.Metadata[metadata.TargetsType], error) {
-	p := layout.RetiredRolePath(name)
+// RetiredGenerations reads every retired record of name from tree, oldest
+// first: NAME.json, then NAME.2.json, … up to the first one missing (one
+// read per removal of the name); nil when the name was never removed. An
+// unreadable retired file is an error (a full check reports it as such).
+func RetiredGenerations(tree TreeReader, name string) ([]*metadata.Metadata[metadata.TargetsType], error) {
+	var out []*metadata.Metadata[metadata.TargetsType]
+	for gen := 1; gen <= layout.MaxRetiredGenerations; gen++ {
+		m, err := readRetired(tree, layout.RetiredGenerationPath(name, gen))
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			break
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// NextRetiredPath is where the next removal of name is recorded: the
+// first free generation's file.
+func NextRetiredPath(tree TreeReader, name string) (string, error) {
+	for gen := 1; gen <= layout.MaxRetiredGenerations; gen++ {
+		p := layout.RetiredGenerationPath(name, gen)
+		ok, err := tree.Exists(p)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s was removed %d times already, the most a name can be", name, layout.MaxRetiredGenerations)
+}
+
+func readRetired(tree TreeReader, p string) (*metadata.Metadata[metadata.TargetsType], error) {
 	raw, err := tree.ReadFile(p, layout.MaxTargetsSize)
 	if errors.Is(err, gitstore.ErrNotExist) {
 		return nil, nil
@@ -142,17 +201,34 @@ func RetiredRole(tree TreeReader, name string) (*metadata.Metadata[metadata.Targ
 	return m, nil
 }
 
-// RetiredTargets is the targets of name's retired role (RetiredRole); nil
+// RetiredRole reads name's latest retired role from tree: the last
+// metadata of the project the name held before its latest removal; nil
 // when the name was never removed.
-func RetiredTargets(tree TreeReader, name string) (map[string]*metadata.TargetFiles, error) {
-	m, err := RetiredRole(tree, name)
-	if m == nil || err != nil {
+func RetiredRole(tree TreeReader, name string) (*metadata.Metadata[metadata.TargetsType], error) {
+	gens, err := RetiredGenerations(tree, name)
+	if err != nil || len(gens) == 0 {
 		return nil, err
 	}
-	if m.Signed.Targets == nil {
-		return map[string]*metadata.TargetFiles{}, nil
+	return gens[len(gens)-1], nil
+}
+
+// RetiredTargets is the targets of every retired role of name
+// (RetiredGenerations), the earliest record of a path first; nil when the
+// name was never removed.
+func RetiredTargets(tree TreeReader, name string) (map[string]*metadata.TargetFiles, error) {
+	gens, err := RetiredGenerations(tree, name)
+	if len(gens) == 0 || err != nil {
+		return nil, err
 	}
-	return m.Signed.Targets, nil
+	out := map[string]*metadata.TargetFiles{}
+	for _, m := range gens {
+		for p, tf := range m.Signed.Targets {
+			if _, ok := out[p]; !ok && tf != nil {
+				out[p] = tf
+			}
+		}
+	}
+	return out, nil
 }
 
 // RetiredConflicts lists, one message per target path in sorted order,
@@ -201,34 +277,45 @@ func shortHash(b []byte) string {
 	return s
 }
 
-// checkRetiredReleases reports a project role (read from view, at path,
-// signed or proposed) that conflicts with the name's retired releases.
-func (c *checker) checkRetiredVersion(path, name string, v int64, tree TreeReader) {
-	m, err := RetiredRole(tree, name)
-	if err != nil || m == nil {
-		return
+// checkRetiredVersion reports a project role version that does not
+// exceed every retired version of its name.
+func (c *checker) checkRetiredVersion(path, name string, v int64, gens []*metadata.Metadata[metadata.TargetsType]) {
+	var top int64
+	for _, m := range gens {
+		top = max(top, m.Signed.Version)
 	}
-	if v <= m.Signed.Version {
+	if len(gens) > 0 && v <= top {
 		c.rep.add(path, name, CodeVersion, "is version %d, but the name's retired role reached version %d: a project created again continues its versions (clients remember the highest they saw)",
-			v, m.Signed.Version)
+			v, top)
 	}
 }
 
+// checkRetiredReleases reports a project role (read from view, at path,
+// signed or proposed) that conflicts with the name's retired releases, of
+// every removal.
 func (c *checker) checkRetiredReleases(tree TreeReader, view *state.View, path, name string) {
-	retired, err := RetiredTargets(tree, name)
+	gens, err := RetiredGenerations(tree, name)
 	if err != nil {
 		c.rep.add(layout.RetiredRolePath(name), name, CodeFormat, "%v", err)
 		return
 	}
-	if retired == nil {
+	if len(gens) == 0 {
 		return
 	}
 	r, err := view.Role(name)
 	if err != nil {
 		return // missing or reported elsewhere
 	}
-	c.checkRetiredVersion(path, name, r.Meta.Signed.Version, tree)
-	for _, msg := range RetiredConflicts(retired, r.Meta.Signed.Targets) {
-		c.rep.add(path, name, CodeImmutable, "%s", msg)
+	c.checkRetiredVersion(path, name, r.Meta.Signed.Version, gens)
+	// Each removal's releases stay reserved: one message per path, from
+	// the earliest removal that lists it.
+	seen := map[string]bool{}
+	for _, m := range gens {
+		for _, msg := range RetiredConflicts(m.Signed.Targets, r.Meta.Signed.Targets) {
+			if !seen[msg] {
+				seen[msg] = true
+				c.rep.add(path, name, CodeImmutable, "%s", msg)
+			}
+		}
 	}
 }

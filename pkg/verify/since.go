@@ -240,10 +240,14 @@ func (t *transition) run() error {
 			c.rep.add(layout.RolePath(name), name, CodeMissing, "was deleted, but %s still delegates %s", parent, name)
 			continue
 		}
-		if layout.RoleKind(name) == layout.KindProjectRole {
-			if ok, _ := c.tree.Exists(layout.RetiredRolePath(name)); !ok {
-				c.rep.add(layout.RolePath(name), name, CodeMissing, "project %s was removed without keeping its last metadata at %s (its releases and version must stay on record)", name, layout.RetiredRolePath(name))
+		if layout.RoleKind(name) == layout.KindProjectRole && !t.retiredAdded[name] {
+			// Each removal adds its own record (a name removed before
+			// has one already: that one is not this removal's).
+			want, err := NextRetiredPath(c.tree, name)
+			if err != nil {
+				want = err.Error()
 			}
+			c.rep.add(layout.RolePath(name), name, CodeMissing, "project %s was removed without keeping its last metadata at %s (its releases and version must stay on record)", name, want)
 		}
 	}
 	// Added artifacts must be listed by a target added in this change.

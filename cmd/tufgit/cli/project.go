@@ -279,13 +279,16 @@ func newProjectRemoveCmd(io *IOStreams) *cobra.Command {
 it, so no client will trust a file of it again. When the change is applied:
 
   - the project's last role metadata moves to metadata/retired/, where its
-    releases and the version its role reached stay on record;
+    releases and the version its role reached stay on record (NAME.json;
+    a name removed again adds NAME.2.json, and so on: no record changes);
   - its config and its pending requests go;
   - its artifacts stay (they are append-only);
   - the publisher keeps the role in snapshot at its last version, because
     clients refuse a snapshot that drops a role they saw before.
 
-A project created again under the same name continues the role's versions.
+A project created again under the same name continues the role's versions,
+and can never publish other bytes under a release of any earlier project of
+the name.
 Signers see "KEY CHANGE: NAME: no longer delegated".`,
 		Example: "  tufgit project remove hello --key admin1.key --note 'abandoned, see #123'",
 		Args:    cobra.ExactArgs(1),

@@ -153,6 +153,10 @@ func (r remoteShared) Sync(ctx context.Context) (gitstore.Hash, error) {
 	return cur, nil
 }
 
+// Claim pushes with --force-with-lease. Two publishers that signed the
+// same commit at the same second with a deterministic key (ed25519) make
+// the same record commit; the second push then finds the ref already
+// there and succeeds: both write the same bytes, which is no conflict.
 func (r remoteShared) Claim(ctx context.Context, old, new gitstore.Hash) error {
 	lease := ""
 	if old != gitstore.ZeroHash {

@@ -194,3 +194,42 @@ func TestDeadClaimBlocksNoOne(t *testing.T) {
 		}
 	}
 }
+
+// A fresh claim the mirror does not serve yet (the other publisher is
+// still writing) holds this publisher off until it resolves: here the
+// other gives its claim back after 300 ms, and this one then publishes v2.
+func TestFreshClaimIsWaitedFor(t *testing.T) {
+	f := fixture(t, "hello")
+	m, _ := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	if _, err := f.Release("hello", "2.0.0", "hello-2.0.0.tar.gz", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.Repo.ResolveRef(publish.StateRef)
+	_, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: &failingMirror{Mirror: m, n: 3}, Now: f.Now,
+		Shared: &failRelease{Shared: publish.LocalShared(f.Repo)}})
+	if err == nil {
+		t.Fatal("the snapshot write did not fail")
+	}
+	claim, _ := f.Repo.ResolveRef(publish.StateRef)
+	if claim == before {
+		t.Fatal("no claim left behind")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(300 * time.Millisecond)
+		if out, err := exec.Command("git", "--git-dir="+f.Dir, "update-ref", publish.StateRef, before.String(), claim.String()).CombinedOutput(); err != nil {
+			t.Errorf("%v: %s", err, out)
+		}
+	}()
+	start := time.Now()
+	res := doPublish(t, f, m, f.Now, false)
+	<-done
+	if d := time.Since(start); d < 300*time.Millisecond || d > publish.ClaimLease/2 {
+		t.Fatalf("waited %s; want until the claim was given back", d)
+	}
+	if res.Snapshot != 2 || res.Timestamp != 2 {
+		t.Fatalf("after the wait: %+v", res)
+	}
+}

@@ -233,3 +233,58 @@ func TestFreshClaimIsWaitedFor(t *testing.T) {
 		t.Fatalf("after the wait: %+v", res)
 	}
 }
+
+// takeOver is a record that another publisher moves on from this one's
+// claim just before its timestamp would be written.
+type takeOver struct {
+	publish.Shared
+	g       *gitstore.Repo
+	claimed gitstore.Hash
+}
+
+func (s *takeOver) Claim(ctx context.Context, old, new gitstore.Hash) error {
+	err := s.Shared.Claim(ctx, old, new)
+	if err == nil && s.claimed == gitstore.ZeroHash {
+		s.claimed = new
+		// The other publisher's record, on top of this one's claim.
+		tree, _ := s.g.Commit(new)
+		c, cerr := s.g.CommitTree(gitstore.CommitOptions{Parent: new, Tree: tree.Tree, Detached: true, When: time.Now(), Message: "other\n",
+			Author: gitstore.Signature{Name: "other", Email: "other@example.org"}})
+		if cerr != nil {
+			return cerr
+		}
+		return s.Shared.Claim(ctx, new, c)
+	}
+	return err
+}
+
+// A publisher whose claim another publisher moved on from before its
+// timestamp was written stands down with ErrSuperseded and writes no
+// timestamp: the other's is newer. Without the take-over (the control), it
+// writes its timestamp.
+func TestSupersededBeforeTimestamp(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		f := fixture(t, "hello")
+		m, dir := dirMirror(t)
+		doPublish(t, f, m, f.Now, false)
+		if _, err := f.Release("hello", "2.0.0", "hello-2.0.0.tar.gz", []byte("two")); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
+		var sh publish.Shared = publish.LocalShared(f.Repo)
+		if other {
+			sh = &takeOver{Shared: sh, g: f.Repo}
+		}
+		_, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now, Shared: sh})
+		after, _ := os.ReadFile(filepath.Join(dir, "metadata", "timestamp.json"))
+		if !other {
+			if err != nil || string(after) == string(before) {
+				t.Fatalf("control: %v", err)
+			}
+			continue
+		}
+		if !errors.Is(err, publish.ErrSuperseded) || !strings.Contains(err.Error(), "before its timestamp was written") || string(after) != string(before) {
+			t.Fatalf("taken over: %v (timestamp changed: %v)", err, string(after) != string(before))
+		}
+	}
+}

@@ -129,7 +129,6 @@ func Publish(ctx context.Context, o Options) (*Result, error) {
 		o.Shared = LocalShared(o.Repo)
 	}
 	start := time.Now()
-	var lost error
 	for attempt := 1; ; attempt++ {
 		old, err := o.Shared.Sync(ctx)
 		if err != nil {
@@ -148,10 +147,9 @@ func Publish(ctx context.Context, o Options) (*Result, error) {
 			}
 			continue
 		case errors.Is(err, ErrClaimLost) && attempt < maxClaims:
-			lost = err
 			continue
 		case errors.Is(err, ErrClaimLost):
-			return nil, fmt.Errorf("%w; gave up after %d tries, each lost to another publisher (%v): run one publisher per mirror, or try again", err, attempt, lost)
+			return nil, fmt.Errorf("%w; gave up after %d tries, each lost to another publisher", err, attempt)
 		case err != nil:
 			return nil, err
 		}

@@ -288,3 +288,47 @@ func TestSupersededBeforeTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// alwaysFirst is a record another publisher moves (to a copy of itself)
+// just before every claim of this one.
+type alwaysFirst struct {
+	publish.Shared
+	g     *gitstore.Repo
+	calls int
+}
+
+func (s *alwaysFirst) Claim(ctx context.Context, old, new gitstore.Hash) error {
+	s.calls++
+	c, err := s.g.Commit(old)
+	if err != nil {
+		return err
+	}
+	moved, err := s.g.CommitTree(gitstore.CommitOptions{Parent: old, Tree: c.Tree, Detached: true, When: time.Now(), Message: "other\n",
+		Author: gitstore.Signature{Name: "other", Email: "other@example.org"}})
+	if err != nil {
+		return err
+	}
+	if err := s.Shared.Claim(ctx, old, moved); err != nil {
+		return err
+	}
+	return s.Shared.Claim(ctx, old, new)
+}
+
+// A publisher that loses every claim gives up after a bounded number of
+// tries, saying so, with no snapshot or timestamp written.
+func TestClaimLostEveryTimeGivesUp(t *testing.T) {
+	f := fixture(t, "hello")
+	m, dir := dirMirror(t)
+	doPublish(t, f, m, f.Now, false)
+	if _, err := f.Release("hello", "2.0.0", "hello-2.0.0.tar.gz", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	sh := &alwaysFirst{Shared: publish.LocalShared(f.Repo), g: f.Repo}
+	_, err := publish.Publish(context.Background(), publish.Options{Repo: f.Repo, Rev: f.Head, Key: onlineKey(t), Mirror: m, Now: f.Now, Shared: sh})
+	if !errors.Is(err, publish.ErrClaimLost) || !strings.Contains(err.Error(), "gave up after 5 tries") || sh.calls != 5 {
+		t.Fatalf("%d claims: %v", sh.calls, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "metadata", "2.snapshot.json")); !os.IsNotExist(err) {
+		t.Fatalf("2.snapshot.json: %v", err)
+	}
+}

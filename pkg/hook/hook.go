@@ -6,6 +6,7 @@ package hook
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -183,12 +184,24 @@ func Check(g *gitstore.Repo, ups []Update, pol Policy, opts verify.Options) ([]R
 }
 
 // ReservedPrefix holds the refs only the publisher writes
-// (refs/tufgit/published). It writes them in place on the server, never
-// through a push, so no push may create, move or delete one.
+// (refs/tufgit/published). No push may create, move or delete one, except
+// a publisher's claim on RecordRef (checkRecord).
 const ReservedPrefix = "refs/tufgit/"
+
+// RecordRef is the publisher's record (publish.StateRef), which a standby
+// publisher claims by a push with --force-with-lease (docs/server.md).
+const RecordRef = "refs/tufgit/published"
 
 func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 	u := r.Update
+	if u.Ref == RecordRef && u.New != gitstore.ZeroHash {
+		if why := checkRecord(g, u, pol); why != "" {
+			r.Reasons = append(r.Reasons, why)
+			return nil
+		}
+		r.Accepted = true
+		return nil
+	}
 	if strings.HasPrefix(u.Ref, ReservedPrefix) {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("%s* is written only by the publisher on the server; a push may not create, move or delete %s", ReservedPrefix, u.Ref))
 		return nil
@@ -274,6 +287,66 @@ func check(g *gitstore.Repo, r *Result, pol Policy, opts verify.Options) error {
 	r.Report = rep
 	r.Accepted = rep.Valid()
 	return nil
+}
+
+// checkRecord accepts a publisher's claim pushed to RecordRef, or says
+// why not: the record only moves forward (the new record commit descends
+// from the old one), and it names a commit a protected branch holds that
+// descends from the one the old record named. The record is not trusted
+// (publish still verifies, and checks the mirror), but a pushed record
+// may not point the next publish's incremental verification at a commit
+// the hook never accepted, nor back in history.
+func checkRecord(g *gitstore.Repo, u Update, pol Policy) string {
+	named := func(h gitstore.Hash) (gitstore.Hash, string) {
+		tree, err := g.TreeAt(h)
+		if err != nil {
+			return gitstore.ZeroHash, fmt.Sprintf("%s is not a publisher's record: %v", h.String()[:12], err)
+		}
+		raw, err := tree.ReadFile("state.json", 4<<20)
+		if err != nil {
+			return gitstore.ZeroHash, fmt.Sprintf("%s is not a publisher's record: no state.json", h.String()[:12])
+		}
+		var st struct {
+			Commit string `json:"commit"`
+		}
+		var c gitstore.Hash
+		err = json.Unmarshal(raw, &st)
+		if err == nil {
+			c, err = gitstore.ParseHash(st.Commit)
+		}
+		if err != nil {
+			return gitstore.ZeroHash, fmt.Sprintf("%s is not a publisher's record: state.json names no commit", h.String()[:12])
+		}
+		return c, ""
+	}
+	hint := "only a publisher claims " + RecordRef + ", with `tufgit publish --shared REMOTE` (docs/server.md#two-publishers)"
+	c, why := named(u.New)
+	if why != "" {
+		return why + "; " + hint
+	}
+	if u.Old != gitstore.ZeroHash {
+		if ok, err := g.IsAncestor(u.Old, u.New); err != nil || !ok {
+			return fmt.Sprintf("non-fast-forward update of %s (%s is not an ancestor of %s): a publisher's record only moves forward; %s", RecordRef, u.Old.String()[:12], u.New.String()[:12], hint)
+		}
+		if prev, why := named(u.Old); why == "" && prev != c {
+			if ok, err := g.IsAncestor(prev, c); err != nil || !ok {
+				return fmt.Sprintf("the record would name %s, which does not descend from %s, the commit published before; %s", c.String()[:12], prev.String()[:12], hint)
+			}
+		}
+	}
+	for _, pat := range pol.Protected {
+		if strings.ContainsAny(pat, "*?[") {
+			continue
+		}
+		cur, err := g.ResolveRef(pat)
+		if err != nil || cur == gitstore.ZeroHash {
+			continue
+		}
+		if ok, err := g.IsAncestor(c, cur); err == nil && ok {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the record names %s, which no protected branch holds: a publisher publishes only what the hook accepted; %s", c.String()[:12], hint)
 }
 
 // ErrRejected is returned when a push is refused.

@@ -78,6 +78,9 @@ type Options struct {
 	// (pkg/webui/gitsite.Collect at Rev), given what the last publish
 	// found. publish itself imports no request or history code.
 	UISite func(prev *webui.SiteMemo) (*webui.Site, error)
+	// Shared is the repository whose record (StateRef) publishers
+	// coordinate through: nil for Repo itself (LocalShared).
+	Shared Shared
 	// Progress, when set, is told how much of each target file has been
 	// uploaded to the mirror (done of total bytes), for a progress display.
 	Progress func(name string, done, total int64)
@@ -97,6 +100,12 @@ type Result struct {
 	UIWritten int
 	UIChecked int
 	UIParsed  int
+	// SupersededBy, when set, is the newer commit another publisher
+	// already published, which contains Commit: nothing was written.
+	SupersededBy string
+	// Tries counts the records read: more than 1 when a claim was lost
+	// to another publisher.
+	Tries int
 	// Shards counts the shards of a sharded repository that got a new
 	// timestamp (and maybe snapshot); Snapshot and Timestamp are then the
 	// top-level repository's.
@@ -106,6 +115,7 @@ type Result struct {
 // Publish verifies opts.Rev, then writes what changed since the last
 // publish, a new snapshot (when any role changed) and a new timestamp,
 // timestamp last. Re-running with nothing changed writes nothing.
+// Publishers coordinate through opts.Shared's record (claim.go).
 func Publish(ctx context.Context, o Options) (*Result, error) {
 	unlock, err := o.Repo.LockNamed("tufgit-publish")
 	if err != nil {
@@ -115,12 +125,46 @@ func Publish(ctx context.Context, o Options) (*Result, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	p := &publisher{Options: o, ctx: ctx, res: &Result{Commit: o.Rev.String()}}
-	if err := p.run(); err != nil {
-		return nil, err
+	if o.Shared == nil {
+		o.Shared = LocalShared(o.Repo)
 	}
-	return p.res, nil
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		old, err := o.Shared.Sync(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p := &publisher{Options: o, ctx: ctx, res: &Result{Commit: o.Rev.String()}, shared: o.Shared, claimOld: old,
+			waited: time.Since(start) >= ClaimLease}
+		err = p.run()
+		switch {
+		case errors.Is(err, errInFlight):
+			// Another publisher is writing what it claimed: wait for it.
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		case errors.Is(err, ErrClaimLost) && attempt < maxClaims:
+			continue
+		case errors.Is(err, ErrClaimLost):
+			return nil, fmt.Errorf("%w; gave up after %d tries, each lost to another publisher", err, attempt)
+		case err != nil:
+			return nil, err
+		}
+		p.res.Tries = attempt
+		return p.res, nil
+	}
 }
+
+// maxClaims bounds how often a publisher re-reads the record after
+// losing a claim.
+const maxClaims = 5
+
+// errInFlight: the record claims versions the mirror does not serve yet,
+// claimed less than ClaimLease ago.
+var errInFlight = errors.New("a claim is in flight")
 
 type publisher struct {
 	Options
@@ -148,6 +192,13 @@ type publisher struct {
 	// published commit and its root accepts that rewrite (lineage.go):
 	// the head is then also verified as a move from this commit.
 	rewriteBase gitstore.Hash
+	// shared is where the record is claimed, claimOld the record read
+	// (ZeroHash: none); pending the snapshots and timestamps signed,
+	// written once claimed. waited: in-flight claims were waited out.
+	shared   Shared
+	claimOld gitstore.Hash
+	pending  []pendingWrite
+	waited   bool
 }
 
 func (p *publisher) run() error {
@@ -171,6 +222,15 @@ func (p *publisher) run() error {
 	}
 	p.top = &unit{top: p.cfg.Index.ShardBits > 0}
 	p.readState()
+	if !p.waited && p.claimInFlight() {
+		return errInFlight
+	}
+	if by, ok := p.superseded(); ok {
+		// Another publisher already published a newer head.
+		p.res.UpToDate, p.res.SupersededBy = true, by
+		p.res.Snapshot, p.res.Timestamp = p.prev.Snapshot, p.prev.Timestamp
+		return nil
+	}
 	if err := p.checkLineage(root); err != nil {
 		return err
 	}

@@ -124,13 +124,9 @@ func extraMeta(v int64, raw []byte) *metadata.MetaFiles {
 	return mf
 }
 
-// writeExtra writes one of u's extra files as metadata/VERSION.NAME,
-// unless the mirror has those very bytes already (a publish that failed
-// before its timestamp may have left other bytes under that version).
-func (p *publisher) writeExtra(u *unit, name string, v int64, raw []byte) error {
-	file := u.path(fmt.Sprintf("metadata/%d.%s", v, name))
-	if old, err := p.Mirror.Read(p.ctx, file, int64(len(raw))+1); err == nil && bytes.Equal(old, raw) {
-		return nil
-	}
-	return p.write(file, raw)
+// extraName is the mirror file of extra file name at version v: like a
+// role's, versioned, written once the record claims the snapshot that names
+// it (claim.go), just before that snapshot.
+func (u *unit) extraName(name string, v int64) string {
+	return u.path(fmt.Sprintf("metadata/%d.%s", v, name))
 }

@@ -28,8 +28,8 @@ const (
 // not be read is treated as missing: versions then come from the mirror,
 // and everything is rewritten.
 func (p *publisher) readState() {
-	h, err := p.Repo.ResolveRef(StateRef)
-	if err != nil || h == gitstore.ZeroHash {
+	h := p.claimOld // the shared record, as Publish read it
+	if h == gitstore.ZeroHash {
 		return
 	}
 	tree, err := p.Repo.TreeAt(h)
@@ -73,23 +73,20 @@ func (p *publisher) loadSnapshot(u *unit) {
 	}
 }
 
-// saveState records this publish: state.json, the top level's snapshot
-// and the new snapshot of each shard in snaps. It runs after every
-// timestamp.json is on the mirror; if it fails, the next publish reads
-// the mirror's timestamps and still never reuses a version.
-func (p *publisher) saveState(st published, snaps map[string][]byte) error {
+// recordCommit makes the commit that records this publish: state.json,
+// the top level's snapshot and the new snapshot of each shard in snaps,
+// on top of the record read (old). Claiming it (claim.go) moves StateRef
+// to it before the new snapshot and timestamp are written.
+func (p *publisher) recordCommit(st published, snaps map[string][]byte) (gitstore.Hash, error) {
 	raw, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
-		return err
+		return gitstore.ZeroHash, err
 	}
-	old, err := p.Repo.ResolveRef(StateRef)
-	if err != nil {
-		return err
-	}
+	old := p.claimOld
 	var base *gitstore.Tree
 	if old != gitstore.ZeroHash {
 		if base, err = p.Repo.TreeAt(old); err != nil {
-			return err
+			return gitstore.ZeroHash, err
 		}
 	}
 	files := []gitstore.FileChange{{Path: stateFile, Data: append(raw, '\n')}}
@@ -98,15 +95,11 @@ func (p *publisher) saveState(st published, snaps map[string][]byte) error {
 	}
 	tree, err := p.Repo.BuildTree(base, files)
 	if err != nil {
-		return err
+		return gitstore.ZeroHash, err
 	}
-	c, err := p.Repo.CommitTree(gitstore.CommitOptions{Parent: old, Tree: tree, Detached: true, When: p.Now,
+	return p.Repo.CommitTree(gitstore.CommitOptions{Parent: old, Tree: tree, Detached: true, When: p.Now,
 		Author:  gitstore.Signature{Name: "tufgit publish", Email: "publish@tufgit.invalid"},
 		Message: "publish " + st.Commit[:12] + "\n"})
-	if err != nil {
-		return err
-	}
-	return p.Repo.SetRef(StateRef, c, old)
 }
 
 // Record is what the last publish recorded in StateRef's state.json: the

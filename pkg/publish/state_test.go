@@ -25,10 +25,14 @@ func TestStateOfManyShardsReadsBack(t *testing.T) {
 			st.Shards[s] = &published{Root: 1, Snapshot: 7, Timestamp: 9, SnapshotExpires: now, TimestampExpires: now}
 		}
 		w := &publisher{Options: Options{Repo: g, Now: now}}
-		if err := w.saveState(st, nil); err != nil {
+		c, err := w.recordCommit(st, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		r := &publisher{Options: Options{Repo: g}, top: &unit{top: true}}
+		if err := g.SetRef(StateRef, c, gitstore.ZeroHash); err != nil {
+			t.Fatal(err)
+		}
+		r := &publisher{Options: Options{Repo: g}, top: &unit{top: true}, claimOld: c}
 		r.readState()
 		if r.prev == nil || len(r.prev.Shards) != 1<<bits || r.prev.Shards[layout.ShardName(1<<bits-1, bits)].Timestamp != 9 {
 			t.Fatalf("%d shards: the record did not read back", 1<<bits)

@@ -194,7 +194,11 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 			p.loadSnapshot(u)
 		}
 		mTS, _ := p.mirrorVersions(u)
-		intact := incremental && u.prevSnap != nil && u.prev != nil && mTS >= u.prev.Timestamp
+		// Intact only when the mirror serves exactly what the record
+		// says: a mirror behind it (a claim whose writes never landed) or
+		// ahead of it (another publisher, or a lost record) is rewritten
+		// above both, never trusted as "up to date".
+		intact := incremental && u.prevSnap != nil && u.prev != nil && mTS == u.prev.Timestamp
 		if intact {
 			ok, err := p.Mirror.Exists(p.ctx, u.snapshotName(u.prev.Snapshot))
 			if err != nil {
@@ -311,6 +315,11 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 		p.res.Shards++
 	}
 	p.res.Snapshot, p.res.Timestamp = st.Snapshot, st.Timestamp
+	if !upToDate {
+		if err := p.claimAndWrite(st, snaps); err != nil {
+			return err
+		}
+	}
 	if upToDate {
 		p.res.UpToDate = true
 		if p.UI && bits == 0 && p.top.prevSnap != nil && allIntact {
@@ -351,7 +360,7 @@ func (p *publisher) publishUnits(root *metadata.Metadata[metadata.RootType], inc
 			return fmt.Errorf("the repository is published, but the web UI failed: %w", err)
 		}
 	}
-	return p.saveState(st, snaps)
+	return nil
 }
 
 // unitResult is what publishing one unit signed.
@@ -466,21 +475,16 @@ func (p *publisher) publishUnit(u *unit, root *metadata.Metadata[metadata.RootTy
 	if err := p.clientCheck(rootRaw, res.tsRaw, res.snapRaw); err != nil {
 		return nil, fmt.Errorf("the new snapshot/timestamp would not pass a client's checks, nothing written: %w", err)
 	}
+	// Written once the record claims these versions (claim.go).
 	if needSnap {
 		// What the snapshot names besides roles (the shard state), then
 		// the snapshot.
 		for _, name := range slices.Sorted(maps.Keys(u.extra)) {
-			if err := p.writeExtra(u, name, meta[name], u.extra[name]); err != nil {
-				return nil, err
-			}
+			p.pending = append(p.pending, pendingWrite{u.extraName(name, meta[name]), u.extra[name], false})
 		}
-		if err := p.write(u.snapshotName(snapV), res.snapRaw); err != nil {
-			return nil, err
-		}
+		p.pending = append(p.pending, pendingWrite{u.snapshotName(snapV), res.snapRaw, false})
 	}
-	if err := p.write(u.path("metadata/timestamp.json"), res.tsRaw); err != nil {
-		return nil, err
-	}
+	p.pending = append(p.pending, pendingWrite{u.path("metadata/timestamp.json"), res.tsRaw, true})
 	res.snapV, res.tsV = snapV, tsV
 	res.snapExpires, res.tsExpires = snapExpires(res.snapRaw), ts.Signed.Expires
 	return res, nil

@@ -143,6 +143,10 @@ func hintFor(err error) string {
 		return "list revisions with `git log --oneline`"
 	case errors.Is(err, publish.ErrRewritten):
 		return "the branch lost commits that were published: restore it from a clone that has them (`git push` the published commit); if the admins rewrote it on purpose, they sign `tufgit root update --accept-rewrite PUBLISHED --rewrite-base COMMIT` on the new branch (docs/server.md#rewritten-history)"
+	case errors.Is(err, publish.ErrSuperseded):
+		return "nothing to do: the other publisher's newer snapshot and timestamp stand; `tufgit status` shows the record (docs/server.md#two-publishers)"
+	case errors.Is(err, publish.ErrClaimLost):
+		return "another publisher kept winning: run `tufgit publish` again, and check that the publishers do not loop against each other (docs/server.md#two-publishers)"
 	case errors.Is(err, gitstore.ErrAmbiguousRev):
 		return "give the full ref name, e.g. refs/heads/main; `git show-ref` lists every ref, and a tag named like a branch is worth asking about"
 	case errors.Is(err, repo.ErrExists):

@@ -212,6 +212,12 @@ func (o *HookPostReceiveOptions) Run(cmd *cobra.Command) error {
 		}
 		p := &PublishOptions{IO: hio, Repo: o.Repo, Rev: u.New.String(), OnlineKey: key, Mirror: dest}
 		if err := p.Run(cmd); err != nil {
+			if errors.Is(err, publish.ErrSuperseded) {
+				// Another publisher claimed a newer publish of a head that
+				// descends from this one, and writes it.
+				fmt.Fprintf(hio.ErrOut, "tufgit: %s is published by another publisher: %v\n", branch, err)
+				continue
+			}
 			return publishFailed(branch, o.Repo, *hio.passFrom, err)
 		}
 	}

@@ -20,6 +20,7 @@ type PublishOptions struct {
 	Refresh   bool
 	NoUI      bool
 	JSON      bool
+	Shared    string
 }
 
 func newPublishCmd(io *IOStreams) *cobra.Command {
@@ -59,7 +60,17 @@ Re-running with nothing changed writes nothing. --refresh (for cron) re-signs
 the timestamp, and the snapshot, once less than half their validity is left.
 Versions never go back: they continue from the larger of the publisher's own
 record (refs/tufgit/published in the repository) and the timestamp the mirror
-serves. Two publishes of one repository take turns (a lock).`,
+serves. Two publishes of one repository take turns (a lock).
+
+Two publishers (the server's hook, a standby host with a clone) coordinate
+through refs/tufgit/published in the server's repository, moved only by git's
+compare-and-swap: each claims its snapshot and timestamp versions there before
+writing them, so no version is ever written twice. On the server nothing is
+needed; a clone names the server's repository with --shared (a remote name or
+URL). A publisher that loses a claim reads the record again and retries; one
+whose commit another publisher already published in a newer one stands down
+("up to date"); a claim whose writes never reached the mirror holds others off
+for at most 30 seconds (docs/server.md#two-publishers).`,
 		Example: `  tufgit publish --online-key online.key --mirror /srv/www/tuf
   tufgit publish --repo /srv/git/packages.git refs/heads/main --online-key awskms:///alias/tufgit-online --mirror s3://tuf-mirror
   # cron, every hour:
@@ -78,6 +89,7 @@ serves. Two publishes of one repository take turns (a lock).`,
 	cmd.Flags().StringVar(&o.Mirror, "mirror", "", "where to publish: a directory or an object store URL (default: git config tufgit.publishTo)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "also re-sign timestamp and snapshot when they near expiry")
 	cmd.Flags().BoolVar(&o.NoUI, "no-ui", false, "do not write the web UI under DEST/ui/")
+	cmd.Flags().StringVar(&o.Shared, "shared", "", "coordinate with other publishers through refs/tufgit/published in this repository, a git remote name or URL (default: git config tufgit.publishShared; none: this repository)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON: commit, mirror, up_to_date, full, snapshot_version, timestamp_version, written, ui")
 	return cmd
 }
@@ -93,6 +105,10 @@ type PublishJSON struct {
 	Written   []string `json:"written"` // the files written, in order
 	UI        string   `json:"ui,omitempty"`
 	Shards    int      `json:"shards,omitempty"` // shards re-signed, in a sharded repository
+	// SupersededBy: another publisher already published this newer
+	// commit, which contains commit; nothing was written.
+	SupersededBy string `json:"superseded_by,omitempty"`
+	Tries        int    `json:"tries"` // records read: more than 1 after a claim lost to another publisher
 }
 
 // Run publishes.
@@ -139,6 +155,14 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	opts := publish.Options{Repo: g, Rev: rev, Key: key, Mirror: mirror, Now: now, Refresh: o.Refresh, UI: !o.NoUI,
 		Progress: newProgress(o.IO, o.JSON).callback(),
 		UISite:   func(prev *webui.SiteMemo) (*webui.Site, error) { return gitsite.Collect(g, rev, now, prev) }}
+	if o.Shared == "" {
+		if v, err := g.ConfigValue("tufgit", "publishShared"); err == nil {
+			o.Shared = v
+		}
+	}
+	if o.Shared != "" {
+		opts.Shared = publish.RemoteShared(g, o.Shared)
+	}
 	store, err := openStoreAt(ctx, g, rev)
 	if err != nil {
 		return err
@@ -153,7 +177,8 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 	}
 	if o.JSON {
 		j := PublishJSON{Commit: rev.String(), Mirror: m.String(), UpToDate: res.UpToDate, Full: res.Full,
-			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written, Shards: res.Shards}
+			Snapshot: res.Snapshot, Timestamp: res.Timestamp, Written: res.Written, Shards: res.Shards,
+			SupersededBy: res.SupersededBy, Tries: res.Tries}
 		if j.Written == nil {
 			j.Written = []string{}
 		}
@@ -163,6 +188,13 @@ func (o *PublishOptions) Run(cmd *cobra.Command) error {
 		return writeJSON(o.IO.Out, j)
 	}
 	w := o.IO.Out
+	if res.SupersededBy != "" {
+		fmt.Fprintf(w, "up to date: %s is already published, in %s (snapshot v%d, timestamp v%d), by this or another publisher; nothing written\n", rev.String()[:12], res.SupersededBy[:12], res.Snapshot, res.Timestamp)
+		return nil
+	}
+	if res.Tries > 1 {
+		fmt.Fprintf(w, "another publisher claimed the versions first %d time(s); read its record again\n", res.Tries-1)
+	}
 	if res.UpToDate && res.UIWritten > 0 {
 		fmt.Fprintf(w, "up to date: %s already publishes the metadata of %s (snapshot v%d, timestamp v%d); web UI updated (requests or other git-only changes): %s/ui/index.html\n", m, rev.String()[:12], res.Snapshot, res.Timestamp, m)
 		return nil

@@ -61,14 +61,18 @@ func shardState2048(t testing.TB) (*publisher, []byte) {
 	}
 	raw, _ := json.Marshal(st)
 	w := &publisher{Options: Options{Repo: g, Now: now}}
-	if err := w.saveState(published{Commit: "0123456789abcdef0123456789abcdef01234567"}, map[string][]byte{shardStateFile: append(raw, '\n')}); err != nil {
+	c, err := w.recordCommit(published{Commit: "0123456789abcdef0123456789abcdef01234567"}, map[string][]byte{shardStateFile: append(raw, '\n')})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (localShared{g}).Claim(context.Background(), gitstore.ZeroHash, c); err != nil {
 		t.Fatal(err)
 	}
 	m, err := OpenMirror(context.Background(), filepath.Join(t.TempDir(), "mirror"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &publisher{Options: Options{Repo: g, Now: now, Mirror: m}, ctx: context.Background(), top: &unit{top: true},
+	p := &publisher{Options: Options{Repo: g, Now: now, Mirror: m}, ctx: context.Background(), top: &unit{top: true}, claimOld: c,
 		cfg: &layout.Config{Index: layout.Index{ShardBits: bits}}}
 	p.readState()
 	snap.Signed.Version = 5000

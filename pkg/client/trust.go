@@ -74,6 +74,7 @@ func CheckMirror(cfg Config, root []byte) (*RootInfo, error) {
 	name := fmt.Sprintf("%d.root.json", given.Version)
 	data, err := newFetcher(30*time.Second).DownloadFile(metaURL+"/"+name, MaxRoot, 0)
 	var httpErr *metadata.ErrDownloadHTTP
+	served := false // the mirror serves this very root at its version
 	switch {
 	case err == nil:
 		theirs, perr := metadata.Root().FromBytes(data)
@@ -83,6 +84,7 @@ func CheckMirror(cfg Config, root []byte) (*RootInfo, error) {
 			return nil, fmt.Errorf("%w: the mirror's %s (fingerprint %s) is another root than this one (fingerprint %s)",
 				ErrNotMirrorsRoot, name, hex.EncodeToString(sum[:8]), given.Fingerprint[:16])
 		}
+		served = true
 	case errors.As(err, &httpErr):
 		// Not every TUF mirror keeps every root; the refresh decides.
 	default:
@@ -99,7 +101,11 @@ func CheckMirror(cfg Config, root []byte) (*RootInfo, error) {
 	}
 	if err := c.Refresh(); err != nil {
 		var te *TUFError
-		if errors.As(err, &te) && te.Cause == CauseSignature {
+		// When the mirror serves this very root, a bad signature further
+		// down the chain (a tampered timestamp) is the mirror's fault, for
+		// the client to refuse when it reads it, not a sign that the root
+		// belongs elsewhere.
+		if errors.As(err, &te) && te.Cause == CauseSignature && !served {
 			return nil, fmt.Errorf("%w: its metadata is not signed by this root's keys (nor by the roots it rotated to): %v", ErrNotMirrorsRoot, te.Err)
 		}
 		return nil, err

@@ -45,10 +45,12 @@ const (
 	// the admins' pending maintainer-removal request is made stale by the
 	// removed key releasing.
 	avoidBugRemovalStaleByRelease = true
+	// Found by this model: in a sharded repository (init --shards K or
+	// reshard), a root update that changes the targets keys or threshold
+	// fails: "role idx_0: metadata/index/idx_0.json: no such file in the
+	// tree".
+	avoidBugRootUpdateTargetsSharded = false // fixed on branch model
 )
-
-// modelUIChecksLatest: the web UI must mark the model's latest release.
-const modelUIChecksLatest = true
 
 // refusals are every refusal the model expects: exit code and a pattern
 // of stderr.
@@ -70,6 +72,7 @@ var refusals = map[string]struct {
 	"reshard-open":       {1, `would not survive a reshard`},
 	"republish":          {1, `was released before|other bytes|already`},
 	"withdraw-forbidden": {1, `may not|not .*withdraw|takes a key`},
+	"nothing-to-prune":   {1, `nothing to change: no request can be pruned`},
 }
 
 // requiredPair: the CI seed set must run each listed operation with each
@@ -160,6 +163,7 @@ type mreq struct {
 	base    map[string]int
 	at      time.Time
 	touches []string
+	deleg   int // the version of the project's delegator when it was made
 }
 
 func newModel(now time.Time) *model {
@@ -406,14 +410,18 @@ func (m *model) plan(in *intent) planned {
 			return planned{refusal: "unknown-project"}
 		}
 		maint, thr := m.newMaintainers(p, in)
-		pl := planned{needs: []need{admins}, touches: []string{m.indexFile(in.project), "project/" + in.project}}
+		// A project with no role yet (no release) is only its delegation.
+		pl := planned{needs: []need{admins}, touches: []string{m.indexFile(in.project)}}
+		if p.hasRole {
+			pl.touches = append(pl.touches, "project/"+in.project)
+		}
 		if in.kind == "maintainer-remove" && len(p.maint) == 1 {
 			return planned{refusal: "only-maintainer"}
 		}
 		if thr < 1 || thr > len(maint) {
 			return planned{refusal: "bad-threshold"}
 		}
-		if p.hasRole || true {
+		if p.hasRole {
 			pl.needs = append(pl.needs, projectNeed(maint, thr))
 		}
 		return pl
@@ -500,7 +508,6 @@ func (m *model) apply(in *intent, touches []string, at time.Time) {
 		p.hasRole = true
 	case "maintainer-add", "maintainer-remove", "maintainer-rotate", "maintainer-recover", "project-threshold":
 		p.maint, p.thr = m.newMaintainers(p, in)
-		p.hasRole = true
 		switch in.kind {
 		case "maintainer-add":
 			p.labels[in.newKey] = in.newKey

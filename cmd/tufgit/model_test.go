@@ -196,6 +196,11 @@ type mkey struct {
 
 func newWorld(t *testing.T, seed int64, steps int, cov coverage) *world {
 	dir := t.TempDir()
+	if os.Getenv("TUFGIT_MODEL_KEEP") != "" {
+		// Keep the repositories, the mirror and the clients to look at.
+		dir, _ = os.MkdirTemp("", fmt.Sprintf("tufgit-model-%d-", seed))
+		t.Logf("seed %d: keeping %s", seed, dir)
+	}
 	w := &world{t: t, seed: seed, steps: steps, rng: rand.New(rand.NewSource(seed)), cov: cov, dir: dir,
 		work: filepath.Join(dir, "work"), server: filepath.Join(dir, "server.git"), mirror: filepath.Join(dir, "mirror"),
 		client: filepath.Join(dir, "client"), keys: map[string]*mkey{}, used: map[string]int{}, local: coverage{}}
@@ -628,7 +633,7 @@ func (w *world) checkUI() {
 		if len(vs) == 0 {
 			continue
 		}
-		page := filepath.Join(w.mirror, "ui", "project-"+n+".html")
+		page := filepath.Join(w.mirror, "ui", w.m.uiDir(n), "project-"+n+".html")
 		data, err := os.ReadFile(page)
 		if err != nil {
 			w.fail("web UI: %v", err)

@@ -193,10 +193,8 @@ func (w *world) propose(op string, in *intent, signer string, args ...string) {
 }
 
 func (w *world) addRequest(id string, in *intent, pl planned, signed map[string]bool) {
-	q := &mreq{id: id, in: in, needs: pl.needs, signed: signed, at: w.m.now, touches: pl.touches, base: w.m.baseOf(pl.touches)}
-	if in.project != "" {
-		q.deleg = w.m.fv[w.m.indexFile(in.project)] + w.m.fv["index/all"]
-	}
+	q := &mreq{id: id, in: in, needs: pl.needs, signed: signed, at: w.m.now, touches: pl.touches,
+		base: w.m.baseOf(w.m.watched(pl.touches, in.project)), prop: w.m.baseOf(pl.touches)}
 	w.m.reqs[id] = q
 }
 
@@ -478,7 +476,12 @@ func opWithdraw(w *world) {
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
 	r := w.tufgit("request", "withdraw", q.id, "--key", w.keys[k].ref, "--reason", fmt.Sprintf("model step %d", w.step))
-	if !contains(ent, k) && !w.m.stale(q) {
+	if !w.mayWithdraw(q, k) {
+		if w.m.prunable(q) && r.rc == 0 {
+			// Anyone may remove a request that can no longer be applied.
+			delete(w.m.reqs, q.id)
+			return
+		}
 		w.expectRefusal(r, "withdraw-forbidden", "unentitled")
 		return
 	}
@@ -494,7 +497,7 @@ func opPrune(w *world) {
 	r := w.tufgit("request", "prune")
 	some := len(w.m.withdrawn) > 0
 	for _, q := range w.m.reqs {
-		some = some || w.m.stale(q)
+		some = some || w.m.prunable(q)
 	}
 	if !some {
 		w.expectRefusal(r, "nothing-to-prune")
@@ -508,7 +511,7 @@ func opPrune(w *world) {
 		delete(w.m.withdrawn, id)
 	}
 	for id, q := range w.m.reqs {
-		if w.m.stale(q) {
+		if w.m.prunable(q) {
 			delete(w.m.reqs, id)
 		}
 	}
@@ -519,20 +522,16 @@ func opRebase(w *world) {
 	if avoidBugRebaseYank && (q.in.kind == "release-yank" || q.in.kind == "release-unyank") {
 		return
 	}
-	stale := w.m.stale(q)
-	delegChanged := false
-	if q.in.project != "" {
-		delegChanged = w.m.fv[w.m.indexFile(q.in.project)]+w.m.fv["index/all"] != q.deleg
-	}
+	stale, prunable := w.m.stale(q), w.m.prunable(q)
 	var pl planned
-	if stale || delegChanged {
+	if stale && q.in.kind != "root-update" {
 		pl = w.m.plan(q.in)
 		if pl.refusal != "" || w.noop(q.in) {
 			return // what a rebase of a change made moot says is not modelled
 		}
 	}
 	var k string
-	if pl.needs != nil {
+	if pl.needs != nil && w.rng.Intn(4) != 0 {
 		k = w.signerFor(pl)
 	} else {
 		k = w.pick(w.allKeys())
@@ -540,26 +539,22 @@ func opRebase(w *world) {
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
 	r := w.tufgit("request", "rebase", q.id, "--key", w.keys[k].ref, "--json")
-	if q.in.kind == "root-update" || q.in.kind == "renew-root" {
-		if r.rc == 0 {
-			w.fail("rebase of root request %s succeeded; a new root can not be rebased:\n%s", q, r)
-		}
-		return
-	}
-	if !stale && !delegChanged {
+	if !stale {
 		w.expectRefusal(r, "applies-as-is")
 		return
 	}
-	if !stale && !entitled(q.needs, k) {
+	if q.in.kind == "root-update" {
+		w.expectRefusal(r, "rebase-root")
+		return
+	}
+	if !prunable && !w.mayWithdraw(q, k) {
 		// Still applicable: rebasing it withdraws it, which takes a key
 		// entitled to it.
-		if r.rc == 0 {
-			w.fail("rebase of still-applicable %s by unentitled %s succeeded:\n%s", q, k, r)
-		}
+		w.expectRefusal(r, "unentitled", "withdraw-forbidden")
 		return
 	}
 	if r.rc != 0 {
-		w.fail("rebase %s by %s: the model holds it rebasable (stale=%v, delegator changed=%v), tufgit refused:\n%s", q, k, stale, delegChanged, r)
+		w.fail("rebase %s by %s: the model holds it rebasable (prunable=%v), tufgit refused:\n%s", q, k, prunable, r)
 	}
 	w.covered("request-rebase", w.keys[k].kind)
 	var out struct {
@@ -570,7 +565,7 @@ func opRebase(w *world) {
 		w.fail("request rebase --json: %v\n%s", err, r.out)
 	}
 	delete(w.m.reqs, q.id)
-	if !stale {
+	if !prunable {
 		w.m.withdrawn[q.id] = true
 	}
 	signed := map[string]bool{}
@@ -588,6 +583,12 @@ func opRebase(w *world) {
 		w.fail("rebase %s: no new request id in %s", q, r.out)
 	}
 	w.addRequest(out.Request, q.in, pl, signed)
+}
+
+// mayWithdraw: key may sign the request, or the request delegates to it
+// (verify.EntitledKeys).
+func (w *world) mayWithdraw(q *mreq, k string) bool {
+	return entitled(q.needs, k) || contains(q.in.maint, k) || q.in.newKey == k
 }
 
 // noop: the intent changes nothing on the current model.

@@ -73,6 +73,8 @@ var refusals = map[string]struct {
 	"republish":          {1, `was released before|other bytes|already`},
 	"withdraw-forbidden": {1, `may not|not .*withdraw|takes a key`},
 	"nothing-to-prune":   {1, `nothing to change: no request can be pruned`},
+	"renew-no-role":      {1, `has no signed role yet`},
+	"rebase-root":        {1, `proposes a new root`},
 }
 
 // requiredPair: the CI seed set must run each listed operation with each
@@ -163,7 +165,7 @@ type mreq struct {
 	base    map[string]int
 	at      time.Time
 	touches []string
-	deleg   int // the version of the project's delegator when it was made
+	prop    map[string]int // the versions of what it proposes when it was made
 }
 
 func newModel(now time.Time) *model {
@@ -182,6 +184,16 @@ func (m *model) shardBits() int { return bits.Len(uint(m.shards)) - 1 }
 // first character (36 index roles per shard).
 func (m *model) indexFile(name string) string {
 	return "index/" + layout.ProjectShard(name, m.shardBits()) + "/" + name[:1]
+}
+
+// uiDir is the directory of a project's web UI pages under the mirror's
+// ui/: each shard has its own site (ui/sBITS/SHARD/).
+func (m *model) uiDir(name string) string {
+	if m.shards == 1 {
+		return ""
+	}
+	b := m.shardBits()
+	return strings.TrimSuffix(layout.ShardMetadataDir(b, layout.ProjectShard(name, b)), "metadata/")
 }
 
 func (m *model) reqIDs() []string {
@@ -235,6 +247,22 @@ func (m *model) touch(at time.Time, files ...string) {
 	}
 }
 
+// watched are the files whose change makes a request stale (tufgit
+// refuses to sign it; rebase makes it again): what it proposes, their
+// delegators, and root, always (checkRebase).
+func (m *model) watched(touches []string, project string) []string {
+	w := append([]string{"root"}, touches...)
+	for _, f := range touches {
+		switch {
+		case strings.HasPrefix(f, "project/"):
+			w = append(w, m.indexFile(strings.TrimPrefix(f, "project/")))
+		case strings.HasPrefix(f, "index/"):
+			w = append(w, "targets")
+		}
+	}
+	return w
+}
+
 func (m *model) baseOf(files []string) map[string]int {
 	b := map[string]int{}
 	for _, f := range files {
@@ -253,6 +281,21 @@ func (m *model) stale(q *mreq) bool {
 		}
 	}
 	return false
+}
+
+// prunable: the request can no longer be applied (verify.Prunable): a role
+// it proposes moved on, its project was removed, or what it proposes
+// expired. Anyone may remove it; otherwise removing it is a withdrawal.
+func (m *model) prunable(q *mreq) bool {
+	for f, v := range q.prop {
+		if m.fv[f] != v {
+			return true
+		}
+	}
+	if q.in.project != "" && m.live(q.in.project) == nil && q.in.kind != "project-create" {
+		return true
+	}
+	return !m.now.Before(q.at.Add(365 * 24 * time.Hour))
 }
 
 // touchesIndex: the request re-signs an index role (a reshard refuses
@@ -390,6 +433,10 @@ func (m *model) plan(in *intent) planned {
 						pl.refusal = "republish"
 					}
 				}
+			}
+		case "renew-project":
+			if !p.hasRole {
+				pl.refusal = "renew-no-role"
 			}
 		case "release-yank":
 			if r == nil {

@@ -50,6 +50,13 @@ const (
 	// fails: "role idx_0: metadata/index/idx_0.json: no such file in the
 	// tree".
 	avoidBugRootUpdateTargetsSharded = false // fixed on branch model
+	// Found by this model: a request that a real publish has seen, then
+	// withdrawn and pruned (each push accepted by the hook), makes the
+	// next publish fail: verify --since LAST-PUBLISHED (publish's base
+	// does not move on "up to date" pushes) says the request "was removed
+	// without a signed withdrawal". While true, no prune while a
+	// withdrawal record is in the tree.
+	avoidBugPruneWithdrawnUnpublishable = true
 )
 
 // refusals are every refusal the model expects: exit code and a pattern

@@ -40,6 +40,9 @@ test: vet docs-check
 	# both readers pass the package's tests.
 	TUFGIT_TEST_READER=go-git $(GO) test -count=1 -race ./pkg/gitstore
 	$(GO) test -count=1 -race -timeout 45m ./cmd/...
+	# The model-checked lifecycle's fixed CI seed set (no -race: it runs the
+	# binary as subprocesses; a few minutes).
+	$(MAKE) model-ci
 
 # What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
 # (.ci/run installs it).

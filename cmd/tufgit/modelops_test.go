@@ -150,6 +150,7 @@ func (w *world) expectRefusal(r res, names ...string) {
 // the outcome against the model.
 func (w *world) propose(op string, in *intent, signer string, args ...string) {
 	w.t.Helper()
+	in.op = op
 	pl := w.m.plan(in)
 	w.touched[in.project] = in.project != ""
 	if in.project == "" {
@@ -448,6 +449,8 @@ func opSign(w *world) {
 		w.fail("sign %s by %s: the model holds it signable (needs %v, signed %v), tufgit refused:\n%s", q, k, q.needs, q.signed, r)
 	}
 	w.covered("sign", w.keys[k].kind)
+	// A co-signature exercises the operation with that key kind too.
+	w.covered(q.in.op, w.keys[k].kind)
 	var out struct{ Applied bool }
 	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
 		w.fail("sign --json: %v\n%s", err, r.out)

@@ -68,7 +68,7 @@ var refusals = map[string]struct {
 	"unentitled":         {1, `may not sign`},
 	"stale":              {1, `conflicts with changes made since|rebase it|can no longer be applied|changed since`},
 	"already-yanked":     {1, `is already yanked`},
-	"not-yanked":         {1, `is not yanked`},
+	"not-yanked":         {1, `is not yanked|is already not yanked`},
 	"yanked-add":         {1, `is yanked; unyank it before adding files`},
 	"unknown-release":    {5, `unknown release`},
 	"only-maintainer":    {1, `the only maintainer of`},
@@ -149,6 +149,7 @@ type need struct {
 
 // intent is one proposed change, as a command makes it.
 type intent struct {
+	op       string // the operation that proposed it
 	kind     string
 	project  string
 	version  string

@@ -116,8 +116,9 @@ func (w *world) covered(op, kind string) {
 
 func (c coverage) table() (string, []string) {
 	var b strings.Builder
+	cols := append(append([]string(nil), allKinds...), "-")
 	fmt.Fprintf(&b, "%-26s", "operation")
-	for _, k := range allKinds {
+	for _, k := range cols {
 		fmt.Fprintf(&b, " %12s", k)
 	}
 	b.WriteString("\n")
@@ -134,7 +135,7 @@ func (c coverage) table() (string, []string) {
 	sort.Strings(ops)
 	for _, op := range ops {
 		fmt.Fprintf(&b, "%-26s", op)
-		for _, k := range allKinds {
+		for _, k := range cols {
 			n := c[op][k]
 			cell := strconv.Itoa(n)
 			if requiredPair(op, k) {

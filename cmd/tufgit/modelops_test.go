@@ -88,7 +88,7 @@ func (w *world) pickOp() modelOp {
 		// in this seed is drawn more often.
 		for _, k := range w.kinds() {
 			if requiredPair(op.name, k) && w.local[op.name][k] == 0 {
-				ws[i] *= 3
+				ws[i] *= 6
 				break
 			}
 		}
@@ -548,12 +548,12 @@ func opRebase(w *world) {
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
 	r := w.tufgit("request", "rebase", q.id, "--key", w.keys[k].ref, "--json")
-	if !stale {
-		w.expectRefusal(r, "applies-as-is")
-		return
-	}
 	if q.in.kind == "root-update" {
 		w.expectRefusal(r, "rebase-root")
+		return
+	}
+	if !stale {
+		w.expectRefusal(r, "applies-as-is")
 		return
 	}
 	if !prunable && !w.mayWithdraw(q, k) {
@@ -811,11 +811,11 @@ func opReshard(w *world) {
 		}
 	}
 	r := w.tufgit(args...)
-	for _, q := range w.m.reqs {
-		if q.touchesIndex() {
-			w.expectRefusal(r, "reshard-open")
-			return
-		}
+	// Open requests (any: each names its roles by the shard layout it
+	// was made in) block a reshard.
+	if len(w.m.reqs) > 0 {
+		w.expectRefusal(r, "reshard-open")
+		return
 	}
 	if r.rc != 0 {
 		w.fail("reshard to %d: the model holds it valid, tufgit refused:\n%s", k, r)

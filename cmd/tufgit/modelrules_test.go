@@ -306,17 +306,6 @@ func (m *model) prunable(q *mreq) bool {
 	return !m.now.Before(q.at.Add(365 * 24 * time.Hour))
 }
 
-// touchesIndex: the request re-signs an index role (a reshard refuses
-// while one is open).
-func (q *mreq) touchesIndex() bool {
-	for _, f := range q.touches {
-		if strings.HasPrefix(f, "index/") {
-			return true
-		}
-	}
-	return false
-}
-
 // ---------------------------------------------------------------------------
 // Versions: the model's own order (numeric dot-separated X.Y.Z).
 

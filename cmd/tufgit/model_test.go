@@ -628,8 +628,17 @@ func (w *world) parseReleases(out string) []clientRelease {
 // checkUI: the published page of each touched project shows its releases,
 // marks exactly the yanked ones and the model's latest.
 func (w *world) checkUI() {
+	w.checkUIRequests()
 	for n := range w.touched {
 		p := w.m.projects[n]
+		if p != nil && p.removed && !avoidBugRemovedProjectPage {
+			// A removed project's page says so and offers no download.
+			data, err := os.ReadFile(filepath.Join(w.mirror, "ui", w.m.uiDir(n), "project-"+n+".html"))
+			if err == nil && (strings.Contains(string(data), "Latest release <strong>") || !strings.Contains(strings.ToLower(string(data)), "removed")) {
+				w.fail("web UI: the page of removed project %s still offers its releases", n)
+			}
+			continue
+		}
 		vs := p.visibleReleases()
 		if len(vs) == 0 {
 			continue
@@ -654,6 +663,29 @@ func (w *world) checkUI() {
 		}
 		if l := p.latest(); l != "" && !strings.Contains(html, "Latest release <strong>"+l+"</strong>") {
 			w.fail("web UI: %s does not say \"Latest release %s\"", page, l)
+		}
+	}
+}
+
+// checkUIRequests: the requests page lists exactly the pending requests
+// (single-shard mirrors; a sharded mirror's pages are per shard).
+func (w *world) checkUIRequests() {
+	if avoidBugRequestsPageStale || w.m.shards > 1 {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(w.mirror, "ui", "requests.html"))
+	if err != nil {
+		w.fail("web UI: %v", err)
+	}
+	html := string(data)
+	for id := range w.m.reqs {
+		if !strings.Contains(html, id) {
+			w.fail("web UI: requests.html does not list pending request %s", id)
+		}
+	}
+	for id := range w.m.gone {
+		if strings.Contains(html, "request-"+id+".html") {
+			w.fail("web UI: requests.html still lists request %s, which is no longer pending", id)
 		}
 	}
 }

@@ -152,6 +152,9 @@ func (w *world) propose(op string, in *intent, signer string, args ...string) {
 	w.t.Helper()
 	in.op = op
 	pl := w.m.plan(in)
+	if avoidBugRemovedKeySignedRequest && pl.refusal == "" && entitled(pl.needs, signer) && met(pl.needs, map[string]bool{signer: true}) && w.m.keyDropHazard(in) {
+		return
+	}
 	w.touched[in.project] = in.project != ""
 	if in.project == "" {
 		delete(w.touched, "")
@@ -429,8 +432,17 @@ func opSign(w *world) {
 	}
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
-	r := w.tufgit("sign", q.id, "--key", w.keys[k].ref, "--yes", "--json")
 	ok := entitled(q.needs, k)
+	if avoidBugRemovedKeySignedRequest && ok && !w.m.stale(q) && w.m.keyDropHazard(q.in) {
+		after := map[string]bool{k: true}
+		for s := range q.signed {
+			after[s] = true
+		}
+		if met(q.needs, after) {
+			return
+		}
+	}
+	r := w.tufgit("sign", q.id, "--key", w.keys[k].ref, "--yes", "--json")
 	if w.m.stale(q) {
 		if ok {
 			w.expectRefusal(r, "stale")
@@ -460,7 +472,7 @@ func opSign(w *world) {
 		w.fail("sign %s by %s: applied=%v, the model says %v (needs %v, signed %v)", q, k, out.Applied, want, q.needs, q.signed)
 	}
 	if out.Applied {
-		delete(w.m.reqs, q.id)
+		w.m.drop(q.id)
 		w.m.apply(q.in, q.touches, q.at)
 	}
 }
@@ -485,7 +497,7 @@ func opWithdraw(w *world) {
 	if !w.mayWithdraw(q, k) {
 		if w.m.prunable(q) && r.rc == 0 {
 			// Anyone may remove a request that can no longer be applied.
-			delete(w.m.reqs, q.id)
+			w.m.drop(q.id)
 			return
 		}
 		w.expectRefusal(r, "withdraw-forbidden", "unentitled")
@@ -495,7 +507,7 @@ func opWithdraw(w *world) {
 		w.fail("withdraw %s by %s: the model holds it allowed, tufgit refused:\n%s", q, k, r)
 	}
 	w.covered("request-withdraw", w.keys[k].kind)
-	delete(w.m.reqs, q.id)
+	w.m.drop(q.id)
 	w.m.withdrawn[q.id] = true
 }
 
@@ -521,7 +533,7 @@ func opPrune(w *world) {
 	}
 	for id, q := range w.m.reqs {
 		if w.m.prunable(q) {
-			delete(w.m.reqs, id)
+			w.m.drop(id)
 		}
 	}
 }
@@ -573,7 +585,7 @@ func opRebase(w *world) {
 	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
 		w.fail("request rebase --json: %v\n%s", err, r.out)
 	}
-	delete(w.m.reqs, q.id)
+	w.m.drop(q.id)
 	if !prunable {
 		w.m.withdrawn[q.id] = true
 	}
@@ -776,7 +788,7 @@ func (w *world) rotateOnline() {
 			}
 			q.signed[k] = true
 			if met(q.needs, q.signed) {
-				delete(w.m.reqs, id)
+				w.m.drop(id)
 				w.m.apply(q.in, q.touches, q.at)
 				break
 			}

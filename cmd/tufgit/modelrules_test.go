@@ -57,6 +57,19 @@ const (
 	// without a signed withdrawal". While true, no prune while a
 	// withdrawal record is in the tree.
 	avoidBugPruneWithdrawnUnpublishable = true
+	// Issue #20 section 2: a push that only adds, signs or withdraws a
+	// request publishes nothing, so requests.html is stale. While true,
+	// the model does not check the requests page.
+	avoidBugRequestsPageStale = true
+	// Found by this model: applying a maintainer removal (or rotation or
+	// recovery) while a pending request of that project carries the
+	// removed key's signature leaves a tree verify calls INVALID
+	// ("signature by key …, which may not sign hello"), so the hook
+	// refuses the push. While true, the model does not apply such a change.
+	avoidBugRemovedKeySignedRequest = true
+	// Issue #20 section 2: a removed project's page keeps "Latest release"
+	// and its download links. While true, not checked.
+	avoidBugRemovedProjectPage = true
 )
 
 // refusals are every refusal the model expects: exit code and a pattern
@@ -119,6 +132,7 @@ type model struct {
 	projects              map[string]*mproject
 	reqs                  map[string]*mreq
 	withdrawn             map[string]bool
+	gone                  map[string]bool                         // requests applied, withdrawn or removed
 	history               map[string]map[string]map[string][]byte // removed projects' releases, kept on record
 	fv                    map[string]int                          // a counter per file a request may touch
 	exp                   map[string]time.Time                    // role expiry; "index/*" for unchanged index roles
@@ -177,7 +191,7 @@ type mreq struct {
 }
 
 func newModel(now time.Time) *model {
-	return &model{now: now, projects: map[string]*mproject{}, reqs: map[string]*mreq{}, withdrawn: map[string]bool{},
+	return &model{now: now, projects: map[string]*mproject{}, reqs: map[string]*mreq{}, withdrawn: map[string]bool{}, gone: map[string]bool{},
 		history: map[string]map[string]map[string][]byte{}, fv: map[string]int{}, exp: map[string]time.Time{}}
 }
 
@@ -531,7 +545,7 @@ func (m *model) apply(in *intent, touches []string, at time.Time) {
 		}
 		for id, q := range m.reqs {
 			if q.in.project == in.project {
-				delete(m.reqs, id)
+				m.drop(id)
 			}
 		}
 	case "release-add":
@@ -639,4 +653,36 @@ func refusalRe(name string) *regexp.Regexp {
 
 func (q *mreq) String() string {
 	return fmt.Sprintf("%s (%s %s)", q.id, q.in.kind, q.in.project)
+}
+
+// drop: a request is no longer pending.
+func (m *model) drop(id string) {
+	delete(m.reqs, id)
+	m.gone[id] = true
+}
+
+// keyDropHazard: applying in removes a maintainer key that signed another
+// pending request of the project (see avoidBugRemovedKeySignedRequest).
+func (m *model) keyDropHazard(in *intent) bool {
+	switch in.kind {
+	case "maintainer-remove", "maintainer-rotate", "maintainer-recover":
+	default:
+		return false
+	}
+	p := m.live(in.project)
+	if p == nil {
+		return false
+	}
+	after, _ := m.newMaintainers(p, in)
+	for _, k := range p.maint {
+		if contains(after, k) {
+			continue
+		}
+		for _, q := range m.reqs {
+			if q.in != in && q.in.project == in.project && q.signed[k] {
+				return true
+			}
+		}
+	}
+	return false
 }

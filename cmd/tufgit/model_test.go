@@ -396,8 +396,8 @@ func (w *world) setup() {
 		w.newKey(fmt.Sprintf("online%d", i+1), kindEd25519)
 	}
 	w.m.online = "online1"
-	root := w.pickSubset(w.m.admins, 1, 3)
-	targets := w.pickSubset(w.m.admins, 1, 3)
+	root := w.pickSubset(w.m.admins, 1+w.rng.Intn(2), 3)
+	targets := w.pickSubset(w.m.admins, 1+w.rng.Intn(2), 3)
 	w.m.rootKeys, w.m.rootThr = root, 1+w.rng.Intn(len(root))
 	w.m.targetsKeys, w.m.targetsThr = targets, 1+w.rng.Intn(len(targets))
 	w.m.shards = 1

@@ -66,17 +66,17 @@ var modelOps = []modelOp{
 	{"maintainer-rotate", func(w *world) int { return ifAny(2, w.liveProjects()) }, opMaintainerRotate},
 	{"maintainer-recover", func(w *world) int { return ifAny(1, w.liveProjects()) }, opMaintainerRecover},
 	{"project-threshold", func(w *world) int { return ifAny(2, w.liveProjects()) }, opThreshold},
-	{"sign", func(w *world) int { return 5 * min(3, len(w.m.reqs)) }, opSign},
+	{"sign", func(w *world) int { return 8 * min(3, len(w.m.reqs)) }, opSign},
 	{"request-withdraw", func(w *world) int { return 2 * min(1, len(w.m.reqs)) }, opWithdraw},
 	{"request-rebase", func(w *world) int { return 3 * min(1, len(w.m.reqs)) }, opRebase},
-	{"request-prune", func(w *world) int { return 1 }, opPrune},
+	{"request-prune", func(w *world) int { return 2 }, opPrune},
 	{"renew-project", func(w *world) int { return ifAny(2, w.liveProjects()) }, opRenewProject},
 	{"renew-targets", func(w *world) int { return 1 }, opRenewTargets},
 	{"renew-root", func(w *world) int { return 1 }, opRenewRoot},
 	{"root-update", func(w *world) int { return 2 }, opRootUpdate},
 	{"reshard", func(w *world) int { return 1 }, opReshard},
-	{"time", func(w *world) int { return 2 }, opTime},
-	{"publish-refresh", func(w *world) int { return 1 }, opPublishRefresh},
+	{"time", func(w *world) int { return 4 }, opTime},
+	{"publish-refresh", func(w *world) int { return 2 }, opPublishRefresh},
 }
 
 func (w *world) pickOp() modelOp {
@@ -87,8 +87,8 @@ func (w *world) pickOp() modelOp {
 		// Guidance: an operation that has not yet run with some key kind
 		// in this seed is drawn more often.
 		for _, k := range w.kinds() {
-			if requiredPair(op.name, k) && w.local[op.name][k] == 0 {
-				ws[i] *= 6
+			if ws[i] > 0 && requiredPair(op.name, k) && w.local[op.name][k] == 0 {
+				ws[i] += 6
 				break
 			}
 		}
@@ -410,6 +410,17 @@ func (w *world) pickReq() *mreq {
 
 func opSign(w *world) {
 	q := w.pickReq()
+	// Mostly a request that can still be signed; sometimes a stale one
+	// on purpose.
+	var fresh []string
+	for _, id := range w.m.reqIDs() {
+		if !w.m.stale(w.m.reqs[id]) {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(fresh) > 0 && w.rng.Intn(5) != 0 {
+		q = w.m.reqs[w.pick(fresh)]
+	}
 	var ent, unsigned []string
 	for _, n := range q.needs {
 		for _, k := range n.keys {
@@ -820,6 +831,24 @@ func opReshard(w *world) {
 		if contains(w.m.rootKeys, a) || contains(w.m.targetsKeys, a) {
 			all = append(all, a)
 			args = append(args, "--key", w.keys[a].ref)
+		}
+	}
+	if len(w.m.reqs) > 0 && w.rng.Intn(2) == 0 {
+		// Clear the way: every open request withdrawn by a key that may.
+		for _, id := range w.m.reqIDs() {
+			q := w.m.reqs[id]
+			var ent []string
+			for _, n := range q.needs {
+				ent = append(ent, n.keys...)
+			}
+			k := w.pick(ent)
+			r := w.tufgit("request", "withdraw", id, "--key", w.keys[k].ref, "--reason", "before a reshard")
+			if r.rc != 0 {
+				w.fail("withdraw %s by %s before a reshard: %s", q, k, r)
+			}
+			w.covered("request-withdraw", w.keys[k].kind)
+			w.m.drop(id)
+			w.m.withdrawn[id] = true
 		}
 	}
 	r := w.tufgit(args...)

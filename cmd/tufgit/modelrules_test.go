@@ -110,6 +110,9 @@ var required = map[string]bool{
 }
 
 func requiredPair(op, kind string) bool {
+	if kind == "-" {
+		return false
+	}
 	need, ok := required[op]
 	if !ok || !need {
 		return false

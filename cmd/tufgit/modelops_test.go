@@ -74,7 +74,12 @@ var modelOps = []modelOp{
 	{"renew-targets", func(w *world) int { return 1 }, opRenewTargets},
 	{"renew-root", func(w *world) int { return 1 }, opRenewRoot},
 	{"root-update", func(w *world) int { return 2 }, opRootUpdate},
-	{"reshard", func(w *world) int { return 1 }, opReshard},
+	{"reshard", func(w *world) int {
+		if len(w.m.reqs) > 0 || len(w.m.withdrawn) > 0 {
+			return 1 // refused, on purpose
+		}
+		return 4
+	}, opReshard},
 	{"time", func(w *world) int { return 4 }, opTime},
 	{"publish-refresh", func(w *world) int { return 2 }, opPublishRefresh},
 }
@@ -825,36 +830,16 @@ func opReshard(w *world) {
 		k = w.m.shards * 2
 	}
 	args := []string{"reshard", "--shards", strconv.Itoa(k)}
-	// Every admin key at hand: the reshard applies at once.
-	var all []string
-	for _, a := range w.m.admins {
-		if contains(w.m.rootKeys, a) || contains(w.m.targetsKeys, a) {
-			all = append(all, a)
-			args = append(args, "--key", w.keys[a].ref)
-		}
-	}
-	if len(w.m.reqs) > 0 && w.rng.Intn(2) == 0 {
-		// Clear the way: every open request withdrawn by a key that may.
-		for _, id := range w.m.reqIDs() {
-			q := w.m.reqs[id]
-			var ent []string
-			for _, n := range q.needs {
-				ent = append(ent, n.keys...)
-			}
-			k := w.pick(ent)
-			r := w.tufgit("request", "withdraw", id, "--key", w.keys[k].ref, "--reason", "before a reshard")
-			if r.rc != 0 {
-				w.fail("withdraw %s by %s before a reshard: %s", q, k, r)
-			}
-			w.covered("request-withdraw", w.keys[k].kind)
-			w.m.drop(id)
-			w.m.withdrawn[id] = true
-		}
+	// Every targets key at hand: the reshard applies at once.
+	all := w.m.targetsKeys
+	for _, a := range all {
+		args = append(args, "--key", w.keys[a].ref)
 	}
 	r := w.tufgit(args...)
 	// Open requests (any: each names its roles by the shard layout it
-	// was made in) block a reshard.
-	if len(w.m.reqs) > 0 {
+	// was made in) block a reshard, and so do withdrawn ones until they
+	// are pruned.
+	if len(w.m.reqs) > 0 || len(w.m.withdrawn) > 0 {
 		w.expectRefusal(r, "reshard-open")
 		return
 	}

@@ -71,8 +71,8 @@ var modelOps = []modelOp{
 	{"request-rebase", func(w *world) int { return 3 * min(1, len(w.m.reqs)) }, opRebase},
 	{"request-prune", func(w *world) int { return 2 }, opPrune},
 	{"renew-project", func(w *world) int { return ifAny(2, w.liveProjects()) }, opRenewProject},
-	{"renew-targets", func(w *world) int { return 1 }, opRenewTargets},
-	{"renew-root", func(w *world) int { return 1 }, opRenewRoot},
+	{"renew-targets", func(w *world) int { return 2 }, opRenewTargets},
+	{"renew-root", func(w *world) int { return 2 }, opRenewRoot},
 	{"root-update", func(w *world) int { return 2 }, opRootUpdate},
 	{"reshard", func(w *world) int {
 		if len(w.m.reqs) > 0 || len(w.m.withdrawn) > 0 {
@@ -92,7 +92,7 @@ func (w *world) pickOp() modelOp {
 		// Guidance: an operation that has not yet run with some key kind
 		// in this seed is drawn more often.
 		for _, k := range w.kinds() {
-			if ws[i] > 0 && requiredPair(op.name, k) && w.local[op.name][k] == 0 {
+			if ws[i] >= 2 && requiredPair(op.name, k) && w.local[op.name][k] == 0 {
 				ws[i] += 6
 				break
 			}

@@ -631,6 +631,9 @@ func (w *world) mayWithdraw(q *mreq, k string) bool {
 // noop: the intent changes nothing on the current model.
 func (w *world) noop(in *intent) bool {
 	p := w.m.live(in.project)
+	if p == nil && in.project != "" {
+		return false
+	}
 	switch in.kind {
 	case "release-add":
 		r := p.releases[in.version]
@@ -649,6 +652,10 @@ func (w *world) noop(in *intent) bool {
 		return !contains(p.maint, in.label)
 	case "project-threshold":
 		return p.thr == in.thr
+	case "renew-project", "renew-targets":
+		// A rebase carries targets and delegations over, not expiries:
+		// "nothing to change" (see the report on issue #20).
+		return true
 	}
 	return false
 }

@@ -56,14 +56,14 @@ func ifAny(n int, xs []string) int {
 }
 
 var modelOps = []modelOp{
-	{"project-create", func(w *world) int { return 12 - 2*len(w.liveProjects()) }, opProjectCreate},
+	{"project-create", func(w *world) int { return 8 - 3*len(w.liveProjects()) }, opProjectCreate},
 	{"project-remove", func(w *world) int { return ifAny(2, w.liveProjects()) }, opProjectRemove},
 	{"release-add", func(w *world) int { return ifAny(14, w.liveProjects()) }, opReleaseAdd},
-	{"release-yank", func(w *world) int { return ifAny(4, w.released()) }, opYank},
-	{"release-unyank", func(w *world) int { return ifAny(3, w.released()) }, opUnyank},
+	{"release-yank", func(w *world) int { return ifAny(6, w.released()) }, opYank},
+	{"release-unyank", func(w *world) int { return ifAny(2, w.released()) + 4*min(1, w.yankedCount()) }, opUnyank},
 	{"maintainer-add", func(w *world) int { return ifAny(3, w.liveProjects()) }, opMaintainerAdd},
 	{"maintainer-remove", func(w *world) int { return ifAny(2, w.liveProjects()) }, opMaintainerRemove},
-	{"maintainer-rotate", func(w *world) int { return ifAny(2, w.liveProjects()) }, opMaintainerRotate},
+	{"maintainer-rotate", func(w *world) int { return ifAny(4, w.liveProjects()) }, opMaintainerRotate},
 	{"maintainer-recover", func(w *world) int { return ifAny(1, w.liveProjects()) }, opMaintainerRecover},
 	{"project-threshold", func(w *world) int { return ifAny(2, w.liveProjects()) }, opThreshold},
 	{"sign", func(w *world) int { return 8 * min(3, len(w.m.reqs)) }, opSign},
@@ -442,7 +442,17 @@ func opSign(w *world) {
 	case x < 7 && len(unsigned) > 0:
 		k = w.pick(unsigned)
 	case x < 9:
-		k = w.pick(w.allKeys())
+		// A key that may not sign it, on purpose (any key when all may).
+		var not []string
+		for _, a := range w.allKeys() {
+			if !contains(ent, a) {
+				not = append(not, a)
+			}
+		}
+		if len(not) == 0 {
+			not = w.allKeys()
+		}
+		k = w.pick(not)
 	default:
 		k = w.pick(ent)
 	}
@@ -832,9 +842,12 @@ func (w *world) setOnlineKey() {
 }
 
 func opReshard(w *world) {
-	k := []int{1, 2, 4, 8, 16}[w.rng.Intn(5)]
+	k := []int{1, 2, 4, 8}[w.rng.Intn(4)]
 	if k <= w.m.shards {
 		k = w.m.shards * 2
+	}
+	if k > 8 {
+		return
 	}
 	args := []string{"reshard", "--shards", strconv.Itoa(k)}
 	// Every targets key at hand: the reshard applies at once.
@@ -896,4 +909,16 @@ func mkdirWrite(w *world, p string, data []byte) {
 func readFileString(p string) string {
 	data, _ := os.ReadFile(p)
 	return string(data)
+}
+
+func (w *world) yankedCount() int {
+	n := 0
+	for _, name := range w.released() {
+		for _, r := range w.m.projects[name].releases {
+			if r.yanked {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -51,7 +51,7 @@ var (
 
 // modelCISeeds and modelCISteps are the CI seed set: together they cover
 // every required pair (TestModel fails otherwise) in a few minutes.
-var modelCISeeds = []int64{1, 2, 3, 4, 5, 6}
+var modelCISeeds = []int64{2, 3, 4, 5, 6}
 
 const modelCISteps = 30
 
@@ -179,6 +179,9 @@ type world struct {
 	agent    bool
 	local    coverage // this seed's coverage, which guides its choices
 	curOp    string
+	// mirrorStale: root or targets expired, so publish refuses and the
+	// mirror keeps the last publish until a renewal.
+	mirrorStale bool
 }
 
 // The pool of key files the seeds share (see newKey).
@@ -470,6 +473,9 @@ func (w *world) checkAll() {
 	w.checkVerify()
 	w.push()
 	w.checkRequests()
+	if w.mirrorStale {
+		return // the clients still see the last publish
+	}
 	w.checkClient()
 	w.checkUI()
 	if *flagModelEvery > 0 && w.step > 0 && w.step%*flagModelEvery == 0 {
@@ -496,8 +502,28 @@ func (w *world) push() {
 	if r.rc != 0 {
 		w.fail("git push: the hook refused a change the model holds valid: %s", r)
 	}
+	if w.m.topExpired() {
+		// The hook accepts ("re-sign soon"); publish refuses: clients
+		// would refuse an expired root or targets.
+		if strings.Contains(r.err, "PUBLISH FAILED") && !strings.Contains(r.err, "expired") {
+			w.fail("git push: publish failed, not for the expiry the model expects: %s", r)
+		}
+		w.mirrorStale = true
+		return
+	}
 	if strings.Contains(r.err, "PUBLISH FAILED") {
 		w.fail("git push: published nothing: %s", r)
+	}
+	if w.mirrorStale {
+		// Renewed: the next publish catches up (a push with nothing new
+		// publishes nothing, so publish now).
+		if r := w.exec(w.dir, "tufgit", "publish", "--repo", w.server); r.rc != 0 {
+			w.fail("publish after a renewal: %s", r)
+		}
+		w.mirrorStale = false
+		for _, n := range w.liveProjects() {
+			w.touched[n] = true
+		}
 	}
 }
 

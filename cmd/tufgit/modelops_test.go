@@ -157,8 +157,10 @@ func (w *world) propose(op string, in *intent, signer string, args ...string) {
 	w.t.Helper()
 	in.op = op
 	pl := w.m.plan(in)
-	if avoidBugRemovedKeySignedRequest && pl.refusal == "" && entitled(pl.needs, signer) && met(pl.needs, map[string]bool{signer: true}) && w.m.keyDropHazard(in) {
-		return
+	if pl.refusal == "" && entitled(pl.needs, signer) && met(pl.needs, map[string]bool{signer: true}) {
+		if avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(in) {
+			return
+		}
 	}
 	w.touched[in.project] = in.project != ""
 	if in.project == "" {
@@ -459,7 +461,7 @@ func opSign(w *world) {
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
 	ok := entitled(q.needs, k)
-	if avoidBugRemovedKeySignedRequest && ok && !w.m.stale(q) && w.m.keyDropHazard(q.in) {
+	if ok && !w.m.stale(q) && (avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(q.in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(q.in)) {
 		after := map[string]bool{k: true}
 		for s := range q.signed {
 			after[s] = true
@@ -891,6 +893,12 @@ func opTime(w *world) {
 
 func opPublishRefresh(w *world) {
 	r := w.exec(w.dir, "tufgit", "publish", "--repo", w.server, "--refresh")
+	if w.m.topExpired() {
+		if r.rc == 0 || !strings.Contains(r.err, "expired") {
+			w.fail("publish --refresh with root or targets expired: want a refusal naming the expiry, got %s", r)
+		}
+		return
+	}
 	if r.rc != 0 {
 		w.fail("publish --refresh: %s", r)
 	}

@@ -67,6 +67,11 @@ const (
 	// ("signature by key …, which may not sign hello"), so the hook
 	// refuses the push. While true, the model does not apply such a change.
 	avoidBugRemovedKeySignedRequest = true
+	// Found by this model: while a root renewal request is pending, no
+	// other root change can be applied: "request admin-… is labelled a
+	// root renewal but changes more than version and expiry". While true,
+	// the model does not apply a root change then.
+	avoidBugStaleRootRenewal = true
 	// Issue #20 section 2: a removed project's page keeps "Latest release"
 	// and its download links. While true, not checked.
 	avoidBugRemovedProjectPage = true
@@ -685,6 +690,30 @@ func (m *model) keyDropHazard(in *intent) bool {
 			if q.in != in && q.in.project == in.project && q.signed[k] {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// topExpired: root or targets has expired, which publish refuses.
+func (m *model) topExpired() bool {
+	for _, r := range m.expired() {
+		if r == "root" || r == "targets" {
+			return true
+		}
+	}
+	return false
+}
+
+// rootRenewalPending: a pending root renewal other than in (see
+// avoidBugStaleRootRenewal).
+func (m *model) rootRenewalPending(in *intent) bool {
+	if in.kind != "root-update" {
+		return false
+	}
+	for _, q := range m.reqs {
+		if q.in != in && q.in.op == "renew-root" {
+			return true
 		}
 	}
 	return false

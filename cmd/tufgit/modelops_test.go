@@ -71,8 +71,8 @@ var modelOps = []modelOp{
 	{"request-rebase", func(w *world) int { return 3 * min(1, len(w.m.reqs)) }, opRebase},
 	{"request-prune", func(w *world) int { return 2 }, opPrune},
 	{"renew-project", func(w *world) int { return ifAny(2, w.liveProjects()) }, opRenewProject},
-	{"renew-targets", func(w *world) int { return 2 }, opRenewTargets},
-	{"renew-root", func(w *world) int { return 2 }, opRenewRoot},
+	{"renew-targets", func(w *world) int { return 2 + 10*w.m.isExpired("targets") }, opRenewTargets},
+	{"renew-root", func(w *world) int { return 2 + 10*w.m.isExpired("root") }, opRenewRoot},
 	{"root-update", func(w *world) int { return 2 }, opRootUpdate},
 	{"reshard", func(w *world) int {
 		if len(w.m.reqs) > 0 || len(w.m.withdrawn) > 0 {

@@ -718,3 +718,10 @@ func (m *model) rootRenewalPending(in *intent) bool {
 	}
 	return false
 }
+
+func (m *model) isExpired(role string) int {
+	if contains(m.expired(), role) {
+		return 1
+	}
+	return 0
+}

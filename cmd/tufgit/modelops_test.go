@@ -461,6 +461,9 @@ func opSign(w *world) {
 	w.touched[q.in.project] = q.in.project != ""
 	delete(w.touched, "")
 	ok := entitled(q.needs, k)
+	if avoidBugECDSAResign && q.signed[k] && w.isECDSA(k) {
+		return
+	}
 	if ok && !w.m.stale(q) && (avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(q.in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(q.in)) {
 		after := map[string]bool{k: true}
 		for s := range q.signed {
@@ -929,4 +932,9 @@ func (w *world) yankedCount() int {
 		}
 	}
 	return n
+}
+
+func (w *world) isECDSA(k string) bool {
+	key := w.keys[k]
+	return key.kind == kindECDSA || key.kind == kindSSH && strings.Contains(readFileString(key.pub), "ecdsa")
 }

@@ -72,6 +72,11 @@ const (
 	// root renewal but changes more than version and expiry". While true,
 	// the model does not apply a root change then.
 	avoidBugStaleRootRenewal = true
+	// Found by this model: an ECDSA key signing a request it signed
+	// already fails: "drops the signature of key … from a pending request"
+	// (ECDSA signatures differ each time; ed25519 says "still waiting").
+	// While true, an ECDSA key does not sign twice.
+	avoidBugECDSAResign = true
 	// Issue #20 section 2: a removed project's page keeps "Latest release"
 	// and its download links. While true, not checked.
 	avoidBugRemovedProjectPage = true

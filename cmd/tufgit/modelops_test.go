@@ -317,8 +317,12 @@ func opYank(w *world) {
 	if w.rng.Intn(8) == 0 {
 		v = "9.9.9" // unknown
 	}
-	in := &intent{kind: "release-yank", project: name, version: v}
-	w.propose("release-yank", in, w.signerFor(w.m.plan(in)), "release", "yank", name, v, "--reason", fmt.Sprintf("broken in step %d", w.step))
+	reason := fmt.Sprintf("broken in step %d", w.step)
+	if r := p.releases[v]; r != nil && r.yanked && w.rng.Intn(2) == 0 {
+		reason = r.reason // the same again: refused
+	}
+	in := &intent{kind: "release-yank", project: name, version: v, reason: reason}
+	w.propose("release-yank", in, w.signerFor(w.m.plan(in)), "release", "yank", name, v, "--reason", reason)
 }
 
 func opUnyank(w *world) {

@@ -282,6 +282,10 @@ func opReleaseAdd(w *world) {
 			files[name+"-"+version+"-py3-none-any.whl"] = []byte(fmt.Sprintf("wheel %s %s %x", name, version, w.rng.Int63()))
 		}
 	}
+	if vs := p.visibleReleases(); !avoidBugVersionOrder && len(vs) > 0 && w.rng.Intn(8) == 0 {
+		// The same version written another way: refused.
+		version = "v" + w.pick(vs)
+	}
 	in := &intent{kind: "release-add", project: name, version: version, files: files}
 	signer := w.signerFor(w.m.plan(in))
 	if avoidBugRemovalStaleByRelease && w.pendingRemovalOf(name, signer) {

@@ -105,6 +105,7 @@ var refusals = map[string]struct {
 	"nothing-to-prune":   {1, `nothing to change: no request can be pruned`},
 	"renew-no-role":      {1, `has no signed role yet`},
 	"rebase-root":        {1, `proposes a new root`},
+	"equivalent-version": {1, `equal|same|normali`},
 }
 
 // requiredPair: the CI seed set must run each listed operation with each
@@ -160,7 +161,6 @@ type model struct {
 	history               map[string]map[string]map[string][]byte // removed projects' releases, kept on record
 	fv                    map[string]int                          // a counter per file a request may touch
 	exp                   map[string]time.Time                    // role expiry; "index/*" for unchanged index roles
-	keyKind               map[string]string
 	stepDone              bool
 }
 
@@ -461,6 +461,9 @@ func (m *model) plan(in *intent) planned {
 		r := p.releases[in.version]
 		switch in.kind {
 		case "release-add":
+			if old := strings.TrimPrefix(in.version, "v"); old != in.version && p.releases[old] != nil {
+				pl.refusal = "equivalent-version"
+			}
 			if r != nil && r.yanked {
 				pl.refusal = "yanked-add"
 			}

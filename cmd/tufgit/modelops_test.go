@@ -208,7 +208,8 @@ func (w *world) propose(op string, in *intent, signer string, args ...string) {
 
 func (w *world) addRequest(id string, in *intent, pl planned, signed map[string]bool) {
 	q := &mreq{id: id, in: in, needs: pl.needs, signed: signed, at: w.m.now, touches: pl.touches,
-		base: w.m.baseOf(w.m.watched(pl.touches, in.project)), prop: w.m.baseOf(pl.touches)}
+		base: w.m.baseOf(w.m.watched(pl.touches, in.project)), prop: w.m.baseOf(pl.touches), seq: w.m.nextSeq}
+	w.m.nextSeq++
 	w.m.reqs[id] = q
 }
 

@@ -170,7 +170,8 @@ type model struct {
 	projects              map[string]*mproject
 	reqs                  map[string]*mreq
 	withdrawn             map[string]bool
-	gone                  map[string]bool                         // requests applied, withdrawn or removed
+	gone                  map[string]bool // requests applied, withdrawn or removed
+	nextSeq               int
 	history               map[string]map[string]map[string][]byte // removed projects' releases, kept on record
 	fv                    map[string]int                          // a counter per file a request may touch
 	exp                   map[string]time.Time                    // role expiry; "index/*" for unchanged index roles
@@ -227,6 +228,7 @@ type mreq struct {
 	at      time.Time
 	touches []string
 	prop    map[string]int // the versions of what it proposes when it was made
+	seq     int            // creation order
 }
 
 func newModel(now time.Time) *model {
@@ -257,12 +259,15 @@ func (m *model) uiDir(name string) string {
 	return strings.TrimSuffix(layout.ShardMetadataDir(b, layout.ProjectShard(name, b)), "metadata/")
 }
 
+// reqIDs lists the pending requests in the order they were made (their
+// ids hash commits and times, which differ from run to run: sorting by id
+// would make a seed's choices differ too).
 func (m *model) reqIDs() []string {
 	var ids []string
 	for id := range m.reqs {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	sort.Slice(ids, func(i, j int) bool { return m.reqs[ids[i]].seq < m.reqs[ids[j]].seq })
 	return ids
 }
 

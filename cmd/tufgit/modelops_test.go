@@ -617,7 +617,7 @@ func opRebase(w *world) {
 			w.expectRefusal(r, "unentitled", "withdraw-forbidden")
 			return
 		}
-		prunable = true
+		// tufgit took the key as entitled: the old request is withdrawn.
 	}
 	if r.rc != 0 {
 		w.fail("rebase %s by %s: the model holds it rebasable (prunable=%v), tufgit refused:\n%s", q, k, prunable, r)

@@ -238,6 +238,9 @@ func opProjectCreate(w *world) {
 
 func opProjectRemove(w *world) {
 	name := w.pick(w.liveProjects())
+	if avoidBugRemoveRecreated && w.m.history[name] != nil {
+		return
+	}
 	in := &intent{kind: "project-remove", project: name}
 	w.propose("project-remove", in, w.signerFor(w.m.plan(in)), "project", "remove", name)
 }

@@ -77,6 +77,11 @@ const (
 	// (ECDSA signatures differ each time; ed25519 says "still waiting").
 	// While true, an ECDSA key does not sign twice.
 	avoidBugECDSAResign = true
+	// Found by this model: a project removed, created again and removed
+	// again can not be removed: "metadata/retired/…/help.json: role help:
+	// a retired project role is kept as it is: it was modified". While
+	// true, a re-created project is not removed.
+	avoidBugRemoveRecreated = true
 	// Issue #20 section 2: a removed project's page keeps "Latest release"
 	// and its download links. While true, not checked.
 	avoidBugRemovedProjectPage = true

@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 1
 # are built and cached; the tests look there.
 HELPERS_BIN ?= $(HOME)/.cache/tufgit/bin
 
-.PHONY: all build test vet lint docs docs-check demo tour bench bench-peer bench-artifacts bench-scale fuzz clean test-helpers cross release
+.PHONY: all build test vet lint docs docs-check demo tour bench bench-peer bench-artifacts bench-scale fuzz clean test-helpers cross release model model-ci
 
 all: build
 
@@ -48,6 +48,9 @@ test: vet docs-check tour
 	# under -race.
 	$(GO) test -count=1 -timeout 40m ./cmd/...
 	$(GO) test -count=1 -race -timeout 20m -run '$(RACE_SMOKE)' ./cmd/tufgit
+	# The model-checked lifecycle's fixed CI seed set (no -race: it runs the
+	# binary as subprocesses; a few minutes).
+	$(MAKE) model-ci
 
 # What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
 # (.ci/run installs it).
@@ -165,3 +168,17 @@ release:
 
 clean:
 	rm -rf bin dist
+
+# Issue #20's model-checked lifecycle (cmd/tufgit/model*_test.go): random
+# operations on a real repository through the real binary, checked after
+# every step. `make model SEED=N STEPS=M` runs one seed; a failure prints
+# the seed, the step and the command that reproduces it. model-ci runs the
+# fixed CI seed set and fails when it leaves an operation × key kind pair
+# uncovered.
+SEED  ?= $(shell date +%s)
+STEPS ?= 40
+model:
+	$(GO) test -count=1 -timeout 60m -run '^TestModel$$' ./cmd/tufgit -model.seeds=$(SEED) -model.steps=$(STEPS) -v
+
+model-ci:
+	$(GO) test -count=1 -timeout 30m -run '^TestModel$$' ./cmd/tufgit -model.ci

@@ -254,10 +254,17 @@ func pruneRootKeys(root *metadata.Metadata[metadata.RootType]) {
 
 // resignIndex rewrites targets and every index role so that each index
 // role is delegated to the (new) targets keys; they are signed by those
-// keys in the same change. Project delegations stay as they are.
+// keys in the same change. Project delegations stay as they are. The index
+// roles are the tree's files (as renew finds them): in a sharded
+// repository targets delegates idx_P once for every shard, and each
+// shard's idx_P lives in its own file (SHARD/idx_P), which walking
+// targets' delegation names would not reach.
 func (s *Session) resignIndex(ch *Change, admin *trust.Delegation) error {
-	names := []string{layout.RoleTargets}
-	seen := map[string]bool{layout.RoleTargets: true}
+	idx, err := s.indexRoles()
+	if err != nil {
+		return err
+	}
+	names := append([]string{layout.RoleTargets}, idx...)
 	for i := 0; i < len(names); i++ {
 		r, err := s.View.Role(names[i])
 		if err != nil {
@@ -274,10 +281,6 @@ func (s *Session) resignIndex(ch *Change, admin *trust.Delegation) error {
 				if layout.RoleKind(dr.Name) == layout.KindIndexRole {
 					dr.KeyIDs = slices.Clone(admin.KeyIDs)
 					dr.Threshold = admin.Threshold
-					if !seen[dr.Name] {
-						seen[dr.Name] = true
-						names = append(names, dr.Name)
-					}
 				}
 				for _, id := range dr.KeyIDs {
 					used[id] = true

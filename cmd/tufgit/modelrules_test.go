@@ -33,18 +33,18 @@ var allKinds = []string{kindEd25519, kindECDSA, kindSSH}
 const (
 	// renew targets index fails when a targets key is ECDSA ("invalid
 	// character '\n' in string literal").
-	avoidBugECDSARenew = true
+	avoidBugECDSARenew = false // fixed
 	// v-prefixed versions sort wrongly and equal-after-normalisation
 	// versions are accepted.
-	avoidBugVersionOrder = true
+	avoidBugVersionOrder = false // fixed
 	// request rebase of a stale yank loses the yank.
-	avoidBugRebaseYank = true
+	avoidBugRebaseYank = false // fixed
 	// re-creating a removed project lets an old version be re-published
 	// with other bytes.
-	avoidBugRecreateRepublish = true
+	avoidBugRecreateRepublish = false // fixed
 	// the admins' pending maintainer-removal request is made stale by the
 	// removed key releasing.
-	avoidBugRemovalStaleByRelease = true
+	avoidBugRemovalStaleByRelease = false // fixed
 	// Found by this model: in a sharded repository (init --shards K or
 	// reshard), a root update that changes the targets keys or threshold
 	// fails: "role idx_0: metadata/index/idx_0.json: no such file in the
@@ -60,7 +60,7 @@ const (
 	// Issue #20 section 2: a push that only adds, signs or withdraws a
 	// request publishes nothing, so requests.html is stale. While true,
 	// the model does not check the requests page.
-	avoidBugRequestsPageStale = true
+	avoidBugRequestsPageStale = false // fixed
 	// Found by this model: applying a maintainer removal (or rotation or
 	// recovery) while a pending request of that project carries the
 	// removed key's signature leaves a tree verify calls INVALID
@@ -81,10 +81,10 @@ const (
 	// again can not be removed: "metadata/retired/…/help.json: role help:
 	// a retired project role is kept as it is: it was modified". While
 	// true, a re-created project is not removed.
-	avoidBugRemoveRecreated = true
+	avoidBugRemoveRecreated = false // fixed
 	// Issue #20 section 2: a removed project's page keeps "Latest release"
 	// and its download links. While true, not checked.
-	avoidBugRemovedProjectPage = true
+	avoidBugRemovedProjectPage = false // fixed
 )
 
 // refusals are every refusal the model expects: exit code and a pattern

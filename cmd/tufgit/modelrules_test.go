@@ -76,7 +76,7 @@ const (
 	// already fails: "drops the signature of key … from a pending request"
 	// (ECDSA signatures differ each time; ed25519 says "still waiting").
 	// While true, an ECDSA key does not sign twice.
-	avoidBugECDSAResign = true
+	avoidBugECDSAResign = false // fixed
 	// Found by this model: a project removed, created again and removed
 	// again can not be removed: "metadata/retired/…/help.json: role help:
 	// a retired project role is kept as it is: it was modified". While

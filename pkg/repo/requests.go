@@ -322,10 +322,19 @@ func (s *Session) Sign(o SignOptions) (*Result, error) {
 		}
 	}
 	for _, name := range mine {
+		// A role this key signed already keeps that signature: an ECDSA
+		// signature differs each time, and replacing it would drop a
+		// signature from a pending request, which verify refuses.
 		if name == layout.RoleRoot {
+			if hasSignatureBy(l.p.Root.Signatures, o.Key.ID) {
+				continue
+			}
 			if err := sign(l.p.Root, o.Key); err != nil {
 				return nil, err
 			}
+			continue
+		}
+		if hasSignatureBy(l.roles[name].Signatures, o.Key.ID) {
 			continue
 		}
 		if err := sign(l.roles[name], o.Key); err != nil {
@@ -750,4 +759,14 @@ func (s *Session) requestIDs() ([]string, error) {
 	}, func(gitstore.BadName) error { return nil })
 	sort.Strings(ids)
 	return ids, err
+}
+
+// hasSignatureBy reports whether sigs hold a signature by keyid id.
+func hasSignatureBy(sigs []metadata.Signature, id string) bool {
+	for _, sg := range sigs {
+		if sg.KeyID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -427,7 +427,7 @@ func (w *world) setup() {
 	if r := w.exec(w.dir, "git", "clone", "-q", "--bare", w.work+".seed", w.server); r.rc != 0 {
 		w.fail("%s", r)
 	}
-	if r := w.exec(w.dir, "tufgit", "hook", "install", w.server, "--publish-to", w.mirror, "--online-key", w.keys[w.m.online].ref); r.rc != 0 {
+	if r := w.exec(w.dir, "tufgit", "hook", "install", w.server, "--publish-to", w.mirror, "--online-key", w.keys[w.m.online].ref, "--passphrase-file", w.passphraseFile()); r.rc != 0 {
 		w.fail("hook install: %s", r)
 	}
 	if r := w.exec(w.dir, "git", "clone", "-q", w.server, w.work); r.rc != 0 {
@@ -806,4 +806,17 @@ func interopClients() []interopClient {
 		py.env = []string{"PYTHONPATH=" + s, "PYTHONDONTWRITEBYTECODE=1"}
 	}
 	return append(cs, py)
+}
+
+// passphraseFile is the file the hook reads the online key's passphrase
+// from (the hook never takes the pusher's TUFGIT_PASSPHRASE), written
+// once, readable by its owner only.
+func (w *world) passphraseFile() string {
+	p := filepath.Join(w.dir, "online.pass")
+	if _, err := os.Stat(p); err != nil {
+		if err := os.WriteFile(p, []byte("correct horse\n"), 0o600); err != nil {
+			w.fail("passphrase file: %v", err)
+		}
+	}
+	return p
 }

@@ -858,7 +858,7 @@ func (w *world) rotateOnline() {
 // setOnlineKey points the server's publish at the current online key
 // (hook install again, as an operator does after rotating it).
 func (w *world) setOnlineKey() {
-	if r := w.exec(w.dir, "tufgit", "hook", "install", w.server, "--publish-to", w.mirror, "--online-key", w.keys[w.m.online].ref); r.rc != 0 {
+	if r := w.exec(w.dir, "tufgit", "hook", "install", w.server, "--publish-to", w.mirror, "--online-key", w.keys[w.m.online].ref, "--passphrase-file", w.passphraseFile()); r.rc != 0 {
 		w.fail("hook install: %s", r)
 	}
 }

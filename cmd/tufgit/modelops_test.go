@@ -156,6 +156,9 @@ func (w *world) expectRefusal(r res, names ...string) {
 func (w *world) propose(op string, in *intent, signer string, args ...string) {
 	w.t.Helper()
 	in.op = op
+	if avoidFrozenKeys && w.m.frozen(in.project, signer) {
+		return
+	}
 	pl := w.m.plan(in)
 	if pl.refusal == "" && entitled(pl.needs, signer) && met(pl.needs, map[string]bool{signer: true}) {
 		if avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(in) {
@@ -476,6 +479,9 @@ func opSign(w *world) {
 	if avoidBugECDSAResign && q.signed[k] && w.isECDSA(k) {
 		return
 	}
+	if avoidFrozenKeys && w.m.frozen(q.in.project, k) {
+		return
+	}
 	if ok && !w.m.stale(q) && (avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(q.in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(q.in)) {
 		after := map[string]bool{k: true}
 		for s := range q.signed {
@@ -564,7 +570,10 @@ func opPrune(w *world) {
 		some = some || w.m.prunable(q)
 	}
 	if !some {
-		w.expectRefusal(r, "nothing-to-prune")
+		// Nothing to prune is no error (cron runs prune).
+		if r.rc != 0 || !strings.Contains(r.out, "nothing to prune") {
+			w.fail("request prune with nothing to prune: want exit 0 and 'nothing to prune':\n%s", r)
+		}
 		return
 	}
 	if r.rc != 0 {

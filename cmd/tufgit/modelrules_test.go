@@ -155,6 +155,10 @@ var notYetCovered = map[string]bool{
 	"release-yank×ecdsa-p256":      true,
 	"renew-project×ecdsa-p256":     true,
 	"sign-unentitled×ed25519":      true,
+	// Lost when frozen keys stopped signing (avoidFrozenKeys): the seeds'
+	// paths moved.
+	"request-rebase×ed25519":   true,
+	"request-rebase×ssh-agent": true,
 }
 
 func requiredPair(op, kind string) bool {

@@ -384,10 +384,3 @@ func sorted(s []string) []string {
 	sort.Strings(s)
 	return s
 }
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}

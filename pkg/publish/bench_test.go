@@ -17,6 +17,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/internal/rusage"
 	"github.com/tufgit/tufgit/pkg/layout"
@@ -322,4 +323,27 @@ func BenchmarkFirstPublishHeap(b *testing.B) {
 			}
 		})
 	}
+}
+
+// unsyncedMirror is the directory mirror at dir, writing without an
+// fsync per file.
+type unsyncedMirror struct {
+	publish.Mirror
+	dir string
+}
+
+func (m unsyncedMirror) Write(_ context.Context, name string, data []byte) error {
+	return atomicfile.WriteUnsynced(filepath.Join(m.dir, filepath.FromSlash(name)), data, 0o644)
+}
+
+func (m unsyncedMirror) WriteFrom(_ context.Context, name string, r io.Reader, check func() error) error {
+	return atomicfile.WriteFrom(filepath.Join(m.dir, filepath.FromSlash(name)), 0o644, false, func(w io.Writer) error {
+		if _, err := io.Copy(w, r); err != nil {
+			return err
+		}
+		if check != nil {
+			return check()
+		}
+		return nil
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +29,6 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 
-	"github.com/tufgit/tufgit/pkg/atomicfile"
 	"github.com/tufgit/tufgit/pkg/gitstore"
 	"github.com/tufgit/tufgit/pkg/hook"
 	"github.com/tufgit/tufgit/pkg/internal/rusage"
@@ -160,29 +158,6 @@ func openScale(tb testing.TB, top string, n, bits int) *scaleEnv {
 
 func (e *scaleEnv) publish() (*publish.Result, error) {
 	return publish.Publish(context.Background(), publish.Options{Repo: e.f.Repo, Rev: e.f.Head, Key: e.key, Mirror: e.m, Now: time.Now()})
-}
-
-// unsyncedMirror is the directory mirror at dir, writing without an
-// fsync per file.
-type unsyncedMirror struct {
-	publish.Mirror
-	dir string
-}
-
-func (m unsyncedMirror) Write(_ context.Context, name string, data []byte) error {
-	return atomicfile.WriteUnsynced(filepath.Join(m.dir, filepath.FromSlash(name)), data, 0o644)
-}
-
-func (m unsyncedMirror) WriteFrom(_ context.Context, name string, r io.Reader, check func() error) error {
-	return atomicfile.WriteFrom(filepath.Join(m.dir, filepath.FromSlash(name)), 0o644, false, func(w io.Writer) error {
-		if _, err := io.Copy(w, r); err != nil {
-			return err
-		}
-		if check != nil {
-			return check()
-		}
-		return nil
-	})
 }
 
 func dirSize(dir string) int64 {

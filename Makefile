@@ -48,9 +48,9 @@ test: vet docs-check tour
 	# under -race.
 	$(GO) test -count=1 -timeout 40m ./cmd/...
 	$(GO) test -count=1 -race -timeout 20m -run '$(RACE_SMOKE)' ./cmd/tufgit
-	# The model-checked lifecycle's fixed CI seed set (no -race: it runs the
-	# binary as subprocesses; a few minutes).
-	$(MAKE) model-ci
+	# The model-checked lifecycle (make model-ci) is not part of this run yet:
+	# its seeds do not yet replay the same path on every run (the coverage
+	# of a CI seed set moved between runs), so it runs by hand.
 
 # What CI checks beyond the tests: go.mod and go.sum tidy, and staticcheck
 # (.ci/run installs it).

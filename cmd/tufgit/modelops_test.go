@@ -482,6 +482,13 @@ func opSign(w *world) {
 	if avoidFrozenKeys && w.m.frozen(q.in.project, k) {
 		return
 	}
+	if avoidFrozenKeys {
+		for s := range q.signed {
+			if w.m.frozen(q.in.project, s) {
+				return // its signature no longer counts: not modelled yet
+			}
+		}
+	}
 	if ok && !w.m.stale(q) && (avoidBugRemovedKeySignedRequest && w.m.keyDropHazard(q.in) || avoidBugStaleRootRenewal && w.m.rootRenewalPending(q.in)) {
 		after := map[string]bool{k: true}
 		for s := range q.signed {
